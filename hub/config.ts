@@ -1,0 +1,130 @@
+/**
+ * Hub settings: flags win over environment variables, which win over the embedded defaults.
+ * Every option is listed in HELP (and the README).
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import os from 'node:os';
+import { LIMITS } from '../protocol/limits.ts';
+
+export interface HubConfig {
+  dataDir: string;
+  roomName: string;
+  roomPlace: string;
+  /** Address to listen on; '0.0.0.0' listens on every interface (the LAN guard still applies). */
+  host: string;
+  httpPort: number;
+  httpsPort: number;
+  certFile: string | null;
+  keyFile: string | null;
+  /** Names the room CA may vouch for, besides LAN addresses. */
+  hostnames: string[];
+  graceSeconds: number;
+  credentialTtlSeconds: number;
+  /** Failed join proofs allowed per address per minute. */
+  joinFailuresPerMinute: number;
+  /** Join challenges allowed per address per minute. */
+  challengesPerMinute: number;
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  appDir: string;
+  rotateSecret: boolean;
+  printQr: boolean;
+  quiet: boolean;
+}
+
+export const HELP = `Usage: npm start -- [options]      (or: node --import tsx hub/main.ts [options])
+       npm run rotate-secret -- [--data DIR]   make a new room secret; a running hub evicts old holders
+
+Options (environment variable in brackets):
+  --name NAME            room name, e.g. FW15                           [OSMOSE_ROOM_NAME]  (default: the hostname)
+  --place PLACE          where the room is, e.g. "Cambridge / William Gates Building"  [OSMOSE_ROOM_PLACE]
+  --data DIR             hub data folder (secret, CA, certificates)      [OSMOSE_DATA]  (default: ./.osmose)
+  --host ADDR            listen address                                  [OSMOSE_HOST]  (default: 0.0.0.0)
+  --http-port N          plain-HTTP onboarding and guest port            [OSMOSE_HTTP_PORT]  (default: 8080)
+  --https-port N         HTTPS app port                                  [OSMOSE_HTTPS_PORT] (default: 8443)
+  --cert FILE --key FILE use your own certificate (for a real name) instead of the room CA's
+  --hostname NAME        extra DNS name the room CA may vouch for (repeatable)
+  --grace SECONDS        how long an unreachable device stays listed as away [OSMOSE_GRACE] (default: 120)
+  --credential-ttl S     lifetime of a signaling credential              (default: 3600)
+  --join-failures N      failed join proofs allowed per address per minute (default: 5)
+  --challenges N         join challenges allowed per address per minute  (default: 120)
+  --ice-servers JSON     RTCIceServer list for the room (LAN only; default: [] = host candidates)
+  --app-dir DIR          the built PWA (default: ./dist, built on first start when missing)
+  --rotate-secret        make a new room secret before starting
+  --no-qr                do not print the QR code
+  --quiet                log warnings and errors only
+  --help`;
+
+function num(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535 * 1000) throw new Error(`config: ${name} must be a whole number, got "${value}"`);
+  return n;
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): HubConfig | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      name: { type: 'string' },
+      place: { type: 'string' },
+      data: { type: 'string' },
+      host: { type: 'string' },
+      'http-port': { type: 'string' },
+      'https-port': { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      hostname: { type: 'string', multiple: true },
+      grace: { type: 'string' },
+      'credential-ttl': { type: 'string' },
+      'join-failures': { type: 'string' },
+      challenges: { type: 'string' },
+      'ice-servers': { type: 'string' },
+      'app-dir': { type: 'string' },
+      'rotate-secret': { type: 'boolean' },
+      'no-qr': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return 'help';
+  const host = os.hostname();
+  const roomName = (values.name ?? env.OSMOSE_ROOM_NAME ?? host).trim();
+  const roomPlace = (values.place ?? env.OSMOSE_ROOM_PLACE ?? '').trim();
+  if (!roomName || roomName.length > LIMITS.roomNameChars) throw new Error(`config: room name must be 1-${LIMITS.roomNameChars} characters`);
+  if (roomPlace.length > LIMITS.roomPlaceChars) throw new Error(`config: room place must be at most ${LIMITS.roomPlaceChars} characters`);
+  if (Boolean(values.cert) !== Boolean(values.key)) throw new Error('config: --cert and --key go together');
+  let iceServers: HubConfig['iceServers'] = [];
+  const iceText = values['ice-servers'] ?? env.OSMOSE_ICE_SERVERS;
+  if (iceText) {
+    try {
+      iceServers = JSON.parse(iceText);
+    } catch {
+      throw new Error('config: --ice-servers must be a JSON array of RTCIceServer');
+    }
+    if (!Array.isArray(iceServers)) throw new Error('config: --ice-servers must be a JSON array');
+  }
+  const safeHost = /^[A-Za-z0-9-]{1,63}$/.test(host) ? host.toLowerCase() : null;
+  const hostnames = [...new Set([...(safeHost ? [safeHost, `${safeHost}.local`] : []), 'localhost', ...(values.hostname ?? [])])];
+  return {
+    dataDir: path.resolve(cwd, values.data ?? env.OSMOSE_DATA ?? '.osmose'),
+    roomName,
+    roomPlace,
+    host: values.host ?? env.OSMOSE_HOST ?? '0.0.0.0',
+    httpPort: num(values['http-port'] ?? env.OSMOSE_HTTP_PORT, 8080, 'http-port'),
+    httpsPort: num(values['https-port'] ?? env.OSMOSE_HTTPS_PORT, 8443, 'https-port'),
+    certFile: values.cert ? path.resolve(cwd, values.cert) : null,
+    keyFile: values.key ? path.resolve(cwd, values.key) : null,
+    hostnames,
+    graceSeconds: Math.max(1, num(values.grace ?? env.OSMOSE_GRACE, 120, 'grace')),
+    credentialTtlSeconds: Math.max(30, num(values['credential-ttl'], 3600, 'credential-ttl')),
+    joinFailuresPerMinute: Math.max(1, num(values['join-failures'], 5, 'join-failures')),
+    challengesPerMinute: Math.max(1, num(values.challenges, 120, 'challenges')),
+    iceServers,
+    appDir: path.resolve(cwd, values['app-dir'] ?? 'dist'),
+    rotateSecret: values['rotate-secret'] ?? false,
+    printQr: !values['no-qr'],
+    quiet: values.quiet ?? false,
+  };
+}

@@ -1,0 +1,42 @@
+/** One Express app per port (HTTPS app, HTTP onboarding/guest), sharing the same services. */
+import express, { type Express, type Request, type Response, type NextFunction } from 'express';
+import { OsmoseError } from '../protocol/errors.ts';
+import { isLanAddress } from './lan-guard.ts';
+import { securityHeaders } from './security-headers.ts';
+import { apiRouter, type ApiDeps } from './routes/api.ts';
+import { displayRouter, type DisplayDeps } from './routes/display.ts';
+import { pagesRouter, type PageDeps } from './routes/pages.ts';
+import { errorHandler, sendError } from './routes/errors.ts';
+
+export const NOT_LAN_MESSAGE = 'Osmose hub: only devices on this room\'s local network may connect.\n';
+
+/** Refuses any request whose socket address is outside loopback, private and link-local ranges. */
+export function lanOnly(req: Request, res: Response, next: NextFunction): void {
+  if (isLanAddress(req.socket.remoteAddress)) return next();
+  res.status(403).type('text/plain').send(NOT_LAN_MESSAGE);
+}
+
+export interface AppDeps extends ApiDeps, Omit<DisplayDeps, 'appDir'>, Omit<PageDeps, 'appDir' | 'secure'> {}
+
+export function createHttpApp(deps: AppDeps, secure: boolean): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('etag', 'strong');
+  app.use(lanOnly);
+  app.use(
+    securityHeaders((req) => {
+      // The onboarding page (plain HTTP) probes the HTTPS app to see whether the CA is trusted.
+      if (secure || !/^[A-Za-z0-9.:[\]-]{1,255}$/.test(req.hostname)) return [];
+      return [`https://${req.hostname.includes(':') ? `[${req.hostname}]` : req.hostname}:${deps.config.httpsPort}`];
+    }, (req) => !(req.path === '/' || req.path === '/join' || req.path === '/onboarding') || secure),
+  );
+  const appDir = deps.config.appDir;
+  app.use(apiRouter(deps));
+  app.use(displayRouter({ ...deps, appDir }));
+  app.use(pagesRouter({ ...deps, appDir, secure }));
+  app.all('/api/{*rest}', (_req, res) => sendError(res, new OsmoseError('not-found', 'no such API')));
+  app.use((_req, res) => res.status(404).type('text/plain').send('Not found\n'));
+  app.use(errorHandler);
+  return app;
+}

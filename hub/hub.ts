@@ -1,0 +1,148 @@
+/**
+ * The hub's services wired together: room identity, join auth, roster, room channel,
+ * signaling, and the two HTTP(S) servers. `main.ts` only parses the command line and calls this.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { joinUrl } from '../protocol/join-link.ts';
+import type { RoomInfo } from '../protocol/common.ts';
+import type { HubConfig } from './config.ts';
+import { loadOrCreateRoom, rotateRoomSecret, type RoomSecrets } from './room-store.ts';
+import { loadTls, type TlsMaterial } from './tls.ts';
+import { lanAddresses, hostForUrl } from './lan-addresses.ts';
+import { JoinAuth } from './join-auth.ts';
+import { Roster } from './roster.ts';
+import { RoomChannel } from './room-channel.ts';
+import { Signaling } from './signaling.ts';
+import { createHttpApp } from './http-app.ts';
+import { upgradeRouter } from './upgrade-router.ts';
+import { log, registerSecret } from './log.ts';
+import { writeFileAtomic } from './files.ts';
+
+export interface Hub {
+  room: RoomInfo;
+  secrets: () => RoomSecrets;
+  joinLinks: () => { address: string; url: string }[];
+  tls: () => TlsMaterial;
+  ports: { http: number; https: number };
+  /** Re-reads the room secret from disk (after `rotate-secret`) and evicts every device. */
+  reloadSecret: () => void;
+  rotateSecret: () => void;
+  close: () => Promise<void>;
+}
+
+const ADDRESS_CHECK_MS = 30_000;
+
+export async function startHub(config: HubConfig): Promise<Hub> {
+  let { secrets } = loadOrCreateRoom(config.dataDir);
+  if (config.rotateSecret) secrets = rotateRoomSecret(config.dataDir);
+  registerSecret(secrets.secret);
+  const room: RoomInfo = { id: secrets.roomId, name: config.roomName, place: config.roomPlace };
+  let tls = await loadTls(config);
+
+  const auth = new JoinAuth(secrets, config.credentialTtlSeconds * 1000);
+  const roster = new Roster(config.graceSeconds * 1000);
+  const roomChannel = new RoomChannel(auth, roster, () => room);
+
+  const joinLinks = () => {
+    const addrs = lanAddresses();
+    const list = addrs.length ? addrs : ['127.0.0.1'];
+    return list.map((a) => ({ address: a, url: joinUrl(`http://${hostForUrl(a)}:${config.httpPort}`, { roomId: room.id, secret: secrets.secret }) }));
+  };
+  const deps = {
+    config,
+    auth,
+    roster,
+    room: () => room,
+    keyId: () => secrets.keyId,
+    caFingerprint: () => tls.ca?.rootFingerprintSha256 ?? null,
+    rootCaPem: () => tls.ca?.rootPem ?? null,
+    joinLinks,
+  };
+  const httpServer = http.createServer(createHttpApp(deps, false));
+  const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, createHttpApp(deps, true));
+  const signaling = new Signaling(auth, httpsServer);
+  const onUpgrade = upgradeRouter(roomChannel, signaling);
+  for (const s of [httpServer, httpsServer]) {
+    s.on('upgrade', onUpgrade);
+    s.on('clientError', (_err, socket) => socket.destroy());
+    // Slow-loris guard; keep-alive stays short on a LAN.
+    s.headersTimeout = 10_000;
+    s.requestTimeout = 30_000;
+  }
+  await Promise.all([listen(httpServer, config.host, config.httpPort), listen(httpsServer, config.host, config.httpsPort)]);
+  const ports = { http: (httpServer.address() as AddressInfo).port, https: (httpsServer.address() as AddressInfo).port };
+
+  const ticker = setInterval(() => {
+    roster.tick();
+    auth.sweep();
+  }, 1000);
+
+  // A new LAN address (DHCP, another network) gets a new leaf from the same room CA.
+  const addressWatch = setInterval(() => {
+    const now = lanAddresses();
+    if (now.join() === tls.addresses.join()) return;
+    loadTls(config, now)
+      .then((next) => {
+        tls = next;
+        httpsServer.setSecureContext({ cert: tls.cert, key: tls.key });
+        log.info('LAN addresses changed; new server certificate issued', { addresses: now });
+      })
+      .catch((err: Error) => log.error('could not renew the server certificate', { error: err.message }));
+  }, ADDRESS_CHECK_MS);
+  ticker.unref();
+  addressWatch.unref();
+
+  const applySecrets = (next: RoomSecrets) => {
+    secrets = next;
+    registerSecret(secrets.secret);
+    auth.setSecrets(secrets);
+    roomChannel.evictAll({ code: 'secret-rotated', message: "this room's secret was changed; scan the room's new QR code" });
+    signaling.evictAll();
+    log.info('room secret rotated; every device must join again with the new QR code');
+  };
+
+  const pidFile = path.join(config.dataDir, 'hub.pid');
+  writeFileAtomic(pidFile, String(process.pid), 0o600);
+
+  return {
+    room,
+    secrets: () => secrets,
+    joinLinks,
+    tls: () => tls,
+    ports,
+    reloadSecret: () => applySecrets(loadOrCreateRoom(config.dataDir).secrets),
+    rotateSecret: () => applySecrets(rotateRoomSecret(config.dataDir)),
+    async close() {
+      clearInterval(ticker);
+      clearInterval(addressWatch);
+      roomChannel.close();
+      signaling.close();
+      await Promise.all([closeServer(httpServer), closeServer(httpsServer)]);
+      try {
+        if (fs.readFileSync(pidFile, 'utf8') === String(process.pid)) fs.unlinkSync(pidFile);
+      } catch {
+        // Already gone: nothing to clean.
+      }
+    },
+  };
+}
+
+function listen(server: http.Server | https.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new Error(err.code === 'EADDRINUSE' ? `listen: port ${port} is in use (another hub running? pick one with --http-port/--https-port)` : `listen: ${err.message}`));
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function closeServer(server: http.Server | https.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

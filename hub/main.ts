@@ -1,0 +1,69 @@
+/** The hub process: parse the command line, start the hub, print how to join, handle signals. */
+import { HELP, parseConfig } from './config.ts';
+import { startHub } from './hub.ts';
+import { renderBanner } from './banner.ts';
+import { ensureAppBuilt } from './build-app.ts';
+import { hostForUrl, lanAddresses } from './lan-addresses.ts';
+import { log, setQuiet } from './log.ts';
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.argv.slice(2), process.env, process.cwd());
+  if (config === 'help') {
+    process.stdout.write(HELP + '\n');
+    return;
+  }
+  setQuiet(config.quiet);
+  ensureAppBuilt(config.appDir);
+  const hub = await startHub(config);
+
+  const printBanner = async () => {
+    const showSecret = Boolean(process.stdout.isTTY);
+    const appUrls = (lanAddresses().length ? lanAddresses() : ['127.0.0.1']).map((a) => `https://${hostForUrl(a)}:${hub.ports.https}/`);
+    process.stdout.write(
+      (await renderBanner({
+        room: hub.room,
+        joinLinks: hub.joinLinks(),
+        appUrls,
+        caFingerprint: hub.tls().ca?.rootFingerprintSha256 ?? null,
+        httpPort: hub.ports.http,
+        showSecret,
+        printQr: config.printQr,
+      })) + '\n',
+    );
+  };
+  await printBanner();
+  // Machine-readable readiness line for scripts and tests (no secret in it).
+  log.info('hub ready', { room: hub.room.id, http: hub.ports.http, https: hub.ports.https, pid: process.pid });
+
+  process.on('SIGHUP', () => {
+    // Sent by `npm run rotate-secret`: the secret on disk changed.
+    hub.reloadSecret();
+    void printBanner();
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('hub stopping', { signal });
+    hub.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+process.on('uncaughtException', (err) => {
+  // A bug must not take the room down silently: log it and keep serving.
+  log.error('uncaught exception', { error: err.message, stack: err.stack?.split('\n').slice(0, 5).join(' | ') });
+});
+process.on('unhandledRejection', (err) => {
+  log.error('unhandled rejection', { error: err instanceof Error ? err.message : String(err) });
+});
+
+main().catch((err: Error) => {
+  log.error(err.message);
+  process.exit(1);
+});

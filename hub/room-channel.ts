@@ -1,0 +1,176 @@
+/**
+ * The hub's end of the room channel (see protocol/room-channel.ts): authenticates each device by
+ * its first frame, keeps the roster current and pushes it to every device and to /display.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeFrame, encodeFrame } from '../protocol/codec.ts';
+import { LIMITS } from '../protocol/limits.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import { OsmoseError, type WireError } from '../protocol/errors.ts';
+import { ClientMessage, CLOSE, type HubMessage } from '../protocol/room-channel.ts';
+import type { RoomInfo } from '../protocol/common.ts';
+import type { JoinAuth } from './join-auth.ts';
+import type { Roster } from './roster.ts';
+import { log } from './log.ts';
+
+const HELLO_TIMEOUT_MS = 5_000;
+const HEARTBEAT_MS = 15_000;
+const MAX_BAD_FRAMES = 5;
+
+interface Session {
+  peerId: string | null;
+  alive: boolean;
+  badFrames: number;
+  saidBye: boolean;
+}
+
+export class RoomChannel {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.roomFrameBytes });
+  private readonly sockets = new Map<string, WebSocket>();
+  private readonly sessions = new WeakMap<WebSocket, Session>();
+  private heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly auth: JoinAuth,
+    private readonly roster: Roster,
+    private readonly room: () => RoomInfo,
+  ) {
+    this.wss.on('connection', (ws) => this.onConnection(ws));
+    roster.onChange(() => this.broadcastRoster());
+    this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  get connectedCount(): number {
+    return this.sockets.size;
+  }
+
+  /** After a secret rotation: every device must prove the new secret. */
+  evictAll(error: WireError): void {
+    for (const ws of this.sockets.values()) this.closeWith(ws, CLOSE.evicted, error);
+    this.sockets.clear();
+    this.roster.clear();
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+
+  private onConnection(ws: WebSocket): void {
+    const session: Session = { peerId: null, alive: true, badFrames: 0, saidBye: false };
+    this.sessions.set(ws, session);
+    const helloTimer = setTimeout(() => {
+      if (!session.peerId) this.closeWith(ws, CLOSE.helloTimeout, { code: 'unauthorized', message: 'no hello within 5 s' });
+    }, HELLO_TIMEOUT_MS);
+    ws.on('pong', () => (session.alive = true));
+    ws.on('error', (err) => log.warn('room channel socket error', { error: err.message }));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return this.badFrame(ws, session, new OsmoseError('bad-request', 'binary frames are not accepted'));
+      this.onFrame(ws, session, data.toString());
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      const id = session.peerId;
+      if (!id || this.sockets.get(id) !== ws) return;
+      this.sockets.delete(id);
+      if (!session.saidBye) this.roster.disconnect(id);
+    });
+  }
+
+  private onFrame(ws: WebSocket, session: Session, text: string): void {
+    const decoded = decodeFrame(ClientMessage, text, LIMITS.roomFrameBytes);
+    if (!decoded.ok) {
+      if (decoded.error.code === 'protocol-version') {
+        return this.closeWith(ws, CLOSE.protocolVersion, decoded.error.toWire());
+      }
+      return this.badFrame(ws, session, decoded.error);
+    }
+    const msg = decoded.value;
+    if (!session.peerId) {
+      if (msg.t !== 'hello') return this.closeWith(ws, CLOSE.unauthorized, { code: 'unauthorized', message: 'hello first' });
+      try {
+        this.auth.verifyCredential(msg.peerId, msg.token);
+      } catch (err) {
+        const e = err instanceof OsmoseError ? err : new OsmoseError('unauthorized', 'invalid credential');
+        return this.closeWith(ws, CLOSE.unauthorized, e.toWire());
+      }
+      const previous = this.sockets.get(msg.peerId);
+      if (previous && previous !== ws) {
+        // Same device, new connection (reload, network change): the newest one wins.
+        this.sessions.get(previous)!.saidBye = true;
+        this.closeWith(previous, CLOSE.replaced, { code: 'evicted', message: 'replaced by a newer connection' });
+      }
+      session.peerId = msg.peerId;
+      this.sockets.set(msg.peerId, ws);
+      this.roster.upsert(msg.peerId, msg.profile); // broadcasts the roster to the others
+      this.send(ws, {
+        v: PROTOCOL_VERSION,
+        t: 'welcome',
+        room: this.room(),
+        you: msg.peerId,
+        members: this.roster.members(),
+        hubTime: Date.now(),
+      });
+      return;
+    }
+    this.roster.seen(session.peerId);
+    switch (msg.t) {
+      case 'hello':
+        return this.badFrame(ws, session, new OsmoseError('bad-request', 'already said hello'));
+      case 'profile':
+        return this.roster.upsert(session.peerId, msg.profile);
+      case 'bye':
+        session.saidBye = true;
+        this.roster.remove(session.peerId);
+        ws.close(1000, 'bye');
+        return;
+      case 'ping':
+        return this.send(ws, { v: PROTOCOL_VERSION, t: 'pong', n: msg.n });
+    }
+  }
+
+  private badFrame(ws: WebSocket, session: Session, error: OsmoseError): void {
+    session.badFrames++;
+    log.warn('room channel: bad frame', { peer: session.peerId, code: error.code, message: error.message });
+    if (session.badFrames >= MAX_BAD_FRAMES || !session.peerId) {
+      this.closeWith(ws, CLOSE.badFrame, error.toWire());
+      return;
+    }
+    this.send(ws, { v: PROTOCOL_VERSION, t: 'error', error: error.toWire() });
+  }
+
+  private broadcastRoster(): void {
+    const frame = encodeFrame({ v: PROTOCOL_VERSION, t: 'roster', members: this.roster.members(), hubTime: Date.now() } satisfies HubMessage);
+    for (const ws of this.sockets.values()) if (ws.readyState === ws.OPEN) ws.send(frame);
+  }
+
+  private send(ws: WebSocket, msg: HubMessage): void {
+    if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg));
+  }
+
+  private closeWith(ws: WebSocket, code: number, error: WireError): void {
+    this.send(ws, { v: PROTOCOL_VERSION, t: 'error', error });
+    ws.close(code, error.code);
+  }
+
+  private checkAlive(): void {
+    for (const ws of this.wss.clients) {
+      const s = this.sessions.get(ws);
+      if (!s) continue;
+      if (!s.alive) {
+        ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      ws.ping();
+    }
+  }
+}

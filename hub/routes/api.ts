@@ -1,0 +1,101 @@
+/** The join API: public hub facts, single-use challenges, and proof → signaling credential. */
+import express, { type Router } from 'express';
+import { PROTOCOL_VERSION, APP_VERSION } from '../../protocol/version.ts';
+import { API, ChallengeRequest, JoinRequest, type HubInfo, type JoinResponse } from '../../protocol/hub-api.ts';
+import { validateMessage } from '../../protocol/codec.ts';
+import { OsmoseError } from '../../protocol/errors.ts';
+import { LIMITS } from '../../protocol/limits.ts';
+import type { RoomInfo } from '../../protocol/common.ts';
+import { normalizeAddress } from '../lan-guard.ts';
+import { RateLimiter } from '../rate-limit.ts';
+import type { JoinAuth } from '../join-auth.ts';
+import type { HubConfig } from '../config.ts';
+import { log } from '../log.ts';
+import { sendError } from './errors.ts';
+
+export interface ApiDeps {
+  config: HubConfig;
+  auth: JoinAuth;
+  room: () => RoomInfo;
+  keyId: () => string;
+  caFingerprint: () => string | null;
+}
+
+function clientKey(addr: string | undefined): string {
+  return normalizeAddress(addr ?? '')?.address ?? 'unknown';
+}
+
+export function apiRouter(deps: ApiDeps): Router {
+  const { config, auth } = deps;
+  const challenges = new RateLimiter(config.challengesPerMinute, 60_000);
+  const failures = new RateLimiter(config.joinFailuresPerMinute, 60_000);
+  const r = express.Router();
+  r.use('/api', express.json({ limit: LIMITS.httpJsonBytes, strict: true }));
+
+  r.get(API.hub, (_req, res) => {
+    // Public facts only; readable cross-origin so the onboarding page can test HTTPS trust.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.setHeader('Cache-Control', 'no-store');
+    const info: HubInfo = {
+      v: PROTOCOL_VERSION,
+      room: deps.room(),
+      caFingerprint: deps.caFingerprint(),
+      httpPort: config.httpPort,
+      httpsPort: config.httpsPort,
+      protocol: PROTOCOL_VERSION,
+      app: APP_VERSION,
+    };
+    res.json(info);
+  });
+
+  r.post(API.challenge, (req, res) => {
+    const who = clientKey(req.socket.remoteAddress);
+    const blocked = failures.blocked(who);
+    if (blocked) return sendError(res, new OsmoseError('rate-limited', 'too many failed joins from this address; wait a minute'), blocked.retryAfterSeconds);
+    const taken = challenges.take(who);
+    if (!taken.ok) return sendError(res, new OsmoseError('rate-limited', 'too many join attempts from this address'), taken.retryAfterSeconds);
+    const body = validateMessage(ChallengeRequest, req.body ?? {});
+    if (!body.ok) return sendError(res, body.error);
+    try {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ v: PROTOCOL_VERSION, ...auth.issueChallenge() });
+    } catch (err) {
+      sendError(res, err);
+    }
+  });
+
+  r.post(API.join, (req, res) => {
+    const who = clientKey(req.socket.remoteAddress);
+    const blocked = failures.blocked(who);
+    if (blocked) return sendError(res, new OsmoseError('rate-limited', 'too many failed joins from this address; wait a minute'), blocked.retryAfterSeconds);
+    const body = validateMessage(JoinRequest, req.body);
+    if (!body.ok) {
+      failures.take(who);
+      return sendError(res, body.error);
+    }
+    try {
+      const credential = auth.verifyJoin(body.value);
+      const answer: JoinResponse = {
+        v: PROTOCOL_VERSION,
+        room: deps.room(),
+        credential,
+        keyId: deps.keyId(),
+        iceServers: config.iceServers,
+        httpPort: config.httpPort,
+        httpsPort: config.httpsPort,
+        graceSeconds: config.graceSeconds,
+        awaySeconds: 30,
+      };
+      res.setHeader('Cache-Control', 'no-store');
+      log.info('device joined', { device: body.value.deviceId.slice(0, 9), from: who });
+      res.json(answer);
+    } catch (err) {
+      failures.take(who);
+      if (err instanceof OsmoseError) log.info('join refused', { code: err.code, from: who });
+      sendError(res, err);
+    }
+  });
+
+  return r;
+}

@@ -1,0 +1,71 @@
+/**
+ * /display: the room's wall screen, opened on the hub itself. It shows the join QR code (which
+ * holds the room secret), so every route here answers loopback clients only.
+ */
+import express, { type Router, type Request, type Response, type NextFunction } from 'express';
+import path from 'node:path';
+import QRCode from 'qrcode';
+import { API } from '../../protocol/hub-api.ts';
+import { OsmoseError } from '../../protocol/errors.ts';
+import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import type { RoomInfo } from '../../protocol/common.ts';
+import type { Member } from '../../protocol/room-channel.ts';
+import { isLoopbackAddress } from '../lan-guard.ts';
+import type { Roster } from '../roster.ts';
+import { sendError } from './errors.ts';
+
+export interface DisplayDeps {
+  appDir: string;
+  room: () => RoomInfo;
+  roster: Roster;
+  /** Join links, first one preferred for the QR code. */
+  joinLinks: () => { address: string; url: string }[];
+  caFingerprint: () => string | null;
+}
+
+export interface DisplayState {
+  v: number;
+  room: RoomInfo;
+  joinLinks: { address: string; url: string }[];
+  qrSvg: string;
+  caFingerprint: string | null;
+  members: Member[];
+}
+
+function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
+  if (isLoopbackAddress(req.socket.remoteAddress)) return next();
+  sendError(res, new OsmoseError('forbidden', 'the display page is only served on the hub itself (open it via localhost)'));
+}
+
+export function displayRouter(deps: DisplayDeps): Router {
+  const r = express.Router();
+  r.get('/display', loopbackOnly, (_req, res) => res.sendFile(path.join(deps.appDir, 'display.html')));
+
+  r.get(API.displayState, loopbackOnly, async (_req, res) => {
+    const links = deps.joinLinks();
+    const state: DisplayState = {
+      v: PROTOCOL_VERSION,
+      room: deps.room(),
+      joinLinks: links,
+      qrSvg: links[0] ? await QRCode.toString(links[0].url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : '',
+      caFingerprint: deps.caFingerprint(),
+      members: deps.roster.members(),
+    };
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(state);
+  });
+
+  // Server-sent events: the roster, live.
+  r.get(API.displayEvents, loopbackOnly, (req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    const push = () => res.write(`event: roster\ndata: ${JSON.stringify({ members: deps.roster.members(), room: deps.room() })}\n\n`);
+    push();
+    const off = deps.roster.onChange(push);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    req.on('close', () => {
+      off();
+      clearInterval(keepAlive);
+    });
+  });
+  return r;
+}

@@ -1,0 +1,74 @@
+/**
+ * Every error that crosses a boundary (HTTP, WebSocket, data channel, worker) carries one of
+ * these codes. At the boundary an OsmoseError becomes a plain `{code, message}`; the message is
+ * for people and never contains a secret, a token or a proof.
+ */
+export const ERROR_CODES = [
+  'bad-request', // malformed or invalid message
+  'too-large', // over the size limit, refused before decoding
+  'protocol-version', // the other side speaks another protocol version
+  'unknown-type', // a well-formed message of a type this side does not know
+  'wrong-secret', // the join proof does not match the room secret
+  'secret-rotated', // the proof matches a previous room secret
+  'challenge-expired', // the join challenge is too old
+  'challenge-used', // the join challenge was already used (replay)
+  'challenge-unknown', // the hub never issued this challenge (or forgot it on restart)
+  'bad-signature', // the device's signature does not match its identity
+  'unauthorized', // missing or invalid signaling credential
+  'credential-expired', // the signaling credential is past its expiry
+  'rate-limited', // too many attempts from this address
+  'not-lan', // the request came from outside the LAN
+  'forbidden', // the resource is not for this client (e.g. /display off the hub)
+  'not-found',
+  'evicted', // the hub removed this device from the room
+  'hub-unreachable',
+  'internal', // a bug on the reporting side; details are in its log
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+export class OsmoseError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OsmoseError';
+    this.code = code;
+  }
+  toWire(): WireError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** HTTP status for each code the hub can answer with. */
+export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  'bad-request': 400,
+  'too-large': 413,
+  'protocol-version': 409,
+  'wrong-secret': 401,
+  'secret-rotated': 401,
+  'challenge-expired': 401,
+  'challenge-used': 401,
+  'challenge-unknown': 401,
+  'bad-signature': 401,
+  unauthorized: 401,
+  'credential-expired': 401,
+  'rate-limited': 429,
+  'not-lan': 403,
+  forbidden: 403,
+  'not-found': 404,
+  internal: 500,
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Turns anything thrown into a wire error without leaking internals. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof OsmoseError) return err.toWire();
+  return { code: 'internal', message: 'internal error' };
+}

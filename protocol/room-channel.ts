@@ -1,0 +1,71 @@
+/**
+ * The room channel: one WebSocket between each device and the hub (path API.roomSocket).
+ * The device authenticates with its first frame (no token in the URL). The hub keeps the
+ * roster and tells every device who is in the room.
+ */
+import { z } from 'zod';
+import { PROTOCOL_VERSION } from './version.ts';
+import { DeviceId, Profile, RoomInfo, WireErrorSchema } from './common.ts';
+import { LIMITS } from './limits.ts';
+
+const V = z.literal(PROTOCOL_VERSION);
+
+export const MemberStatus = z.enum(['present', 'away']);
+export type MemberStatus = z.infer<typeof MemberStatus>;
+
+export const Member = z.object({
+  peerId: DeviceId,
+  profile: Profile,
+  status: MemberStatus,
+  /** Hub clock, ms: when the hub last heard from this device. */
+  lastSeen: z.number().int(),
+});
+export type Member = z.infer<typeof Member>;
+
+// Device → hub
+export const ClientHello = z.object({
+  v: V,
+  t: z.literal('hello'),
+  peerId: DeviceId,
+  token: z.string().max(100),
+  profile: Profile,
+});
+export const ClientProfile = z.object({ v: V, t: z.literal('profile'), profile: Profile });
+/** Leaving on purpose: drop me now, not after the grace period. */
+export const ClientBye = z.object({ v: V, t: z.literal('bye') });
+export const ClientPing = z.object({ v: V, t: z.literal('ping'), n: z.number().int() });
+
+export const ClientMessage = z.discriminatedUnion('t', [ClientHello, ClientProfile, ClientBye, ClientPing]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+// Hub → device
+export const HubWelcome = z.object({
+  v: V,
+  t: z.literal('welcome'),
+  room: RoomInfo,
+  you: DeviceId,
+  members: z.array(Member).max(LIMITS.rosterMembers),
+  hubTime: z.number().int(),
+});
+export const HubRoster = z.object({
+  v: V,
+  t: z.literal('roster'),
+  members: z.array(Member).max(LIMITS.rosterMembers),
+  hubTime: z.number().int(),
+});
+export const HubPong = z.object({ v: V, t: z.literal('pong'), n: z.number().int() });
+/** Sent before the hub closes the channel: why it did. */
+export const HubError = z.object({ v: V, t: z.literal('error'), error: WireErrorSchema });
+
+export const HubMessage = z.discriminatedUnion('t', [HubWelcome, HubRoster, HubPong, HubError]);
+export type HubMessage = z.infer<typeof HubMessage>;
+
+/** WebSocket close codes the hub uses (4000-4999 are the application's). */
+export const CLOSE = {
+  unauthorized: 4001,
+  protocolVersion: 4002,
+  evicted: 4003,
+  badFrame: 4004,
+  replaced: 4005,
+  helloTimeout: 4006,
+} as const;
