@@ -2,6 +2,8 @@
 export const LIMITS = {
   /** One frame on the hub's room channel (WebSocket). */
   roomFrameBytes: 16 * 1024,
+  /** One frame from the hub to a device (the roster can be long). */
+  hubFrameBytes: 1024 * 1024,
   /** One PeerJS signaling frame (SDP offers are a few KiB). */
   signalingFrameBytes: 64 * 1024,
   /** One message on a mesh data channel. */

@@ -1,0 +1,61 @@
+/**
+ * The room view's list of devices, merged from the hub's roster and the direct mesh sessions.
+ * A live data channel is the best evidence a device is here (it works while the hub is down);
+ * the roster covers devices we have not reached directly yet.
+ */
+import { memberStatus, AWAY_AFTER_MS } from '../../protocol/presence.ts';
+import type { Capabilities } from '../../protocol/common.ts';
+import type { Member } from '../../protocol/room-channel.ts';
+import type { PeerSession } from './peer-session.ts';
+
+export type MemberViewStatus = 'present' | 'away' | 'needs-update';
+
+export interface MemberView {
+  peerId: string;
+  name: string;
+  caps: Capabilities | null;
+  status: MemberViewStatus;
+  /** A direct, authenticated data channel is open. */
+  direct: boolean;
+}
+
+export interface MergeInput {
+  selfId: string;
+  roster: Member[];
+  sessions: ReadonlyMap<string, PeerSession>;
+  /** True when the hub's roster is current (hub reachable). */
+  rosterLive: boolean;
+  isStale: (peerId: string) => boolean;
+  now: number;
+  graceMs: number;
+}
+
+export function mergeMembers(m: MergeInput): MemberView[] {
+  const byId = new Map(m.roster.map((r) => [r.peerId, r]));
+  const ids = new Set<string>([...byId.keys(), ...m.sessions.keys()]);
+  ids.delete(m.selfId);
+  const out: MemberView[] = [];
+  for (const id of ids) {
+    const s = m.sessions.get(id);
+    const r = byId.get(id);
+    if (s?.state === 'needs-update') {
+      out.push({ peerId: id, name: r?.profile.name ?? `device ${id.slice(1, 5)}`, caps: r?.profile.caps ?? null, status: 'needs-update', direct: false });
+      continue;
+    }
+    if (s?.state === 'open' && s.profile) {
+      const stale = m.isStale(id);
+      const status = memberStatus(
+        { connected: !stale, visibility: s.profile.visibility, hiddenSince: s.hiddenSince, disconnectedAt: stale ? s.lastHeard : null },
+        m.now,
+        AWAY_AFTER_MS,
+        m.graceMs,
+      );
+      if (status !== 'gone') out.push({ peerId: id, name: s.profile.name, caps: s.profile.caps, status, direct: !stale });
+      continue;
+    }
+    // No direct channel. While the hub is reachable its roster decides; while it is not, a
+    // device we cannot reach directly is at best away.
+    if (r && !(s?.saidBye)) out.push({ peerId: id, name: r.profile.name, caps: r.profile.caps, status: m.rosterLive ? r.status : 'away', direct: false });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name) || a.peerId.localeCompare(b.peerId));
+}

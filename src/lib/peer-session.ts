@@ -1,0 +1,191 @@
+/**
+ * One authenticated conversation with another device over a data channel. Admission is mutual:
+ * each side sends hello (its id, key, a fresh nonce), then auth (an HMAC over both nonces with
+ * the room's mesh key, and an Ed25519 signature). Nothing else is accepted before both checks
+ * pass, so a device never takes another's word for being in the room.
+ */
+import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
+import { LIMITS } from '../../protocol/limits.ts';
+import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import { OsmoseError, type WireError } from '../../protocol/errors.ts';
+import { MeshMessage, type MeshChat } from '../../protocol/mesh.ts';
+import type { Profile } from '../../protocol/common.ts';
+import { deviceIdMatchesKey, hmacB64u, meshProofMessage, randomNonce, safeEqual, signB64u, verifySig } from '../../protocol/crypto.ts';
+
+export interface Transport {
+  send(text: string): void;
+  close(): void;
+}
+
+export interface Me {
+  deviceId: string;
+  publicKey: string;
+  secretKey: Uint8Array;
+  meshKey: Uint8Array;
+  keyId: string;
+}
+
+export type SessionState = 'handshake' | 'open' | 'needs-update' | 'refused' | 'closed';
+
+export interface SessionEvents {
+  open(session: PeerSession): void;
+  profile(session: PeerSession, profile: Profile): void;
+  chat(session: PeerSession, chat: MeshChat): void;
+  closed(session: PeerSession, reason: WireError | null): void;
+  pong?(session: PeerSession, n: number, sentAt: number): void;
+}
+
+const MAX_BAD_FRAMES = 10;
+
+export class PeerSession {
+  state: SessionState = 'handshake';
+  /** The peer left on purpose (said bye). */
+  saidBye = false;
+  profile: Profile | null = null;
+  /** Local clock: when the peer last said anything. */
+  lastHeard = Date.now();
+  /** Local clock: when the peer's profile turned hidden. */
+  hiddenSince: number | null = null;
+  private readonly myNonce = randomNonce();
+  private theirNonce: string | null = null;
+  private theirKey: string | null = null;
+  private sentAuth = false;
+  private gotAuth = false;
+  private badFrames = 0;
+
+  constructor(
+    readonly remoteId: string,
+    private readonly transport: Transport,
+    private readonly me: Me,
+    private readonly myProfile: () => Profile,
+    private readonly on: SessionEvents,
+  ) {}
+
+  start(): void {
+    this.send({ v: PROTOCOL_VERSION, t: 'hello', deviceId: this.me.deviceId, publicKey: this.me.publicKey, nonce: this.myNonce, keyId: this.me.keyId });
+  }
+
+  receive(raw: unknown): void {
+    if (this.state === 'closed' || this.state === 'refused') return;
+    this.lastHeard = Date.now();
+    const decoded = decodeFrame(MeshMessage, raw, LIMITS.meshFrameBytes);
+    if (!decoded.ok) {
+      if (decoded.error.code === 'protocol-version') {
+        this.send({ v: PROTOCOL_VERSION, t: 'error', error: decoded.error.toWire() });
+        this.state = 'needs-update';
+        this.on.closed(this, decoded.error.toWire());
+        return;
+      }
+      return this.bad(decoded.error);
+    }
+    const msg = decoded.value;
+    if (this.state === 'handshake' && msg.t !== 'hello' && msg.t !== 'auth' && msg.t !== 'error') {
+      return this.bad(new OsmoseError('unauthorized', `${msg.t} before authentication`));
+    }
+    switch (msg.t) {
+      case 'hello':
+        return this.onHello(msg.deviceId, msg.publicKey, msg.nonce, msg.keyId);
+      case 'auth':
+        return this.onAuth(msg.proof, msg.sig);
+      case 'profile':
+        this.hiddenSince = msg.profile.visibility === 'hidden' ? (this.profile?.visibility === 'hidden' ? this.hiddenSince : Date.now()) : null;
+        this.profile = msg.profile;
+        return this.on.profile(this, msg.profile);
+      case 'chat':
+        return this.on.chat(this, msg);
+      case 'ping':
+        return this.send({ v: PROTOCOL_VERSION, t: 'pong', n: msg.n, at: msg.at });
+      case 'pong':
+        return this.on.pong?.(this, msg.n, msg.at);
+      case 'bye':
+        this.saidBye = true;
+        return this.close(null);
+      case 'error':
+        if (msg.error.code === 'protocol-version') this.state = 'needs-update';
+        return this.fail(msg.error, false);
+    }
+  }
+
+  sendProfile(): void {
+    if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'profile', profile: this.myProfile() });
+  }
+
+  sendChat(chat: MeshChat): void {
+    if (this.state === 'open') this.send(chat);
+  }
+
+  ping(n: number): void {
+    if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'ping', n, at: performance.now() });
+  }
+
+  bye(): void {
+    if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'bye' });
+    this.close(null);
+  }
+
+  /** The transport went away. */
+  transportClosed(): void {
+    if (this.state === 'handshake' || this.state === 'open') this.close(null);
+  }
+
+  private onHello(deviceId: string, publicKey: string, nonce: string, keyId: string): void {
+    if (this.theirNonce) return this.bad(new OsmoseError('bad-request', 'second hello'));
+    if (deviceId !== this.remoteId || !deviceIdMatchesKey(deviceId, publicKey)) {
+      return this.fail({ code: 'bad-signature', message: 'device id does not match its key' });
+    }
+    if (keyId !== this.me.keyId) {
+      return this.fail({ code: 'wrong-secret', message: 'this device holds another room secret' });
+    }
+    this.theirNonce = nonce;
+    this.theirKey = publicKey;
+    const message = meshProofMessage(this.me.deviceId, this.remoteId, this.myNonce, nonce);
+    this.send({ v: PROTOCOL_VERSION, t: 'auth', proof: hmacB64u(this.me.meshKey, message), sig: signB64u(this.me.secretKey, message) });
+    this.sentAuth = true;
+    this.maybeOpen();
+  }
+
+  private onAuth(proof: string, sig: string): void {
+    if (!this.theirNonce || !this.theirKey || this.gotAuth) return this.bad(new OsmoseError('bad-request', 'auth out of order'));
+    const message = meshProofMessage(this.remoteId, this.me.deviceId, this.theirNonce, this.myNonce);
+    if (!safeEqual(hmacB64u(this.me.meshKey, message), proof)) return this.fail({ code: 'wrong-secret', message: 'peer does not hold the room secret' });
+    if (!verifySig(this.theirKey, message, sig)) return this.fail({ code: 'bad-signature', message: 'peer signature is invalid' });
+    this.gotAuth = true;
+    this.maybeOpen();
+  }
+
+  private maybeOpen(): void {
+    if (this.state !== 'handshake' || !this.sentAuth || !this.gotAuth) return;
+    this.state = 'open';
+    this.on.open(this);
+    this.sendProfile();
+  }
+
+  private bad(error: OsmoseError): void {
+    this.badFrames++;
+    console.warn('[osmose] bad frame from peer', this.remoteId.slice(0, 9), error.code, error.message);
+    if (this.badFrames >= MAX_BAD_FRAMES || this.state === 'handshake') this.fail(error.toWire());
+  }
+
+  private fail(error: WireError, tell = true): void {
+    if (tell) this.send({ v: PROTOCOL_VERSION, t: 'error', error });
+    if (this.state !== 'needs-update') this.state = 'refused';
+    this.on.closed(this, error);
+    // Let the error frame leave before the channel closes.
+    setTimeout(() => this.transport.close(), 100);
+  }
+
+  private close(reason: WireError | null): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.on.closed(this, reason);
+    this.transport.close();
+  }
+
+  private send(msg: MeshMessage): void {
+    try {
+      this.transport.send(encodeFrame(msg));
+    } catch (err) {
+      console.warn('[osmose] send to peer failed', err);
+    }
+  }
+}

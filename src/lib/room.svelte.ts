@@ -1,0 +1,342 @@
+/**
+ * The room as this device sees it: reactive state for the UI, and the controller that joins the
+ * hub, keeps the room channel and the mesh running, and reacts to the phone's lifecycle.
+ */
+import { deriveRoomKeys, b64uEncode, randomBytes } from '../../protocol/crypto.ts';
+import { parseJoinLink, joinUrl, type JoinTicket } from '../../protocol/join-link.ts';
+import { OsmoseError, type WireError } from '../../protocol/errors.ts';
+import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import { CLOSE, type Member } from '../../protocol/room-channel.ts';
+import type { MeshChat } from '../../protocol/mesh.ts';
+import type { Capabilities, Profile, RoomInfo } from '../../protocol/common.ts';
+import type { JoinResponse } from '../../protocol/hub-api.ts';
+import { loadOrCreateIdentity, defaultDisplayName, type Identity } from './identity.ts';
+import { getCurrentRoom, saveRoom, forgetRoom, getSetting, putSetting, requestPersistence, type StoredRoom } from './storage.ts';
+import { joinRoom } from './hub-client.ts';
+import { HubConnection, type HubLinkState } from './hub-connection.ts';
+import { Mesh } from './mesh.ts';
+import { mergeMembers, type MemberView } from './members.ts';
+import { detectCapabilities } from './capabilities.ts';
+import { Backoff } from './backoff.ts';
+
+export type Phase = 'loading' | 'no-room' | 'room' | 'refused';
+
+export interface ChatLine {
+  id: string;
+  from: string;
+  fromName: string;
+  text: string;
+  sentAt: number;
+  mine: boolean;
+}
+
+const MAX_CHAT_LINES = 500;
+
+export class RoomState {
+  phase = $state<Phase>('loading');
+  hub = $state<HubLinkState>('connecting');
+  signaling = $state<'connecting' | 'online' | 'offline'>('connecting');
+  refusal = $state<WireError | null>(null);
+  room = $state<RoomInfo | null>(null);
+  deviceId = $state('');
+  name = $state('');
+  caps = $state<Capabilities | null>(null);
+  roster = $state.raw<Member[]>([]);
+  messages = $state<ChatLine[]>([]);
+  shareUrl = $state<string | null>(null);
+  /** Bumped when the mesh changes; the members list depends on it. */
+  private meshVersion = $state(0);
+  private now = $state(Date.now());
+
+  private identity: Identity | null = null;
+  private ticket: JoinTicket | null = null;
+  private joined: JoinResponse | null = null;
+  private hubConn: HubConnection | null = null;
+  private mesh: Mesh | null = null;
+  private visibility: Profile['visibility'] = document.visibilityState === 'hidden' ? 'hidden' : 'visible';
+  private visibilitySince = Date.now();
+  private joinBackoff = new Backoff(500, 5_000);
+  private joinRetry: ReturnType<typeof setTimeout> | null = null;
+  private pongWaiters = new Map<number, (rttMs: number) => void>();
+
+  members = $derived.by<MemberView[]>(() => {
+    void this.meshVersion;
+    return mergeMembers({
+      selfId: this.deviceId,
+      roster: this.roster,
+      sessions: this.mesh?.sessions ?? new Map(),
+      rosterLive: this.hub === 'online',
+      isStale: (id) => this.mesh?.isStale(id) ?? true,
+      now: this.now,
+      graceMs: (this.joined?.graceSeconds ?? 120) * 1000,
+    });
+  });
+
+  /** Starts the app: identity, a join link in the address bar, the stored room. */
+  async boot(): Promise<void> {
+    setInterval(() => (this.now = Date.now()), 1000);
+    this.identity = await loadOrCreateIdentity();
+    this.deviceId = this.identity.deviceId;
+    this.name = (await getSetting('displayName')) ?? defaultDisplayName(this.deviceId);
+    const fromLink = parseJoinLink(location.hash);
+    if (fromLink) await this.adoptTicket(fromLink);
+    else if (location.hash) this.clearAddressBar();
+    this.caps = await detectCapabilities();
+    this.listenToLifecycle();
+    const stored = await getCurrentRoom();
+    if (!stored) {
+      this.phase = 'no-room';
+      return;
+    }
+    this.enter(stored);
+  }
+
+  /** A join link from the address bar or the scanner. */
+  async useJoinLink(text: string): Promise<boolean> {
+    const ticket = parseJoinLink(text);
+    if (!ticket) return false;
+    this.stopLinks(false);
+    await this.adoptTicket(ticket);
+    const stored = await getCurrentRoom();
+    if (stored) this.enter(stored);
+    return true;
+  }
+
+  async rename(name: string): Promise<void> {
+    const clean = name.trim().slice(0, 40);
+    if (!clean) return;
+    this.name = clean;
+    await putSetting('displayName', clean);
+    this.profileChanged();
+  }
+
+  sendChat(text: string): void {
+    const clean = text.trim();
+    if (!clean || !this.mesh) return;
+    const chat: MeshChat = { v: PROTOCOL_VERSION, t: 'chat', id: b64uEncode(randomBytes(12)).replace(/_/g, '-'), text: clean.slice(0, 2000), sentAt: Date.now() };
+    this.addChat({ id: chat.id, from: this.deviceId, fromName: this.name, text: chat.text, sentAt: chat.sentAt, mine: true });
+    this.mesh.broadcastChat(chat);
+  }
+
+  /** Leave the room and forget its secret (scan the QR code to come back). */
+  async leave(): Promise<void> {
+    const roomId = this.ticket?.roomId;
+    this.stopLinks(true);
+    if (roomId) await forgetRoom(roomId);
+    this.ticket = null;
+    this.room = null;
+    this.roster = [];
+    this.messages = [];
+    this.phase = 'no-room';
+  }
+
+  /** Round trips over the mesh to one peer (benchmarks and diagnostics). */
+  async pingPeer(peerId: string, count: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      if (!this.mesh) break;
+      const rtt = await new Promise<number>((resolve, reject) => {
+        const n = this.mesh!.ping(peerId);
+        const timer = setTimeout(() => (this.pongWaiters.delete(n), reject(new Error('ping timeout'))), 5000);
+        this.pongWaiters.set(n, (ms) => (clearTimeout(timer), resolve(ms)));
+      });
+      out.push(rtt);
+    }
+    return out;
+  }
+
+  private profile(): Profile {
+    return {
+      name: this.name,
+      caps: this.caps ?? { webgpu: { available: false }, camera: null, microphone: null, cores: null, memoryGb: null, memoryClass: null, battery: null, secureContext: window.isSecureContext, app: '', protocol: PROTOCOL_VERSION },
+      visibility: this.visibility,
+      visibilitySince: this.visibilitySince,
+    };
+  }
+
+  private async adoptTicket(ticket: JoinTicket): Promise<void> {
+    const prev = await getCurrentRoom();
+    const keep = prev?.roomId === ticket.roomId ? prev : null;
+    await saveRoom({ roomId: ticket.roomId, secret: ticket.secret, name: keep?.name ?? null, place: keep?.place ?? null, joinedAt: Date.now() });
+    this.clearAddressBar();
+    void requestPersistence();
+  }
+
+  private clearAddressBar(): void {
+    // The secret must not stay in the address bar, history or a bookmark.
+    const path = location.pathname === '/join' ? '/' : location.pathname;
+    history.replaceState(null, '', path + location.search);
+  }
+
+  private enter(stored: StoredRoom): void {
+    this.ticket = { roomId: stored.roomId, secret: stored.secret };
+    this.room = { id: stored.roomId, name: stored.name ?? 'Room', place: stored.place ?? '' };
+    this.phase = 'room';
+    this.refusal = null;
+    this.shareUrl = null;
+    void this.connect();
+  }
+
+  /** Join (prove the secret), then run the room channel and the mesh. Retries while the hub is away. */
+  private async connect(): Promise<void> {
+    if (this.joinRetry) clearTimeout(this.joinRetry);
+    this.joinRetry = null;
+    try {
+      await this.freshCredential();
+    } catch (err) {
+      if (this.handleJoinError(err)) this.joinRetry = setTimeout(() => void this.connect(), this.joinBackoff.next());
+      return;
+    }
+    this.joinBackoff.reset();
+    this.startLinks();
+  }
+
+  private async freshCredential(): Promise<JoinResponse> {
+    const ticket = this.ticket;
+    if (!ticket || !this.identity) throw new OsmoseError('internal', 'no room');
+    const joined = await joinRoom(location.origin, ticket, this.identity);
+    if (this.ticket !== ticket) throw new OsmoseError('internal', 'room changed');
+    this.joined = joined;
+    this.room = joined.room;
+    this.shareUrl = joinUrl(`http://${location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname}:${joined.httpPort}`, ticket);
+    await saveRoom({ roomId: ticket.roomId, secret: ticket.secret, name: joined.room.name, place: joined.room.place, joinedAt: Date.now() });
+    return joined;
+  }
+
+  /** True when the failure is worth retrying. */
+  private handleJoinError(err: unknown): boolean {
+    const e = err instanceof OsmoseError ? err : new OsmoseError('hub-unreachable', String(err));
+    if (e.code === 'hub-unreachable' || e.code === 'rate-limited' || e.code === 'internal' || e.code === 'challenge-expired' || e.code === 'challenge-unknown') {
+      this.hub = 'unreachable';
+      return true;
+    }
+    this.refuse(e.toWire());
+    return false;
+  }
+
+  private refuse(error: WireError): void {
+    this.stopLinks(false);
+    this.refusal = error;
+    this.phase = 'refused';
+  }
+
+  private startLinks(): void {
+    const joined = this.joined!;
+    const identity = this.identity!;
+    const keys = deriveRoomKeys(this.ticket!.secret);
+    if (!this.hubConn) {
+      this.hubConn = new HubConnection(location.origin, joined.credential, () => this.profile(), {
+        state: (s) => (this.hub = s),
+        welcome: (room, members) => {
+          this.room = room;
+          this.setRoster(members);
+        },
+        roster: (members) => this.setRoster(members),
+        refused: (error, code) => void this.onHubRefused(error, code),
+      });
+      this.hubConn.start();
+    }
+    if (!this.mesh) {
+      this.mesh = new Mesh(
+        {
+          origin: new URL(location.origin),
+          me: { deviceId: identity.deviceId, publicKey: identity.publicKey, secretKey: identity.secretKey, meshKey: keys.meshKey, keyId: keys.keyId },
+          iceServers: joined.iceServers as RTCIceServer[],
+          profile: () => this.profile(),
+          token: () => this.token(),
+        },
+        {
+          signaling: (s) => (this.signaling = s),
+          change: () => {
+            this.meshVersion++;
+            if (this.members.length && !performance.getEntriesByName('osmose:first-peer').length && this.members.some((m) => m.direct)) {
+              performance.mark('osmose:first-peer');
+            }
+          },
+          chat: (from, chat) => this.receiveChat(from, chat),
+          pong: (_from, n, at) => {
+            this.pongWaiters.get(n)?.(performance.now() - at);
+            this.pongWaiters.delete(n);
+          },
+        },
+      );
+      void this.mesh.start();
+      this.mesh.setDesired(this.roster.map((m) => m.peerId));
+    }
+  }
+
+  private stopLinks(sayBye: boolean): void {
+    if (this.joinRetry) clearTimeout(this.joinRetry);
+    if (sayBye) this.hubConn?.bye();
+    else this.hubConn?.stop();
+    this.mesh?.stop(sayBye);
+    this.hubConn = null;
+    this.mesh = null;
+    this.meshVersion++;
+  }
+
+  private async token(): Promise<string> {
+    const c = this.joined?.credential;
+    if (c && c.expiresAt - Date.now() > 60_000) return c.token;
+    const fresh = await this.freshCredential();
+    this.hubConn?.setCredential(fresh.credential);
+    return fresh.credential.token;
+  }
+
+  private async onHubRefused(error: WireError, code: number): Promise<void> {
+    if (code === CLOSE.protocolVersion) return this.refuse({ code: 'protocol-version', message: 'This app and the hub speak different versions: reload to update.' });
+    if (code === CLOSE.replaced) return this.refuse({ code: 'evicted', message: 'This room is open in another tab or window of this browser.' });
+    // Credential expired, or the secret was rotated: prove the secret again. If ours is the old
+    // one the hub says so, and we stop.
+    this.hubConn?.stop();
+    this.hubConn = null;
+    if (error.code === 'secret-rotated') this.mesh?.stop(false), (this.mesh = null);
+    this.joined = null;
+    await this.connect();
+  }
+
+  private setRoster(members: Member[]): void {
+    this.roster = members;
+    this.mesh?.setDesired(members.map((m) => m.peerId));
+  }
+
+  private receiveChat(from: string, chat: MeshChat): void {
+    if (this.messages.some((m) => m.id === chat.id)) return;
+    const name = this.members.find((m) => m.peerId === from)?.name ?? `device ${from.slice(1, 5)}`;
+    this.addChat({ id: chat.id, from, fromName: name, text: chat.text, sentAt: chat.sentAt, mine: false });
+  }
+
+  private addChat(line: ChatLine): void {
+    this.messages = [...this.messages, line].slice(-MAX_CHAT_LINES);
+  }
+
+  private profileChanged(): void {
+    this.hubConn?.sendProfile();
+    this.mesh?.broadcastProfile();
+  }
+
+  private listenToLifecycle(): void {
+    document.addEventListener('visibilitychange', () => {
+      this.visibility = document.visibilityState === 'hidden' ? 'hidden' : 'visible';
+      this.visibilitySince = Date.now();
+      this.profileChanged();
+      if (this.visibility === 'visible') this.nudge();
+    });
+    window.addEventListener('online', () => this.nudge());
+    window.addEventListener('pageshow', (e) => {
+      if (e.persisted && this.phase === 'room' && this.ticket) void this.connect();
+    });
+    window.addEventListener('pagehide', () => {
+      // Closing or navigating away: tell the room now rather than letting it time out.
+      if (this.phase === 'room') this.stopLinks(true);
+    });
+  }
+
+  private nudge(): void {
+    if (this.phase !== 'room') return;
+    if (!this.hubConn && !this.joinRetry) return;
+    if (this.joinRetry) void this.connect();
+    this.hubConn?.nudge();
+    this.mesh?.nudge();
+  }
+}

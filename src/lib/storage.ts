@@ -1,0 +1,96 @@
+/**
+ * Everything the app keeps on the device, in one IndexedDB schema (idb). The room secret lives
+ * here, never in the URL or localStorage.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+
+export interface StoredIdentity {
+  deviceId: string;
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+  createdAt: number;
+}
+
+export interface StoredRoom {
+  roomId: string;
+  secret: string;
+  /** Last known room name and place, to show the room while the hub is unreachable. */
+  name: string | null;
+  place: string | null;
+  joinedAt: number;
+}
+
+interface OsmoseDB extends DBSchema {
+  identity: { key: 'device'; value: StoredIdentity };
+  rooms: { key: string; value: StoredRoom };
+  settings: { key: 'displayName' | 'currentRoom'; value: string };
+}
+
+const DB_NAME = 'osmose';
+const DB_VERSION = 1;
+
+let dbPromise: Promise<IDBPDatabase<OsmoseDB>> | null = null;
+
+export function db(): Promise<IDBPDatabase<OsmoseDB>> {
+  dbPromise ??= openDB<OsmoseDB>(DB_NAME, DB_VERSION, {
+    upgrade(d) {
+      d.createObjectStore('identity');
+      d.createObjectStore('rooms', { keyPath: 'roomId' });
+      d.createObjectStore('settings');
+    },
+    blocking() {
+      // A newer version of the app opened the database in another tab: let it upgrade.
+      void dbPromise?.then((d) => d.close());
+      dbPromise = null;
+    },
+    terminated() {
+      // The browser closed the connection (storage pressure): reopen on next use.
+      dbPromise = null;
+    },
+  });
+  return dbPromise;
+}
+
+export async function getIdentity(): Promise<StoredIdentity | undefined> {
+  return (await db()).get('identity', 'device');
+}
+
+export async function putIdentity(identity: StoredIdentity): Promise<void> {
+  await (await db()).put('identity', identity, 'device');
+}
+
+export async function getSetting(key: 'displayName' | 'currentRoom'): Promise<string | undefined> {
+  return (await db()).get('settings', key);
+}
+
+export async function putSetting(key: 'displayName' | 'currentRoom', value: string): Promise<void> {
+  await (await db()).put('settings', value, key);
+}
+
+export async function getCurrentRoom(): Promise<StoredRoom | undefined> {
+  const d = await db();
+  const id = await d.get('settings', 'currentRoom');
+  return id ? d.get('rooms', id) : undefined;
+}
+
+/** Saves the room and makes it current, in one transaction. */
+export async function saveRoom(room: StoredRoom): Promise<void> {
+  const d = await db();
+  const tx = d.transaction(['rooms', 'settings'], 'readwrite');
+  await Promise.all([tx.objectStore('rooms').put(room), tx.objectStore('settings').put(room.roomId, 'currentRoom'), tx.done]);
+}
+
+export async function forgetRoom(roomId: string): Promise<void> {
+  const d = await db();
+  const tx = d.transaction(['rooms', 'settings'], 'readwrite');
+  await Promise.all([tx.objectStore('rooms').delete(roomId), tx.objectStore('settings').delete('currentRoom'), tx.done]);
+}
+
+/** Asks the browser not to evict our data under storage pressure (iOS wipes after 7 days otherwise). */
+export async function requestPersistence(): Promise<boolean> {
+  try {
+    return (await navigator.storage?.persist?.()) ?? false;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,18 @@
+/** The app's entry: mount the UI, start the room, register the service worker. */
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { RoomState } from './lib/room.svelte.ts';
+import { registerServiceWorker } from './lib/service-worker.ts';
+import './app.css';
+
+const room = new RoomState();
+mount(App, { target: document.getElementById('app')!, props: { room } });
+void room.boot();
+registerServiceWorker();
+
+// A small handle for diagnostics and benchmarks (same-origin scripts only).
+(window as unknown as { osmose: unknown }).osmose = {
+  pingPeer: (peerId: string, count: number) => room.pingPeer(peerId, count),
+  members: () => room.members.map((m) => ({ ...m })),
+  hub: () => room.hub,
+};

@@ -1,0 +1,39 @@
+/**
+ * Onboarding (plain HTTP): where a scanned join link lands. If this device already trusts the
+ * room CA, go straight to the HTTPS app; otherwise explain how to trust it, or continue as guest.
+ * The join fragment (#r=..&s=..) is carried along client-side and never sent to the server.
+ */
+import { API, HubInfo } from '../../protocol/hub-api.ts';
+import { validateMessage } from '../../protocol/codec.ts';
+import { parseJoinLink, joinFragment } from '../../protocol/join-link.ts';
+import '../app.css';
+import './onboarding.css';
+
+const $ = (id: string) => document.getElementById(id)!;
+
+async function main(): Promise<void> {
+  const ticket = parseJoinLink(location.hash);
+  const fragment = ticket ? joinFragment(ticket) : '';
+  if (location.hash) history.replaceState(null, '', location.pathname);
+  const info = validateMessage(HubInfo, await (await fetch(API.hub, { cache: 'no-store' })).json());
+  if (!info.ok) throw info.error;
+  const hub = info.value;
+  const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
+  const secureApp = `https://${host}:${hub.httpsPort}/${ticket ? 'join' : ''}${fragment}`;
+  $('room').textContent = hub.room.name + (hub.room.place ? ` — ${hub.room.place}` : '');
+  $('fingerprint').textContent = hub.caFingerprint ?? '(this hub uses its own certificate)';
+  ($('open-secure') as HTMLAnchorElement).href = secureApp;
+  ($('guest') as HTMLAnchorElement).href = `/guest${fragment}`;
+
+  // Does this browser already trust the room CA? A TLS failure rejects the fetch.
+  const trusted = await fetch(`https://${host}:${hub.httpsPort}${API.hub}`, { cache: 'no-store', signal: AbortSignal.timeout(3000) })
+    .then((r) => r.ok)
+    .catch(() => false);
+  $('probe').textContent = trusted ? 'This device trusts the room: opening the app…' : 'This device does not trust the room yet.';
+  document.body.dataset.trusted = String(trusted);
+  if (trusted && ticket) location.replace(secureApp);
+}
+
+main().catch((err: Error) => {
+  $('probe').textContent = `Could not reach the hub: ${err.message}`;
+});

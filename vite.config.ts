@@ -1,0 +1,50 @@
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
+
+// The app shell is precached; the hub's API, sockets and hub-only pages are never served from
+// the cache. Large assets (models, wasm, later) go in their own runtime caches, not here.
+export default defineConfig({
+  plugins: [
+    svelte(),
+    VitePWA({
+      strategies: 'generateSW',
+      registerType: 'autoUpdate',
+      injectRegister: false,
+      includeAssets: ['icons/icon.svg'],
+      manifest: {
+        name: 'Osmose',
+        short_name: 'Osmose',
+        description: 'The room you are in, as one computer.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#f4f5f7',
+        theme_color: '#2a6fdb',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+          { src: '/icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
+        ],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        globIgnores: ['display.html', 'onboarding.html'],
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: [/^\/api\//, /^\/display/, /^\/onboarding/, /^\/signal\//, /^\/room/, /^\/ca\./, /^\/guest/],
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        skipWaiting: true,
+      },
+    }),
+  ],
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    rollupOptions: {
+      input: { main: 'index.html', display: 'display.html', onboarding: 'onboarding.html' },
+    },
+  },
+  worker: { format: 'es' },
+});
