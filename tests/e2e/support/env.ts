@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const E2E_TMP = path.join(REPO, '.tmp', 'e2e');
+/** Scratch space for one run (separate runs, e.g. tests and benchmarks, can set their own). */
+export const E2E_TMP = process.env.OSMOSE_E2E_TMP ?? path.join(REPO, '.tmp', 'e2e');
 /** HOME for Chromium: its NSS database trusts the shared test room CA. */
 export const TEST_HOME = path.join(E2E_TMP, 'home');
 /** A room CA made once per run and copied into every test hub's data folder. */
