@@ -1,4 +1,5 @@
 /** The app's entry: mount the UI, start the room, register the service worker. */
+import './lib/ice-guard.ts'; // first: before any module can create an RTCPeerConnection
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { RoomState } from './lib/room.svelte.ts';

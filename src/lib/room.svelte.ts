@@ -18,6 +18,7 @@ import { Mesh } from './mesh.ts';
 import { mergeMembers, type MemberView } from './members.ts';
 import { detectCapabilities } from './capabilities.ts';
 import { Backoff } from './backoff.ts';
+import { setRoomIceServers } from './ice-guard.ts';
 
 export type Phase = 'loading' | 'no-room' | 'room' | 'refused';
 
@@ -224,6 +225,7 @@ export class RoomState {
     const joined = this.joined!;
     const identity = this.identity!;
     const keys = deriveRoomKeys(this.ticket!.secret);
+    setRoomIceServers(joined.iceServers as RTCIceServer[]);
     if (!this.hubConn) {
       this.hubConn = new HubConnection(location.origin, joined.credential, () => this.profile(), {
         state: (s) => (this.hub = s),
