@@ -109,8 +109,10 @@ export class RoomChannel {
         this.closeWith(previous, CLOSE.replaced, { code: 'evicted', message: 'replaced by a newer connection' });
       }
       session.peerId = msg.peerId;
-      this.sockets.set(msg.peerId, ws);
+      if (previous) this.sockets.delete(msg.peerId);
       this.roster.upsert(msg.peerId, msg.profile); // broadcasts the roster to the others
+      // Only now: the welcome, which carries the roster, is this device's first frame.
+      this.sockets.set(msg.peerId, ws);
       this.send(ws, {
         v: PROTOCOL_VERSION,
         t: 'welcome',
