@@ -17,11 +17,15 @@ import { log } from './log.ts';
 
 const HELLO_TIMEOUT_MS = 5_000;
 const HEARTBEAT_MS = 15_000;
+/** Devices ping every 10 s. A frozen page still answers WebSocket pings from the browser's
+ * network stack, so silence at the application level is what marks it unreachable. */
+const SILENT_AFTER_MS = 35_000;
 const MAX_BAD_FRAMES = 5;
 
 interface Session {
   peerId: string | null;
   alive: boolean;
+  lastFrame: number;
   badFrames: number;
   saidBye: boolean;
 }
@@ -65,7 +69,7 @@ export class RoomChannel {
   }
 
   private onConnection(ws: WebSocket): void {
-    const session: Session = { peerId: null, alive: true, badFrames: 0, saidBye: false };
+    const session: Session = { peerId: null, alive: true, lastFrame: Date.now(), badFrames: 0, saidBye: false };
     this.sessions.set(ws, session);
     const helloTimer = setTimeout(() => {
       if (!session.peerId) this.closeWith(ws, CLOSE.helloTimeout, { code: 'unauthorized', message: 'no hello within 5 s' });
@@ -86,6 +90,7 @@ export class RoomChannel {
   }
 
   private onFrame(ws: WebSocket, session: Session, text: string): void {
+    session.lastFrame = Date.now();
     const decoded = decodeFrame(ClientMessage, text, LIMITS.roomFrameBytes);
     if (!decoded.ok) {
       if (decoded.error.code === 'protocol-version') {
@@ -167,7 +172,7 @@ export class RoomChannel {
     for (const ws of this.wss.clients) {
       const s = this.sessions.get(ws);
       if (!s) continue;
-      if (!s.alive) {
+      if (!s.alive || Date.now() - s.lastFrame > SILENT_AFTER_MS) {
         ws.terminate();
         continue;
       }

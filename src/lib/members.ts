@@ -25,7 +25,8 @@ export interface MergeInput {
   sessions: ReadonlyMap<string, PeerSession>;
   /** True when the hub's roster is current (hub reachable). */
   rosterLive: boolean;
-  isStale: (peerId: string) => boolean;
+  /** When the direct channel went quiet (local clock), or null while it is lively. */
+  staleSince: (peerId: string) => number | null;
   now: number;
   graceMs: number;
 }
@@ -43,9 +44,10 @@ export function mergeMembers(m: MergeInput): MemberView[] {
       continue;
     }
     if (s?.state === 'open' && s.profile) {
-      const stale = m.isStale(id);
+      const staleSince = m.staleSince(id);
+      const stale = staleSince !== null;
       const status = memberStatus(
-        { connected: !stale, visibility: s.profile.visibility, hiddenSince: s.hiddenSince, disconnectedAt: stale ? s.lastHeard : null },
+        { connected: !stale, visibility: s.profile.visibility, hiddenSince: s.hiddenSince, disconnectedAt: staleSince },
         m.now,
         AWAY_AFTER_MS,
         m.graceMs,

@@ -30,6 +30,7 @@ export interface MeshEvents {
 
 const HEARTBEAT_MS = 4_000;
 const STALE_AFTER_MS = 12_000;
+/** Past this a quiet channel is closed; the grace period then runs on the hub's roster. */
 const DEAD_AFTER_MS = 30_000;
 
 export class Mesh {
@@ -235,8 +236,10 @@ export class Mesh {
     this.on.change();
   }
 
-  isStale(id: string): boolean {
+  /** When the peer went quiet (it stopped answering heartbeats), or null if it is lively. */
+  staleSince(id: string): number | null {
     const s = this.sessions.get(id);
-    return !s || Date.now() - s.lastHeard > STALE_AFTER_MS;
+    if (!s) return 0;
+    return Date.now() - s.lastHeard > STALE_AFTER_MS ? s.lastHeard + STALE_AFTER_MS : null;
   }
 }

@@ -67,7 +67,7 @@ export class RoomState {
       roster: this.roster,
       sessions: this.mesh?.sessions ?? new Map(),
       rosterLive: this.hub === 'online',
-      isStale: (id) => this.mesh?.isStale(id) ?? true,
+      staleSince: (id) => (this.mesh ? this.mesh.staleSince(id) : 0),
       now: this.now,
       graceMs: (this.joined?.graceSeconds ?? 120) * 1000,
     });
