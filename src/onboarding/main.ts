@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   const trusted = await fetch(`https://${host}:${hub.httpsPort}${API.hub}`, { cache: 'no-store', signal: AbortSignal.timeout(3000) })
     .then((r) => r.ok)
     .catch(() => false);
-  $('probe').textContent = trusted ? 'This device trusts the room: opening the app…' : 'This device does not trust the room yet.';
+  $('probe').textContent = trusted
+    ? ticket
+      ? 'This device trusts the room: opening the app…'
+      : 'This device already trusts the room: open the app.'
+    : 'This device does not trust the room yet: install its certificate below, or continue as a guest.';
   document.body.dataset.trusted = String(trusted);
   if (trusted && ticket) location.replace(secureApp);
 }
