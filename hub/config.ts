@@ -5,7 +5,9 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import os from 'node:os';
+import { z } from 'zod';
 import { LIMITS } from '../protocol/limits.ts';
+import { IceServer } from '../protocol/hub-api.ts';
 
 export interface HubConfig {
   dataDir: string;
@@ -55,12 +57,14 @@ Options (environment variable in brackets):
   --quiet                log warnings and errors only
   --help`;
 
-function num(value: string | undefined, fallback: number, name: string): number {
+function num(value: string | undefined, fallback: number, name: string, max = 86_400 * 365): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535 * 1000) throw new Error(`config: ${name} must be a whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`config: ${name} must be a whole number from 0 to ${max}, got "${value}"`);
   return n;
 }
+
+const port = (value: string | undefined, fallback: number, name: string) => num(value, fallback, name, 65535);
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): HubConfig | 'help' {
   const { values } = parseArgs({
@@ -98,12 +102,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   let iceServers: HubConfig['iceServers'] = [];
   const iceText = values['ice-servers'] ?? env.OSMOSE_ICE_SERVERS;
   if (iceText) {
+    let parsed: unknown;
     try {
-      iceServers = JSON.parse(iceText);
+      parsed = JSON.parse(iceText);
     } catch {
       throw new Error('config: --ice-servers must be a JSON array of RTCIceServer');
     }
-    if (!Array.isArray(iceServers)) throw new Error('config: --ice-servers must be a JSON array');
+    // The same schema devices use to check the join answer, so a bad entry fails here, not there.
+    const checked = z.array(IceServer).max(8).safeParse(parsed);
+    if (!checked.success) throw new Error(`config: --ice-servers must be a JSON array of RTCIceServer (${checked.error.issues[0]?.message ?? 'invalid'})`);
+    iceServers = checked.data;
   }
   const safeHost = /^[A-Za-z0-9-]{1,63}$/.test(host) ? host.toLowerCase() : null;
   const hostnames = [...new Set([...(safeHost ? [safeHost, `${safeHost}.local`] : []), 'localhost', ...(values.hostname ?? [])])];
@@ -112,8 +120,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     roomName,
     roomPlace,
     host: values.host ?? env.OSMOSE_HOST ?? '0.0.0.0',
-    httpPort: num(values['http-port'] ?? env.OSMOSE_HTTP_PORT, 8080, 'http-port'),
-    httpsPort: num(values['https-port'] ?? env.OSMOSE_HTTPS_PORT, 8443, 'https-port'),
+    httpPort: port(values['http-port'] ?? env.OSMOSE_HTTP_PORT, 8080, 'http-port'),
+    httpsPort: port(values['https-port'] ?? env.OSMOSE_HTTPS_PORT, 8443, 'https-port'),
     certFile: values.cert ? path.resolve(cwd, values.cert) : null,
     keyFile: values.key ? path.resolve(cwd, values.key) : null,
     hostnames,

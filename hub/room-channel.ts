@@ -78,7 +78,12 @@ export class RoomChannel {
     ws.on('error', (err) => log.warn('room channel socket error', { error: err.message }));
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.badFrame(ws, session, new OsmoseError('bad-request', 'binary frames are not accepted'));
-      this.onFrame(ws, session, data.toString());
+      try {
+        this.onFrame(ws, session, data.toString());
+      } catch (err) {
+        log.error('room channel: frame handler failed', { error: (err as Error).message });
+        this.badFrame(ws, session, new OsmoseError('internal', 'could not handle that frame'));
+      }
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);

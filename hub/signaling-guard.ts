@@ -15,5 +15,11 @@ export function decodeFrameRaw(data: Buffer | string): string | null {
     return null;
   }
   const r = SignalingFrame.safeParse(parsed);
-  return r.success ? JSON.stringify(r.data) : null;
+  if (!r.success) return null;
+  try {
+    return JSON.stringify(r.data);
+  } catch {
+    // Pathologically deep payloads overflow the stack when re-serialised: a bad frame.
+    return null;
+  }
 }

@@ -48,13 +48,16 @@ export function validateMessage<S extends z.ZodType>(schema: S, parsed: unknown)
   }
   const v = (parsed as { v?: unknown }).v;
   if (typeof v !== 'number' || !SUPPORTED_PROTOCOLS.includes(v)) {
-    return fail('protocol-version', `protocol ${String(v).slice(0, 16)} is not supported (speaks ${SUPPORTED_PROTOCOLS.join(', ')})`);
+    return fail('protocol-version', `protocol ${(typeof v === 'number' ? String(v) : typeof v).slice(0, 16)} is not supported (speaks ${SUPPORTED_PROTOCOLS.join(', ')})`);
   }
   const result = schema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'message';
-    const unknownType = issue?.code === 'invalid_union' && issue.path.length === 0;
+    // zod reports an unmatched discriminator as invalid_union at ['t']; a known type with bad
+    // fields fails inside that branch instead.
+    const t = (parsed as { t?: unknown }).t;
+    const unknownType = issue?.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 't' && typeof t === 'string';
     return fail(unknownType ? 'unknown-type' : 'bad-request', `${where}: ${issue?.message ?? 'invalid'}`.slice(0, 200));
   }
   return { ok: true, value: result.data };

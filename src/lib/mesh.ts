@@ -181,7 +181,14 @@ export class Mesh {
       this.redialState(id).backoff.reset();
       session.start();
     });
-    conn.on('data', (data) => session.receive(data));
+    conn.on('data', (data) => {
+      try {
+        session.receive(data);
+      } catch (err) {
+        // A bug here must not take the mesh down: report it and drop the frame.
+        console.error('[osmose] peer frame handler failed', err);
+      }
+    });
     conn.on('close', () => this.dropped(id, conn));
     conn.on('error', () => this.dropped(id, conn));
     this.on.change();

@@ -66,7 +66,9 @@ export class PeerSession {
   }
 
   receive(raw: unknown): void {
-    if (this.state === 'closed' || this.state === 'refused') return;
+    // Only a live handshake or an open session listens; after a refusal or a version mismatch
+    // nothing more is delivered.
+    if (this.state !== 'handshake' && this.state !== 'open') return;
     this.lastHeard = Date.now();
     const decoded = decodeFrame(MeshMessage, raw, LIMITS.meshFrameBytes);
     if (!decoded.ok) {
@@ -74,6 +76,7 @@ export class PeerSession {
         this.send({ v: PROTOCOL_VERSION, t: 'error', error: decoded.error.toWire() });
         this.state = 'needs-update';
         this.on.closed(this, decoded.error.toWire());
+        setTimeout(() => this.transport.close(), 100);
         return;
       }
       return this.bad(decoded.error);
