@@ -1,27 +1,17 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/fixtures.ts';
 import { execFileSync } from 'node:child_process';
-import { TestHub } from './support/hub.ts';
 import { REPO } from './support/env.ts';
 import { newDevice, join, expectSees, member } from './support/devices.ts';
 
 test.describe('who gets in', () => {
-  let hub: TestHub;
-  test.beforeEach(async () => {
-    hub = new TestHub('refusals');
-    await hub.start();
-  });
-  test.afterEach(async () => {
-    await hub.stop();
-  });
-
-  test('a wrong secret is refused with a clear message', async ({ browser }) => {
+  test('a wrong secret is refused with a clear message', async ({ browser, hub }) => {
     const mallory = await newDevice(browser, 'Mallory');
     await mallory.page.goto(hub.joinUrl('A'.repeat(43)));
     await expect(mallory.page.getByTestId('refused')).toHaveAttribute('data-code', 'wrong-secret');
     await expect(mallory.page.getByTestId('refused')).toContainText('does not match this room');
   });
 
-  test('rotating the secret evicts every device; the new QR code lets people back in', async ({ browser }) => {
+  test('rotating the secret evicts every device; the new QR code lets people back in', async ({ browser, hub }) => {
     const alice = await newDevice(browser, 'Alice');
     const bob = await newDevice(browser, 'Bob');
     await join(alice, hub.joinUrl());
@@ -40,7 +30,7 @@ test.describe('who gets in', () => {
     await expect(alice.page.getByTestId('refused')).toHaveAttribute('data-code', 'secret-rotated');
   });
 
-  test('a device on plain HTTP is a guest: it is told what is missing and still joins the mesh', async ({ browser }) => {
+  test('a device on plain HTTP is a guest: it is told what is missing and still joins the mesh', async ({ browser, hub }) => {
     const alice = await newDevice(browser, 'Alice');
     await join(alice, hub.joinUrl());
     const guest = await newDevice(browser, 'Guest');
@@ -54,7 +44,7 @@ test.describe('who gets in', () => {
     await expect(member(alice, 'Guest').getByTestId('member-caps')).toContainText('guest');
   });
 
-  test('the QR link lands on onboarding, which sends a trusting device straight to the secure app', async ({ browser }) => {
+  test('the QR link lands on onboarding, which sends a trusting device straight to the secure app', async ({ browser, hub }) => {
     const alice = await newDevice(browser, 'Alice');
     await alice.page.goto(hub.qrJoinUrl());
     await expect(alice.page).toHaveURL(new RegExp(`^${hub.origin}/`), { timeout: 15_000 });

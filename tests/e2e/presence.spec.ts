@@ -1,18 +1,10 @@
-import { test, expect } from '@playwright/test';
-import { TestHub } from './support/hub.ts';
+import { test, expect } from './support/fixtures.ts';
 import { newDevice, join, expectSees, member } from './support/devices.ts';
 
 test.describe('phones pause', () => {
-  let hub: TestHub;
-  test.beforeEach(async () => {
-    hub = new TestHub('presence', { args: ['--grace', '5'] });
-    await hub.start();
-  });
-  test.afterEach(async () => {
-    await hub.stop();
-  });
+  test.use({ hubOptions: { args: ['--grace', '5'] } });
 
-  test('a backgrounded device shows as away, a frozen one is dropped after the grace period, both come back', async ({ browser }) => {
+  test('a backgrounded device shows as away, a frozen one is dropped after the grace period, both come back', async ({ browser, hub }) => {
     test.setTimeout(120_000);
     const alice = await newDevice(browser, 'Alice');
     const bob = await newDevice(browser, 'Bob');

@@ -1,18 +1,8 @@
-import { test, expect } from '@playwright/test';
-import { TestHub } from './support/hub.ts';
+import { test, expect } from './support/fixtures.ts';
 import { newDevice, join, expectSees, sendChat, expectChat } from './support/devices.ts';
 
 test.describe('when the hub goes away', () => {
-  let hub: TestHub;
-  test.beforeEach(async () => {
-    hub = new TestHub('resilience');
-    await hub.start();
-  });
-  test.afterEach(async () => {
-    await hub.stop();
-  });
-
-  test('the mesh keeps talking while the hub is down, and re-forms after a restart', async ({ browser }) => {
+  test('the mesh keeps talking while the hub is down, and re-forms after a restart', async ({ browser, hub }) => {
     const alice = await newDevice(browser, 'Alice');
     const bob = await newDevice(browser, 'Bob');
     const carol = await newDevice(browser, 'Carol');
@@ -44,7 +34,7 @@ test.describe('when the hub goes away', () => {
     expect(hub.output).not.toContain('ID-TAKEN');
   });
 
-  test('an installed app reloads offline with the hub down and says it is retrying', async ({ browser }) => {
+  test('an installed app reloads offline with the hub down and says it is retrying', async ({ browser, hub }) => {
     const alice = await newDevice(browser, 'Alice');
     await join(alice, hub.joinUrl());
     // The service worker registers over HTTPS on the LAN address because the browser trusts the room CA.

@@ -1,18 +1,8 @@
-import { test, expect } from '@playwright/test';
-import { TestHub } from './support/hub.ts';
+import { test, expect } from './support/fixtures.ts';
 import { newDevice, join, expectSees, sendChat, expectChat, member } from './support/devices.ts';
 
 test.describe('a room with three devices', () => {
-  let hub: TestHub;
-  test.beforeEach(async () => {
-    hub = new TestHub('room');
-    await hub.start();
-  });
-  test.afterEach(async () => {
-    await hub.stop();
-  });
-
-  test('join by link, see each other with capabilities, message, leave', async ({ browser }) => {
+  test('join by link, see each other with capabilities, message, leave', async ({ browser, hub }) => {
     const alice = await newDevice(browser, 'Alice');
     const bob = await newDevice(browser, 'Bob');
     const carol = await newDevice(browser, 'Carol');

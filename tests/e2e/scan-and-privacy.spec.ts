@@ -1,21 +1,12 @@
-import { test, expect, chromium } from '@playwright/test';
+import { chromium } from '@playwright/test';
+import { test, expect } from './support/fixtures.ts';
 import path from 'node:path';
-import { TestHub } from './support/hub.ts';
 import { CHROMIUM_ARGS, E2E_TMP, TEST_HOME } from './support/env.ts';
 import { writeQrY4m } from './support/fake-camera.ts';
 import { newDevice, join, expectSees, sendChat, expectChat } from './support/devices.ts';
 
 test.describe('joining by camera, and nothing leaves the LAN', () => {
-  let hub: TestHub;
-  test.beforeEach(async () => {
-    hub = new TestHub('scan');
-    await hub.start();
-  });
-  test.afterEach(async () => {
-    await hub.stop();
-  });
-
-  test('the in-app scanner joins from the room QR code shown to the camera', async ({ browser }) => {
+  test('the in-app scanner joins from the room QR code shown to the camera', async ({ browser, hub }) => {
     const alice = await newDevice(browser, 'Alice');
     await join(alice, hub.joinUrl());
 
@@ -44,7 +35,7 @@ test.describe('joining by camera, and nothing leaves the LAN', () => {
     }
   });
 
-  test('the app talks only to the hub: no other origin, no public STUN or TURN', async ({ browser }) => {
+  test('the app talks only to the hub: no other origin, no public STUN or TURN', async ({ browser, hub }) => {
     const devices = [await newDevice(browser, 'Alice'), await newDevice(browser, 'Bob')];
     const foreign: string[] = [];
     for (const d of devices) {
@@ -79,7 +70,7 @@ test.describe('joining by camera, and nothing leaves the LAN', () => {
     expect(initiator.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
-  test('the wall display shows the QR code and who is here, live, on the hub only', async ({ browser, request }) => {
+  test('the wall display shows the QR code and who is here, live, on the hub only', async ({ browser, hub, request }) => {
     const display = await browser.newPage();
     await display.goto(`http://127.0.0.1:${hub.httpPort}/display`);
     await expect(display.getByTestId('display-room')).toHaveText('FW15');
