@@ -6,10 +6,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rogueLeaf } from '../../support/rogue-leaf.ts';
 import { loadOrCreateRoomCa, loadOrIssueServerCert, permittedByCa, type RoomCa } from '../../../hub/ca.ts';
 
 const OPENSSL = '/usr/bin/openssl';
-const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
 let dir: string;
 let work: string; // scratch files for openssl, outside the CA folder
@@ -29,25 +29,7 @@ function verifyLeaf(leafPem: string, name: string): { ok: boolean; out: string }
 }
 
 /** A leaf signed by the on-disk intermediate key, bypassing hub/ca.ts's own name checks. */
-async function rogueLeaf(san: x509.JsonGeneralNames, cn: string): Promise<string> {
-  const pem = readFileSync(join(dir, 'intermediate-ca.key'), 'utf8');
-  const signingKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pem), EC, false, ['sign']);
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const inter = new x509.X509Certificate(readFileSync(join(dir, 'intermediate-ca.pem'), 'utf8'));
-  const cert = await x509.X509CertificateGenerator.create({
-    subject: `CN=${cn}`, issuer: inter.subjectName, publicKey: keys.publicKey, signingKey,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 30 * 86_400_000),
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(san),
-      await x509.AuthorityKeyIdentifierExtension.create(inter.publicKey),
-    ],
-  });
-  return cert.toString('pem');
-}
+const rogueLeafPem = async (san: x509.JsonGeneralNames, cn: string): Promise<string> => (await rogueLeaf(dir, san, cn)).certPem;
 
 const spkiOfKeyFile = (file: string): Buffer => createPublicKey(readFileSync(file, 'utf8')).export({ type: 'spki', format: 'der' });
 const spkiOfCert = (pem: string): Buffer => Buffer.from(new x509.X509Certificate(pem).publicKey.rawData);
@@ -127,10 +109,10 @@ describe('room CA', () => {
   });
 
   it('openssl rejects leaves outside the constraints, even when signed by the intermediate', async () => {
-    const dns = verifyLeaf(await rogueLeaf([{ type: 'dns', value: 'evil.example.com' }], 'evil.example.com'), 'evil-dns.pem');
+    const dns = verifyLeaf(await rogueLeafPem([{ type: 'dns', value: 'evil.example.com' }], 'evil.example.com'), 'evil-dns.pem');
     expect(dns.ok).toBe(false);
     expect(dns.out).toMatch(/permitted subtree violation/);
-    const ip = verifyLeaf(await rogueLeaf([{ type: 'ip', value: '8.8.8.8' }], 'rogue'), 'evil-ip.pem');
+    const ip = verifyLeaf(await rogueLeafPem([{ type: 'ip', value: '8.8.8.8' }], 'rogue'), 'evil-ip.pem');
     expect(ip.ok).toBe(false);
     expect(ip.out).toMatch(/permitted subtree violation/);
   });
