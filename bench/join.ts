@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { TestHub } from '../tests/e2e/support/hub.ts';
 import { startBare } from './bare/server.ts';
 import { summarize, medians, type Summary } from './stats.ts';
-import { sleep, stopHub, trackHub, waitFor } from './support.ts';
+import { newContext as freshContext, sleep, stopHub, trackHub } from './support.ts';
 
 export interface JoinOptions {
   warm: number;
@@ -38,6 +38,8 @@ export interface JoinResult {
   warmSamples: JoinSample[];
   coldSamples: JoinSample[];
   bareSamples: number[];
+  /** Runs with no first peer within FIRST_PEER_TIMEOUT_MS (left out of the summaries). */
+  timeouts: { warm: number; cold: number };
   /** Median ms since navigation start of each step, per scenario. */
   breakdown: { warm: Record<string, number>; cold: Record<string, number> };
   notes: string[];
@@ -46,7 +48,7 @@ export interface JoinResult {
 const FIRST_PEER_TIMEOUT_MS = 20_000;
 
 /** Runs in every document before the app: extra marks for a time breakdown. */
-function instrument(): void {
+export function instrument(): void {
   const once = (name: string) => {
     try {
       if (!performance.getEntriesByName(name).length) performance.mark(name);
@@ -69,30 +71,54 @@ function instrument(): void {
   }
   w.WebSocket = WS;
 
+  // PeerJS makes a throwaway RTCPeerConnection at load to probe features; only connections that
+  // exchange descriptions count. The side whose first description is local made the offer.
+  // Data channel traffic: the first message of each kind in and out (mesh hello, auth, profile).
+  const kind = (d: unknown) => (typeof d === 'string' ? (/"t":"([a-z-]+)"/.exec(d)?.[1] ?? 'other') : 'binary');
+  const tap = (ch: RTCDataChannel) => {
+    ch.addEventListener('open', () => once('b:dc-open'));
+    ch.addEventListener('message', (e) => once(`b:dc-in-${kind(e.data)}`));
+    const send = ch.send.bind(ch) as (d: unknown) => void;
+    ch.send = ((d: unknown) => {
+      once(`b:dc-out-${kind(d)}`);
+      send(d);
+    }) as RTCDataChannel['send'];
+  };
   const NativePC = window.RTCPeerConnection;
   class PC extends NativePC {
+    private benchSdp = false;
     constructor(config?: RTCConfiguration) {
       super(config);
-      once('b:pc-new');
       this.addEventListener('icegatheringstatechange', () => this.iceGatheringState === 'complete' && once('b:ice-gathered'));
       this.addEventListener('icecandidate', (e) => e.candidate && once('b:ice-candidate1'));
       this.addEventListener('iceconnectionstatechange', () => (this.iceConnectionState === 'connected' || this.iceConnectionState === 'completed') && once('b:ice-connected'));
       this.addEventListener('connectionstatechange', () => this.connectionState === 'connected' && once('b:pc-connected'));
-      this.addEventListener('datachannel', (e) => {
-        once('b:answerer');
-        e.channel.addEventListener('open', () => once('b:dc-open'));
-      });
+      this.addEventListener('datachannel', (e) => tap(e.channel));
+    }
+    private firstSdp(role: 'dialer' | 'answerer'): void {
+      if (this.benchSdp) return;
+      this.benchSdp = true;
+      once(`b:${role}`);
+    }
+    override setLocalDescription(d?: RTCLocalSessionDescriptionInit): Promise<void> {
+      this.firstSdp('dialer');
+      once('b:sdp-local');
+      return super.setLocalDescription(d);
+    }
+    override setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
+      this.firstSdp('answerer');
+      once('b:sdp-remote');
+      return super.setRemoteDescription(d);
     }
     override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
-      once('b:dialer');
       const ch = super.createDataChannel(label, init);
-      ch.addEventListener('open', () => once('b:dc-open'));
+      tap(ch);
       return ch;
     }
   }
   w.RTCPeerConnection = PC;
 
-  const nav = navigator as Navigator & { gpu?: { requestAdapter: (...a: unknown[]) => Promise<unknown> }; getBattery?: () => Promise<unknown> };
+  const nav = navigator as unknown as { gpu?: { requestAdapter: (...a: unknown[]) => Promise<unknown> }; getBattery?: () => Promise<unknown> };
   const timed = <T>(name: string, p: () => Promise<T>) => {
     once(`b:${name}-start`);
     return p().finally(() => once(`b:${name}-end`));
@@ -102,7 +128,7 @@ function instrument(): void {
     const orig = gpu.requestAdapter.bind(gpu);
     gpu.requestAdapter = (...a: unknown[]) => timed('gpu', () => orig(...a));
   }
-  if (navigator.mediaDevices?.enumerateDevices) {
+  if (navigator.mediaDevices && 'enumerateDevices' in navigator.mediaDevices) {
     const md = navigator.mediaDevices;
     const orig = md.enumerateDevices.bind(md);
     md.enumerateDevices = () => timed('media', orig);
@@ -118,6 +144,30 @@ function instrument(): void {
     req.addEventListener('success', () => once('b:idb-open-end'));
     return req;
   };
+  // IndexedDB transactions (identity, settings, the stored room): start and commit times.
+  const idbLog: { start: number; end: number; mode: string; stores: string }[] = [];
+  w.__benchIdb = idbLog;
+  const nativeTx = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+    const tx = nativeTx.apply(this, args);
+    const entry = { start: performance.now(), end: NaN, mode: String(args[1] ?? 'readonly'), stores: String(args[0]) };
+    idbLog.push(entry);
+    const done = () => (entry.end = performance.now());
+    tx.addEventListener('complete', done);
+    tx.addEventListener('abort', done);
+    tx.addEventListener('error', done);
+    return tx;
+  } as IDBDatabase['transaction'];
+  // Main-thread tasks over 50 ms.
+  const longTasks: { start: number; duration: number }[] = [];
+  w.__benchLongTasks = longTasks;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    // not supported
+  }
   // src/main.ts assigns window.osmose right after mounting the UI and starting boot().
   Object.defineProperty(window, 'osmose', {
     configurable: true,
@@ -145,13 +195,29 @@ async function collect(page: Page): Promise<JoinSample> {
     }
     for (const e of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
       const p = new URL(e.name).pathname;
-      const key = p === '/api/join/challenge' ? 'challenge' : p === '/api/join' ? 'join' : /\/assets\/index-[^/]*\.js$/.test(p) ? 'appjs' : null;
+      const js = /^\/assets\/(main|app|codec|disclose-version)-[^/]*\.js$/.exec(p);
+      if (js) {
+        // The app's entry and its preloaded chunks: when the last one arrived (network, HTTP cache or worker).
+        marks['res:appjs-end'] = Math.max(marks['res:appjs-end'] ?? 0, r(e.responseEnd));
+        marks[`res:${js[1]}.js-end`] = r(e.responseEnd);
+        continue;
+      }
+      const key = p === '/api/join/challenge' ? 'challenge' : p === '/api/join' ? 'join' : null;
       if (key && !(`res:${key}-start` in marks)) {
         marks[`res:${key}-start`] = r(e.startTime);
         marks[`res:${key}-end`] = r(e.responseEnd);
       }
     }
     const fp = performance.getEntriesByName('osmose:first-peer')[0];
+    const fpAt = fp?.startTime ?? Infinity;
+    const w = window as unknown as { __benchIdb?: { start: number; end: number }[]; __benchLongTasks?: { start: number; duration: number }[] };
+    const idb = (w.__benchIdb ?? []).filter((t) => t.start < fpAt);
+    marks['sum:idb-tx-count'] = idb.length;
+    marks['sum:idb-tx-ms'] = r(idb.reduce((a, t) => a + (Number.isFinite(t.end) ? t.end - t.start : 0), 0));
+    const lt = (w.__benchLongTasks ?? []).filter((t) => t.start < fpAt);
+    marks['sum:longtask-count'] = lt.length;
+    marks['sum:longtask-ms'] = r(lt.reduce((a, t) => a + t.duration, 0));
+    if (lt.length) marks['sum:longtask-max-ms'] = r(Math.max(...lt.map((t) => t.duration)));
     return {
       firstPeerMs: fp ? r(fp.startTime) : NaN,
       role: ('b:dialer' in marks ? 'dialer' : 'b:answerer' in marks ? 'answerer' : 'unknown') as JoinSample['role'],
@@ -161,12 +227,23 @@ async function collect(page: Page): Promise<JoinSample> {
   });
 }
 
-async function waitFirstPeer(page: Page): Promise<void> {
-  await page.waitForFunction(() => performance.getEntriesByName('osmose:first-peer').length > 0, undefined, { timeout: FIRST_PEER_TIMEOUT_MS, polling: 20 });
+/** True once the page has its first authenticated peer; false after FIRST_PEER_TIMEOUT_MS. */
+async function waitFirstPeer(page: Page): Promise<boolean> {
+  try {
+    await page.waitForFunction(() => performance.getEntriesByName('osmose:first-peer').length > 0, undefined, { timeout: FIRST_PEER_TIMEOUT_MS, polling: 20 });
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'TimeoutError') return false;
+    throw err;
+  }
 }
 
-async function deviceId(page: Page): Promise<string> {
-  // The device id is the public key's hash kept in IndexedDB; the app shows it in members of others.
+async function mustFirstPeer(page: Page, what: string): Promise<void> {
+  if (!(await waitFirstPeer(page))) throw new Error(`${what}: no first peer within ${FIRST_PEER_TIMEOUT_MS} ms`);
+}
+
+/** The peer id of the first device `page` lists (the resident sees only the joiner). */
+async function firstMemberId(page: Page): Promise<string> {
   return page.evaluate(() => {
     const m = (window as unknown as { osmose: { members(): { peerId: string }[] } }).osmose.members();
     return m.length ? m[0]!.peerId : '';
@@ -188,9 +265,15 @@ async function waitGone(page: Page, peerId: string, timeoutMs: number): Promise<
 }
 
 const STEPS = [
+  'nav:workerStart',
+  'nav:responseStart',
   'nav:responseEnd',
+  'res:main.js-end',
+  'res:app.js-end',
   'res:appjs-end',
+  'nav:domInteractive',
   'nav:domContentLoaded',
+  'nav:load',
   'b:app-main',
   'b:idb-open-end',
   'b:gpu-start',
@@ -199,18 +282,31 @@ const STEPS = [
   'b:battery-end',
   'res:challenge-start',
   'res:challenge-end',
+  'res:join-start',
   'res:join-end',
   'b:room-ws-new',
   'b:room-ws-open',
   'b:room-ws-msg1',
   'b:sig-ws-new',
   'b:sig-ws-msg1',
-  'b:pc-new',
+  'b:sdp-local',
+  'b:sdp-remote',
   'b:ice-candidate1',
   'b:ice-connected',
   'b:dc-open',
   'b:pc-connected',
+  'b:dc-out-hello',
+  'b:dc-in-hello',
+  'b:dc-out-auth',
+  'b:dc-in-auth',
+  'b:dc-out-profile',
+  'b:dc-in-profile',
   'osmose:first-peer',
+  'sum:idb-tx-count',
+  'sum:idb-tx-ms',
+  'sum:longtask-count',
+  'sum:longtask-ms',
+  'sum:longtask-max-ms',
 ] as const;
 
 export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: string) => void): Promise<JoinResult> {
@@ -218,7 +314,7 @@ export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: stri
   const hub = trackHub(new TestHub('bench-join', { args: ['--challenges', '100000'] }));
   const contexts: BrowserContext[] = [];
   const newContext = async () => {
-    const c = await browser.newContext();
+    const c = await freshContext(browser);
     contexts.push(c);
     await c.addInitScript(instrument);
     return c;
@@ -226,6 +322,7 @@ export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: stri
   const warmSamples: JoinSample[] = [];
   const coldSamples: JoinSample[] = [];
   const bareSamples: number[] = [];
+  const timeouts = { warm: 0, cold: 0 };
   try {
     await hub.start();
     const url = hub.joinUrl();
@@ -239,14 +336,14 @@ export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: stri
     const joiner = await (await newContext()).newPage();
     joiner.on('pageerror', (e) => log(`  [joiner] page error: ${e.message}`));
     await joiner.goto(url);
-    await waitFirstPeer(joiner);
-    const joinerId = await deviceId(resident);
+    await mustFirstPeer(joiner, 'join warm-up');
+    const joinerId = await firstMemberId(resident);
     await joiner.evaluate(() => navigator.serviceWorker?.ready.then(() => undefined));
     // One more load so the service worker controls the page from now on.
     await joiner.goto('about:blank');
     await waitGone(resident, joinerId, 5000);
     await joiner.goto(url);
-    await waitFirstPeer(joiner);
+    await mustFirstPeer(joiner, 'join warm-up (second load)');
     log(`  join: warm-up done (service worker controls page: ${(await collect(joiner)).swControlled})`);
 
     for (let i = 0; i < opts.warm; i++) {
@@ -255,7 +352,11 @@ export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: stri
       await waitGone(resident, joinerId, 5000);
       await sleep(200);
       await joiner.goto(url);
-      await waitFirstPeer(joiner);
+      if (!(await waitFirstPeer(joiner))) {
+        timeouts.warm++;
+        log(`  join warm ${i + 1}/${opts.warm}: no first peer within ${FIRST_PEER_TIMEOUT_MS} ms (counted as a timeout)`);
+        continue;
+      }
       const s = await collect(joiner);
       warmSamples.push(s);
       log(`  join warm ${i + 1}/${opts.warm}: ${s.firstPeerMs} ms (${s.role}${s.swControlled ? ', sw' : ''})`);
@@ -268,10 +369,14 @@ export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: stri
       const ctx = await newContext();
       const page = await ctx.newPage();
       await page.goto(url);
-      await waitFirstPeer(page);
-      const s = await collect(page);
-      coldSamples.push(s);
-      log(`  join cold ${i + 1}/${opts.cold}: ${s.firstPeerMs} ms (${s.role})`);
+      if (await waitFirstPeer(page)) {
+        const s = await collect(page);
+        coldSamples.push(s);
+        log(`  join cold ${i + 1}/${opts.cold}: ${s.firstPeerMs} ms (${s.role})`);
+      } else {
+        timeouts.cold++;
+        log(`  join cold ${i + 1}/${opts.cold}: no first peer within ${FIRST_PEER_TIMEOUT_MS} ms (counted as a timeout)`);
+      }
       await page.goto('about:blank');
       await ctx.close();
       await sleep(300);
@@ -282,11 +387,11 @@ export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: stri
     if (opts.bare > 0) {
       const bare = await startBare();
       try {
-        const a = await (await browser.newContext()).newPage();
+        const a = await (await freshContext(browser)).newPage();
         contexts.push(a.context());
         await a.goto(bare.pageUrl('bare-resident'));
         await a.evaluate(() => (window as unknown as { bare: { opened(): Promise<void> } }).bare.opened());
-        const b = await (await browser.newContext()).newPage();
+        const b = await (await freshContext(browser)).newPage();
         contexts.push(b.context());
         // Warm the HTTP cache once.
         await b.goto(bare.pageUrl('bare-warmup', 'bare-resident'));
@@ -311,6 +416,7 @@ export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: stri
   }
 
   const dialers = warmSamples.filter((s) => s.role === 'dialer').length;
+  if (timeouts.warm || timeouts.cold) notes.push(`timeouts (no first peer in ${FIRST_PEER_TIMEOUT_MS / 1000} s, left out of the percentiles): warm ${timeouts.warm}, cold ${timeouts.cold}`);
   notes.push(`warm: the joiner dialled in ${dialers}/${warmSamples.length} runs (the smaller device id dials; the same id every run)`);
   const cd = coldSamples.filter((s) => s.role === 'dialer');
   const ca = coldSamples.filter((s) => s.role === 'answerer');
@@ -322,6 +428,7 @@ export async function runJoin(browser: Browser, opts: JoinOptions, log: (s: stri
     warmSamples,
     coldSamples,
     bareSamples,
+    timeouts,
     breakdown: {
       warm: medians(warmSamples.map((s) => s.marks), STEPS) as Record<string, number>,
       cold: medians(coldSamples.map((s) => s.marks), STEPS) as Record<string, number>,

@@ -3,7 +3,7 @@
  * CA through an NSS db in TEST_HOME) and a registry of everything we start, so a failure or a
  * Ctrl-C never leaves a hub or a client process behind.
  */
-import { chromium, type Browser } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext } from '@playwright/test';
 import type { ChildProcess } from 'node:child_process';
 import globalSetup from '../tests/e2e/support/global-setup.ts';
 import { CHROMIUM_ARGS, TEST_HOME } from '../tests/e2e/support/env.ts';
@@ -25,6 +25,16 @@ export async function launchBrowser(): Promise<Browser> {
     args: CHROMIUM_ARGS,
     env: { ...process.env, HOME: TEST_HOME },
   });
+}
+
+/**
+ * A browser context whose pages tolerate functions compiled by tsx: esbuild's keepNames wraps
+ * named inner functions in `__name(...)`, which does not exist in the page.
+ */
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
+  return context;
 }
 
 // ---- cleanup registry -------------------------------------------------------------------------

@@ -36,14 +36,17 @@ export async function startBare(): Promise<BareSetup> {
   });
   const js = fs.readFileSync(path.join(outdir, 'bare.js'));
 
+  // Cross-origin isolated like the app (the hub sends the same COOP/COEP): performance.now() then
+  // has the same fine resolution on both sides (100 us coarsening otherwise).
+  const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' };
   const web = http.createServer((req, res) => {
     const p = (req.url ?? '/').split('?')[0];
     if (p === '/bare.js') {
       // Cacheable, like the app's hashed assets: a reload is served from the HTTP cache.
-      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'public, max-age=3600' });
+      res.writeHead(200, { ...isolation, 'content-type': 'text/javascript', 'cache-control': 'public, max-age=3600' });
       res.end(js);
     } else if (p === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+      res.writeHead(200, { ...isolation, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
       res.end(HTML);
     } else {
       res.writeHead(404).end();

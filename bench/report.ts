@@ -1,0 +1,102 @@
+/** The benchmark report: a markdown table on stdout and the full JSON in bench/results/latest.json. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JoinResult } from './join.ts';
+import type { RttResult } from './rtt.ts';
+import type { CapacityResult } from './capacity.ts';
+import { round } from './stats.ts';
+
+export interface Results {
+  join?: JoinResult;
+  rtt?: RttResult;
+  capacity?: CapacityResult;
+}
+
+export interface Row {
+  metric: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  /** 'yes' | 'no' | '' (no target): reported, never asserted. */
+  meets: string;
+}
+
+const ms = (v: number | undefined | null, d = 1) => (v === undefined || v === null || !Number.isFinite(v) ? 'n/a' : `${round(v, d)} ms`);
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '' : `${(a / b).toFixed(2)}x`);
+const yn = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'yes' : 'no');
+
+export function rows(r: Results): Row[] {
+  const out: Row[] = [];
+  if (r.join) {
+    const { warm, cold, bare } = r.join;
+    out.push(
+      { metric: `join p50, warm reopen (n=${warm.n})`, ours: ms(warm.p50), baseline: ms(bare.p50), ratio: ratio(warm.p50, bare.p50), target: '<= 400 ms', meets: yn(Number.isFinite(warm.p50) ? warm.p50 <= 400 : null) },
+      { metric: `join p95, warm reopen`, ours: ms(warm.p95), baseline: ms(bare.p95), ratio: ratio(warm.p95, bare.p95), target: '', meets: '' },
+      { metric: `join p50, new device (n=${cold.n})`, ours: ms(cold.p50), baseline: '', ratio: '', target: '', meets: '' },
+      { metric: `join p95, new device`, ours: ms(cold.p95), baseline: '', ratio: '', target: '', meets: '' },
+    );
+  }
+  if (r.rtt) {
+    const { ours, bare } = r.rtt;
+    const within = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? a <= b * 1.1 : null);
+    const p50ok = Number.isFinite(ours.p50) ? ours.p50 <= 0.6 && within(ours.p50, bare.p50) === true : null;
+    out.push(
+      { metric: `mesh RTT p50 (n=${ours.n})`, ours: ms(ours.p50, 3), baseline: ms(bare.p50, 3), ratio: ratio(ours.p50, bare.p50), target: '<= 0.6 ms, <= 1.1x bare', meets: yn(p50ok) },
+      { metric: `mesh RTT p99`, ours: ms(ours.p99, 3), baseline: ms(bare.p99, 3), ratio: ratio(ours.p99, bare.p99), target: '<= 1.1x bare', meets: yn(within(ours.p99, bare.p99)) },
+      { metric: `mesh RTT mean`, ours: ms(ours.mean, 3), baseline: ms(bare.mean, 3), ratio: ratio(ours.mean, bare.mean), target: '', meets: '' },
+    );
+  }
+  if (r.capacity) {
+    const c = r.capacity;
+    const tried = c.levels.length ? c.levels[c.levels.length - 1]!.target : 0;
+    out.push(
+      { metric: `hub signaling clients held (tried ${tried})`, ours: String(c.maxHeld), baseline: '', ratio: '', target: '>= 5000', meets: yn(c.maxHeld >= 5000) },
+    );
+    const perClient = (l: CapacityResult['levels'][number]) => `${l.kbPerClient} KB (${l.kbPerClientAfterGc ?? '?'} after GC)`;
+    const at5000 = c.levels.find((l) => l.target === 5000 && l.held === 5000);
+    out.push({ metric: `hub RSS KB/client at 5000`, ours: at5000 ? perClient(at5000) : 'n/a', baseline: '', ratio: '', target: '<= 20 KB', meets: yn(at5000 ? at5000.kbPerClient <= 20 : null) });
+    const top = [...c.levels].reverse().find((l) => l.failed === 0 && l.held === l.target);
+    if (top && top.target !== 5000) out.push({ metric: `hub RSS KB/client at ${top.target}`, ours: perClient(top), baseline: '', ratio: '', target: '<= 20 KB', meets: yn(top.kbPerClient <= 20) });
+  }
+  return out;
+}
+
+export function table(list: Row[]): string {
+  const head: Row = { metric: 'metric', ours: 'ours', baseline: 'baseline (bare PeerJS)', ratio: 'ratio', target: 'target', meets: 'meets?' };
+  const cols = Object.keys(head) as (keyof Row)[];
+  const width = (k: keyof Row) => Math.max(...[head, ...list].map((r) => r[k].length));
+  const line = (r: Row) => '| ' + cols.map((k) => r[k].padEnd(width(k))).join(' | ') + ' |';
+  return [line(head), '|' + cols.map((k) => '-'.repeat(width(k) + 2)).join('|') + '|', ...list.map(line)].join('\n');
+}
+
+/** Median step times (ms since navigation start) of the join, for the printed report. */
+export function breakdownTable(j: JoinResult): string {
+  const at = (k: string) => (k.startsWith('sum:') ? Infinity : (j.breakdown.warm[k] ?? j.breakdown.cold[k] ?? 0));
+  const keys = [...new Set([...Object.keys(j.breakdown.warm), ...Object.keys(j.breakdown.cold)])].sort((a, b) => at(a) - at(b) || a.localeCompare(b));
+  const head = 'step (median ms since navigation start; sum: totals before first peer)';
+  const w = Math.max(...keys.map((k) => k.length), head.length);
+  const lines = [`| ${head.padEnd(w)} | warm   | cold   |`, `|${'-'.repeat(w + 2)}|--------|--------|`];
+  for (const k of keys) lines.push(`| ${k.padEnd(w)} | ${String(j.breakdown.warm[k] ?? '').padStart(6)} | ${String(j.breakdown.cold[k] ?? '').padStart(6)} |`);
+  return lines.join('\n');
+}
+
+export function capacityTable(c: CapacityResult): string {
+  const mb = (v: number | null) => (v === null ? '' : (v / 1024).toFixed(1));
+  const lines = [
+    '| clients | held | failed | opens/s | hub RSS MB | KB/client | RSS after GC MB | KB/client after GC | heap after GC MB | heap KB/client | hub CPU ms/open |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  lines.push(`| 0 | 0 | 0 | | ${mb(c.rss0Kb)} | | ${mb(c.rss0Kb)} | | ${mb(c.heap0Kb)} | | |`);
+  for (const l of c.levels) {
+    lines.push(
+      `| ${l.target} | ${l.held} | ${l.failed} | ${l.opensPerSecond} | ${mb(l.rssKb)} | ${l.kbPerClient} | ${mb(l.rssAfterGcKb)} | ${l.kbPerClientAfterGc ?? ''} | ${mb(l.heapAfterGcKb)} | ${l.heapKbPerClientAfterGc ?? ''} | ${l.hubCpuMsPerOpen} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function writeJson(file: string, data: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+}
