@@ -1,6 +1,6 @@
 /** The device's stable identity: an Ed25519 key pair made here and kept in IndexedDB. */
 import { b64uEncode, deviceIdFromPublicKey, newDeviceKeyPair } from '../../protocol/crypto.ts';
-import { getIdentity, putIdentity } from './storage.ts';
+import { getIdentity, putIdentity, type StoredIdentity } from './storage.ts';
 
 export interface Identity {
   deviceId: string;
@@ -8,8 +8,8 @@ export interface Identity {
   secretKey: Uint8Array;
 }
 
-export async function loadOrCreateIdentity(): Promise<Identity> {
-  let stored = await getIdentity();
+export async function loadOrCreateIdentity(existing?: StoredIdentity): Promise<Identity> {
+  let stored = existing ?? (await getIdentity());
   if (!stored) {
     const kp = newDeviceKeyPair();
     stored = { deviceId: deviceIdFromPublicKey(kp.publicKey), publicKey: kp.publicKey, secretKey: kp.secretKey, createdAt: Date.now() };

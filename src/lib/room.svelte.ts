@@ -11,7 +11,7 @@ import type { MeshChat } from '../../protocol/mesh.ts';
 import type { Capabilities, Profile, RoomInfo } from '../../protocol/common.ts';
 import type { JoinResponse } from '../../protocol/hub-api.ts';
 import { loadOrCreateIdentity, defaultDisplayName, type Identity } from './identity.ts';
-import { getCurrentRoom, saveRoom, forgetRoom, getSetting, putSetting, requestPersistence, type StoredRoom } from './storage.ts';
+import { loadBootState, saveRoom, forgetRoom, putSetting, requestPersistence, type StoredRoom } from './storage.ts';
 import { joinRoom } from './hub-client.ts';
 import { HubConnection, type HubLinkState } from './hub-connection.ts';
 import { Mesh } from './mesh.ts';
@@ -32,6 +32,8 @@ export interface ChatLine {
 }
 
 const MAX_CHAT_LINES = 500;
+/** A stored credential is reused only with this much life left. */
+const CREDENTIAL_REUSE_MARGIN_MS = 5 * 60_000;
 
 export class RoomState {
   phase = $state<Phase>('loading');
@@ -50,6 +52,7 @@ export class RoomState {
   private now = $state(Date.now());
 
   private identity: Identity | null = null;
+  private stored: StoredRoom | undefined;
   private ticket: JoinTicket | null = null;
   private joined: JoinResponse | null = null;
   private hubConn: HubConnection | null = null;
@@ -76,15 +79,20 @@ export class RoomState {
   /** Starts the app: identity, a join link in the address bar, the stored room. */
   async boot(): Promise<void> {
     setInterval(() => (this.now = Date.now()), 1000);
-    this.identity = await loadOrCreateIdentity();
+    // Capabilities are not needed to join: they follow in a profile update when known.
+    void detectCapabilities().then((caps) => {
+      this.caps = caps;
+      this.profileChanged();
+    });
+    const boot = await loadBootState();
+    this.identity = await loadOrCreateIdentity(boot.identity);
     this.deviceId = this.identity.deviceId;
-    this.name = (await getSetting('displayName')) ?? defaultDisplayName(this.deviceId);
+    this.name = boot.displayName ?? defaultDisplayName(this.deviceId);
     const fromLink = parseJoinLink(location.hash);
-    if (fromLink) await this.adoptTicket(fromLink);
+    let stored = boot.room;
+    if (fromLink) stored = await this.adoptTicket(fromLink, stored);
     else if (location.hash) this.clearAddressBar();
-    this.caps = await detectCapabilities();
     this.listenToLifecycle();
-    const stored = await getCurrentRoom();
     if (!stored) {
       this.phase = 'no-room';
       return;
@@ -97,9 +105,7 @@ export class RoomState {
     const ticket = parseJoinLink(text);
     if (!ticket) return false;
     this.stopLinks(false);
-    await this.adoptTicket(ticket);
-    const stored = await getCurrentRoom();
-    if (stored) this.enter(stored);
+    this.enter(await this.adoptTicket(ticket, this.stored));
     return true;
   }
 
@@ -125,6 +131,8 @@ export class RoomState {
     this.stopLinks(true);
     if (roomId) await forgetRoom(roomId);
     this.ticket = null;
+    this.stored = undefined;
+    this.joined = null;
     this.room = null;
     this.roster = [];
     this.messages = [];
@@ -155,12 +163,13 @@ export class RoomState {
     };
   }
 
-  private async adoptTicket(ticket: JoinTicket): Promise<void> {
-    const prev = await getCurrentRoom();
-    const keep = prev?.roomId === ticket.roomId ? prev : null;
-    await saveRoom({ roomId: ticket.roomId, secret: ticket.secret, name: keep?.name ?? null, place: keep?.place ?? null, joinedAt: Date.now() });
+  private async adoptTicket(ticket: JoinTicket, prev: StoredRoom | undefined): Promise<StoredRoom> {
+    const same = prev?.roomId === ticket.roomId && prev.secret === ticket.secret ? prev : undefined;
+    const room: StoredRoom = same ?? { roomId: ticket.roomId, secret: ticket.secret, name: prev?.roomId === ticket.roomId ? prev.name : null, place: prev?.roomId === ticket.roomId ? prev.place : null, joinedAt: Date.now() };
+    if (!same) await saveRoom(room);
     this.clearAddressBar();
     void requestPersistence();
+    return room;
   }
 
   private clearAddressBar(): void {
@@ -170,11 +179,20 @@ export class RoomState {
   }
 
   private enter(stored: StoredRoom): void {
+    this.stored = stored;
     this.ticket = { roomId: stored.roomId, secret: stored.secret };
     this.room = { id: stored.roomId, name: stored.name ?? 'Room', place: stored.place ?? '' };
     this.phase = 'room';
     this.refusal = null;
     this.shareUrl = null;
+    const last = stored.lastJoin;
+    if (last && last.credential.peerId === this.deviceId && last.credential.expiresAt - Date.now() > CREDENTIAL_REUSE_MARGIN_MS) {
+      // Reopened app, credential still valid: connect now. If the hub refuses it (rotation,
+      // hub data reset), the refusal handler proves the secret again.
+      this.useJoin(last);
+      this.startLinks();
+      return;
+    }
     void this.connect();
   }
 
@@ -197,11 +215,19 @@ export class RoomState {
     if (!ticket || !this.identity) throw new OsmoseError('internal', 'no room');
     const joined = await joinRoom(location.origin, ticket, this.identity);
     if (this.ticket !== ticket) throw new OsmoseError('internal', 'room changed');
+    this.useJoin(joined);
+    const stored: StoredRoom = { roomId: ticket.roomId, secret: ticket.secret, name: joined.room.name, place: joined.room.place, joinedAt: Date.now(), lastJoin: joined };
+    this.stored = stored;
+    // Not awaited: connecting must not wait for the disk. A failure only costs a proof next time.
+    saveRoom(stored).catch((err: unknown) => console.warn('[osmose] could not save the room', err));
+    return joined;
+  }
+
+  private useJoin(joined: JoinResponse): void {
     this.joined = joined;
     this.room = joined.room;
-    this.shareUrl = joinUrl(`http://${location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname}:${joined.httpPort}`, ticket);
-    await saveRoom({ roomId: ticket.roomId, secret: ticket.secret, name: joined.room.name, place: joined.room.place, joinedAt: Date.now() });
-    return joined;
+    const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
+    this.shareUrl = joinUrl(`http://${host}:${joined.httpPort}`, this.ticket!);
   }
 
   /** True when the failure is worth retrying. */

@@ -3,6 +3,7 @@
  * here, never in the URL or localStorage.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { JoinResponse } from '../../protocol/hub-api.ts';
 
 export interface StoredIdentity {
   deviceId: string;
@@ -18,6 +19,11 @@ export interface StoredRoom {
   name: string | null;
   place: string | null;
   joinedAt: number;
+  /**
+   * The hub's last join answer. Its signaling credential is short-lived and bound to this
+   * device; reusing it while valid lets a reopened app connect without a new proof.
+   */
+  lastJoin?: JoinResponse;
 }
 
 interface OsmoseDB extends DBSchema {
@@ -55,6 +61,19 @@ export async function getIdentity(): Promise<StoredIdentity | undefined> {
   return (await db()).get('identity', 'device');
 }
 
+/** Everything the app needs to start, in one read transaction. */
+export async function loadBootState(): Promise<{ identity?: StoredIdentity; displayName?: string; room?: StoredRoom }> {
+  const tx = (await db()).transaction(['identity', 'settings', 'rooms'], 'readonly');
+  const [identity, displayName, roomId] = await Promise.all([
+    tx.objectStore('identity').get('device'),
+    tx.objectStore('settings').get('displayName'),
+    tx.objectStore('settings').get('currentRoom'),
+  ]);
+  const room = roomId ? await tx.objectStore('rooms').get(roomId) : undefined;
+  await tx.done;
+  return { identity, displayName, room };
+}
+
 export async function putIdentity(identity: StoredIdentity): Promise<void> {
   await (await db()).put('identity', identity, 'device');
 }
@@ -65,12 +84,6 @@ export async function getSetting(key: 'displayName' | 'currentRoom'): Promise<st
 
 export async function putSetting(key: 'displayName' | 'currentRoom', value: string): Promise<void> {
   await (await db()).put('settings', value, key);
-}
-
-export async function getCurrentRoom(): Promise<StoredRoom | undefined> {
-  const d = await db();
-  const id = await d.get('settings', 'currentRoom');
-  return id ? d.get('rooms', id) : undefined;
 }
 
 /** Saves the room and makes it current, in one transaction. */
