@@ -43,6 +43,7 @@ export class Mesh {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
+  private readonly stale = new Set<string>();
   private pingN = 0;
 
   constructor(
@@ -232,15 +233,23 @@ export class Mesh {
 
   private tick(): void {
     const now = Date.now();
+    let changed = false;
     for (const [id, s] of this.sessions) {
       if (s.state !== 'open') continue;
       if (now - s.lastHeard > DEAD_AFTER_MS) {
         this.conns.get(id)?.close();
         continue;
       }
+      const stale = this.staleSince(id) !== null;
+      if (stale !== this.stale.has(id)) {
+        changed = true;
+        if (stale) this.stale.add(id);
+        else this.stale.delete(id);
+      }
       s.ping(++this.pingN);
     }
-    this.on.change();
+    // Re-render only when someone went quiet or came back, not on every heartbeat.
+    if (changed) this.on.change();
   }
 
   /** When the peer went quiet (it stopped answering heartbeats), or null if it is lively. */

@@ -2,7 +2,7 @@
  * The room as this device sees it: reactive state for the UI, and the controller that joins the
  * hub, keeps the room channel and the mesh running, and reacts to the phone's lifecycle.
  */
-import { deriveRoomKeys, b64uEncode, randomBytes } from '../../protocol/crypto.ts';
+import { deriveRoomKeys, b64uEncode, randomBytes, signB64u, verifySig } from '../../protocol/crypto.ts';
 import { parseJoinLink, joinUrl, type JoinTicket } from '../../protocol/join-link.ts';
 import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
@@ -290,6 +290,9 @@ export class RoomState {
       );
       void this.mesh.start();
       this.mesh.setDesired(this.roster.map((m) => m.peerId));
+      // Ed25519's first use builds its tables (~40 ms on a phone-class core): do it now, while
+      // the sockets open, rather than inside the first peer handshake.
+      setTimeout(() => warmUpSignatures(identity.secretKey), 0);
     }
   }
 
@@ -367,4 +370,10 @@ export class RoomState {
     this.hubConn?.nudge();
     this.mesh?.nudge();
   }
+}
+
+function warmUpSignatures(secretKey: Uint8Array): void {
+  const sig = signB64u(secretKey, 'osmose warm-up');
+  // A verify against a made-up key exercises the other code path; its result does not matter.
+  verifySig('A'.repeat(43), 'osmose warm-up', sig);
 }
