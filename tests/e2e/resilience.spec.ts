@@ -43,6 +43,16 @@ test.describe('when the hub goes away', () => {
       await alice.page.reload();
     });
     await alice.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+    // Installable: a manifest with a start URL, standalone display and 192/512 px icons that load.
+    const manifest = await alice.page.evaluate(async () => {
+      const href = document.querySelector<HTMLLinkElement>('link[rel=manifest]')!.href;
+      const m = (await (await fetch(href)).json()) as { start_url: string; display: string; icons: { src: string; sizes: string }[] };
+      const iconsOk = await Promise.all(m.icons.map(async (i) => (await fetch(i.src)).ok));
+      return { ...m, iconsOk };
+    });
+    expect(manifest).toMatchObject({ start_url: '/', display: 'standalone' });
+    expect(manifest.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
+    expect(manifest.iconsOk.every(Boolean)).toBe(true);
 
     await hub.kill();
     await alice.page.reload();
