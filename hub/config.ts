@@ -28,6 +28,8 @@ export interface HubConfig {
   /** Join challenges allowed per address per minute. */
   challengesPerMinute: number;
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  /** Retention for a new room's messages and files (members can change it in the app). */
+  retentionDays: number;
   appDir: string;
   rotateSecret: boolean;
   printQr: boolean;
@@ -50,6 +52,7 @@ Options (environment variable in brackets):
   --credential-ttl S     lifetime of a signaling credential              (default: 3600)
   --join-failures N      failed join proofs allowed per address per minute (default: 5)
   --challenges N         join challenges allowed per address per minute  (default: 120)
+  --retention-days N     how long a new room keeps messages and files    [OSMOSE_RETENTION_DAYS] (default: 30)
   --ice-servers JSON     RTCIceServer list for the room (LAN only; default: [] = host candidates)
   --app-dir DIR          the built PWA (default: ./dist, built on first start when missing)
   --rotate-secret        make a new room secret before starting
@@ -85,6 +88,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
       'join-failures': { type: 'string' },
       challenges: { type: 'string' },
       'ice-servers': { type: 'string' },
+      'retention-days': { type: 'string' },
       'app-dir': { type: 'string' },
       'rotate-secret': { type: 'boolean' },
       'no-qr': { type: 'boolean' },
@@ -130,6 +134,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     joinFailuresPerMinute: Math.max(1, num(values['join-failures'], 5, 'join-failures')),
     challengesPerMinute: Math.max(1, num(values.challenges, 120, 'challenges')),
     iceServers,
+    retentionDays: Math.max(1, num(values['retention-days'] ?? env.OSMOSE_RETENTION_DAYS, 30, 'retention-days', 3650)),
     appDir: path.resolve(cwd, values['app-dir'] ?? 'dist'),
     rotateSecret: values['rotate-secret'] ?? false,
     printQr: !values['no-qr'],

@@ -7,6 +7,7 @@ import { apiRouter, type ApiDeps } from './routes/api.ts';
 import { displayRouter, type DisplayDeps } from './routes/display.ts';
 import { pagesRouter, type PageDeps } from './routes/pages.ts';
 import { errorHandler, sendError } from './routes/errors.ts';
+import type { Router } from 'express';
 
 export const NOT_LAN_MESSAGE = 'Osmose hub: only devices on this room\'s local network may connect.\n';
 
@@ -16,7 +17,10 @@ export function lanOnly(req: Request, res: Response, next: NextFunction): void {
   res.status(403).type('text/plain').send(NOT_LAN_MESSAGE);
 }
 
-export interface AppDeps extends ApiDeps, Omit<DisplayDeps, 'appDir'>, Omit<PageDeps, 'appDir' | 'secure'> {}
+export interface AppDeps extends ApiDeps, Omit<DisplayDeps, 'appDir'>, Omit<PageDeps, 'appDir' | 'secure'> {
+  /** The room's files at the hub (one router, shared by both ports). */
+  files: Router;
+}
 
 export function createHttpApp(deps: AppDeps, secure: boolean): Express {
   const app = express();
@@ -32,6 +36,7 @@ export function createHttpApp(deps: AppDeps, secure: boolean): Express {
     }, (req) => !(req.path === '/' || req.path === '/join' || req.path === '/onboarding') || secure),
   );
   const appDir = deps.config.appDir;
+  app.use(deps.files);
   app.use(apiRouter(deps));
   app.use(displayRouter({ ...deps, appDir }));
   app.use(pagesRouter({ ...deps, appDir, secure }));

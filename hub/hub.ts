@@ -16,6 +16,8 @@ import { lanAddresses, hostForUrl } from './lan-addresses.ts';
 import { JoinAuth } from './join-auth.ts';
 import { Roster } from './roster.ts';
 import { RoomChannel } from './room-channel.ts';
+import { RoomMemory } from './room-memory.ts';
+import { filesRouter } from './routes/files.ts';
 import { Signaling } from './signaling.ts';
 import { createHttpApp } from './http-app.ts';
 import { upgradeRouter } from './upgrade-router.ts';
@@ -24,6 +26,7 @@ import { writeFileAtomic } from './files.ts';
 
 export interface Hub {
   room: RoomInfo;
+  memory: RoomMemory;
   secrets: () => RoomSecrets;
   joinLinks: () => { address: string; url: string }[];
   tls: () => TlsMaterial;
@@ -45,7 +48,8 @@ export async function startHub(config: HubConfig): Promise<Hub> {
 
   const auth = new JoinAuth(secrets, config.credentialTtlSeconds * 1000);
   const roster = new Roster(config.graceSeconds * 1000);
-  const roomChannel = new RoomChannel(auth, roster, () => room);
+  const memory = new RoomMemory({ dataDir: config.dataDir, retentionDays: config.retentionDays });
+  const roomChannel = new RoomChannel(auth, roster, () => room, memory);
 
   const joinLinks = () => {
     const addrs = lanAddresses();
@@ -61,6 +65,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     caFingerprint: () => tls.ca?.rootFingerprintSha256 ?? null,
     rootCaPem: () => tls.ca?.rootPem ?? null,
     joinLinks,
+    files: filesRouter({ dataDir: config.dataDir, auth }),
   };
   const httpServer = http.createServer(createHttpApp(deps, false));
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, createHttpApp(deps, true));
@@ -110,6 +115,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
 
   return {
     room,
+    memory,
     secrets: () => secrets,
     joinLinks,
     tls: () => tls,
@@ -121,6 +127,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
       clearInterval(addressWatch);
       roomChannel.close();
       signaling.close();
+      memory.close();
       await Promise.all([closeServer(httpServer), closeServer(httpsServer)]);
       try {
         if (fs.readFileSync(pidFile, 'utf8') === String(process.pid)) fs.unlinkSync(pidFile);

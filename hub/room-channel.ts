@@ -13,6 +13,8 @@ import { ClientMessage, CLOSE, type HubMessage } from '../protocol/room-channel.
 import type { RoomInfo } from '../protocol/common.ts';
 import type { JoinAuth } from './join-auth.ts';
 import type { Roster } from './roster.ts';
+import type { RoomMemory } from './room-memory.ts';
+import { FRAME_LIMITS } from '../protocol/sync-frames.ts';
 import { log } from './log.ts';
 
 const HELLO_TIMEOUT_MS = 5_000;
@@ -31,7 +33,9 @@ interface Session {
 }
 
 export class RoomChannel {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.roomFrameBytes });
+  // Binary frames carry the room's memory (a late joiner's catch-up can be megabytes); text
+  // frames are held to LIMITS.roomFrameBytes when decoded.
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_LIMITS.frameBytes });
   private readonly sockets = new Map<string, WebSocket>();
   private readonly sessions = new WeakMap<WebSocket, Session>();
   private heartbeat: NodeJS.Timeout;
@@ -40,6 +44,7 @@ export class RoomChannel {
     private readonly auth: JoinAuth,
     private readonly roster: Roster,
     private readonly room: () => RoomInfo,
+    private readonly memory: RoomMemory | null = null,
   ) {
     this.wss.on('connection', (ws) => this.onConnection(ws));
     roster.onChange(() => this.broadcastRoster());
@@ -57,7 +62,10 @@ export class RoomChannel {
 
   /** After a secret rotation: every device must prove the new secret. */
   evictAll(error: WireError): void {
-    for (const ws of this.sockets.values()) this.closeWith(ws, CLOSE.evicted, error);
+    for (const [id, ws] of this.sockets) {
+      this.memory?.detach(id);
+      this.closeWith(ws, CLOSE.evicted, error);
+    }
     this.sockets.clear();
     this.roster.clear();
   }
@@ -77,7 +85,12 @@ export class RoomChannel {
     ws.on('pong', () => (session.alive = true));
     ws.on('error', (err) => log.warn('room channel socket error', { error: err.message }));
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return this.badFrame(ws, session, new OsmoseError('bad-request', 'binary frames are not accepted'));
+      if (isBinary) {
+        session.lastFrame = Date.now();
+        if (!session.peerId || !this.memory) return this.badFrame(ws, session, new OsmoseError('unauthorized', 'binary frame before hello'));
+        this.memory.receive(session.peerId, new Uint8Array(data as Buffer));
+        return;
+      }
       try {
         this.onFrame(ws, session, data.toString());
       } catch (err) {
@@ -90,6 +103,7 @@ export class RoomChannel {
       const id = session.peerId;
       if (!id || this.sockets.get(id) !== ws) return;
       this.sockets.delete(id);
+      this.memory?.detach(id);
       if (!session.saidBye) this.roster.disconnect(id);
     });
   }
@@ -130,6 +144,10 @@ export class RoomChannel {
         you: msg.peerId,
         members: this.roster.members(),
         hubTime: Date.now(),
+      });
+      // Then the room's memory: sync step 1 both ways, so the device catches up from the hub.
+      this.memory?.attach(msg.peerId, (frame) => {
+        if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
       });
       return;
     }

@@ -22,6 +22,9 @@ export const ERROR_CODES = [
   'not-found',
   'evicted', // the hub removed this device from the room
   'hub-unreachable',
+  'storage-full', // a disk or the browser's quota is full; nothing already stored was lost
+  'hash-mismatch', // bytes do not match their SHA-256 (a corrupt chunk or file)
+  'cancelled', // a transfer was cancelled by one side
   'internal', // a bug on the reporting side; details are in its log
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -60,6 +63,8 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   'not-lan': 403,
   forbidden: 403,
   'not-found': 404,
+  'storage-full': 507,
+  'hash-mismatch': 422,
   internal: 500,
 };
 

@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.ts';
 import { B64u, DeviceId, Profile, WireErrorSchema } from './common.ts';
-import { LIMITS } from './limits.ts';
 
 const V = z.literal(PROTOCOL_VERSION);
 
@@ -21,13 +20,6 @@ export const MeshHello = z.object({
 /** proof = HMAC(meshKey, meshProofMessage(from, to, fromNonce, toNonce)); sig = Ed25519 over it. */
 export const MeshAuth = z.object({ v: V, t: z.literal('auth'), proof: B64u(43, 43), sig: B64u(86, 86) });
 export const MeshProfile = z.object({ v: V, t: z.literal('profile'), profile: Profile });
-export const MeshChat = z.object({
-  v: V,
-  t: z.literal('chat'),
-  id: z.string().regex(/^[0-9a-zA-Z-]{8,64}$/),
-  text: z.string().min(1).max(LIMITS.chatTextChars),
-  sentAt: z.number().int(),
-});
 export const MeshPing = z.object({ v: V, t: z.literal('ping'), n: z.number().int(), at: z.number() });
 export const MeshPong = z.object({ v: V, t: z.literal('pong'), n: z.number().int(), at: z.number() });
 export const MeshBye = z.object({ v: V, t: z.literal('bye') });
@@ -37,11 +29,9 @@ export const MeshMessage = z.discriminatedUnion('t', [
   MeshHello,
   MeshAuth,
   MeshProfile,
-  MeshChat,
   MeshPing,
   MeshPong,
   MeshBye,
   MeshError,
 ]);
 export type MeshMessage = z.infer<typeof MeshMessage>;
-export type MeshChat = z.infer<typeof MeshChat>;

@@ -19,6 +19,10 @@ export interface HubConnectionEvents {
   roster(members: Member[]): void;
   /** The hub refused or closed us for a reason (credential, rotation, version). No auto-retry. */
   refused(error: WireError, closeCode: number): void;
+  /** A binary frame (the room's memory). */
+  binary?(data: Uint8Array): void;
+  /** The channel closed (any reason). */
+  closed?(): void;
 }
 
 const PING_MS = 10_000;
@@ -84,6 +88,7 @@ export class HubConnection {
     this.on.state('connecting');
     const url = this.origin.replace(/^http/, 'ws') + API.roomSocket;
     const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.lastError = null;
     ws.onopen = () => {
@@ -100,6 +105,7 @@ export class HubConnection {
     this.ws = null;
     ws.onopen = ws.onmessage = ws.onclose = null;
     this.clearTimers();
+    this.on.closed?.();
     if (this.stopped) return;
     const refusedCodes: number[] = [CLOSE.unauthorized, CLOSE.protocolVersion, CLOSE.evicted, CLOSE.replaced];
     if (refusedCodes.includes(code)) {
@@ -110,8 +116,19 @@ export class HubConnection {
     this.retryTimer = setTimeout(() => this.open(), this.backoff.next());
   }
 
+  /** Sends a binary frame; false when the channel is not open. */
+  sendBinary(frame: Uint8Array): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(frame);
+    return true;
+  }
+
   private onFrame(data: unknown): void {
     this.lastHeard = Date.now();
+    if (data instanceof ArrayBuffer) {
+      this.on.binary?.(new Uint8Array(data));
+      return;
+    }
     const decoded = decodeFrame(HubMessage, data, LIMITS.hubFrameBytes);
     if (!decoded.ok) {
       console.warn('[osmose] bad frame from hub:', decoded.error.code, decoded.error.message);

@@ -7,10 +7,12 @@
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { API } from '../../protocol/hub-api.ts';
 import type { WireError } from '../../protocol/errors.ts';
-import type { MeshChat } from '../../protocol/mesh.ts';
 import type { Profile } from '../../protocol/common.ts';
 import { PeerSession, type Me, type SessionEvents } from './peer-session.ts';
 import { Backoff } from './backoff.ts';
+
+/** PeerJS connections whose label starts with this carry bulk data (files), not a session. */
+export const BULK_LABEL_PREFIX = 'bulk:';
 
 export interface MeshOptions {
   origin: URL;
@@ -24,8 +26,13 @@ export interface MeshOptions {
 export interface MeshEvents {
   signaling(state: 'connecting' | 'online' | 'offline'): void;
   change(): void;
-  chat(from: string, chat: MeshChat): void;
   pong?(from: string, n: number, sentAt: number): void;
+  /** Binary frames (sync, awareness) from an authenticated peer. */
+  binary?(from: string, data: Uint8Array): void;
+  /** An authenticated peer opened a bulk channel to us (label without the prefix). */
+  bulk?(from: string, label: string, conn: DataConnection): void;
+  /** A peer's session became open (authenticated) or closed. */
+  session?(peerId: string, open: boolean): void;
 }
 
 const HEARTBEAT_MS = 4_000;
@@ -83,19 +90,28 @@ export class Mesh {
     void this.reconnectSignaling();
   }
 
-  broadcastChat(chat: MeshChat): number {
-    let sent = 0;
-    for (const s of this.sessions.values()) {
-      if (s.state === 'open') {
-        s.sendChat(chat);
-        sent++;
-      }
-    }
-    return sent;
-  }
-
   broadcastProfile(): void {
     for (const s of this.sessions.values()) s.sendProfile();
+  }
+
+  /** Opens a bulk channel (files) to an authenticated peer; null if there is none. */
+  openBulk(peerId: string, label: string): DataConnection | null {
+    if (!this.peer?.open && !this.peer?.disconnected) return null;
+    if (this.sessions.get(peerId)?.state !== 'open' || !this.peer) return null;
+    return this.peer.connect(peerId, { label: BULK_LABEL_PREFIX + label, reliable: true, serialization: 'raw' });
+  }
+
+  /** Peers with an open, authenticated session. */
+  openPeers(): string[] {
+    return [...this.sessions].filter(([, s]) => s.state === 'open').map(([id]) => id);
+  }
+
+  /** Sends a binary frame to one authenticated peer (or all but `except`). */
+  sendBinary(data: Uint8Array, to?: string, except?: string): void {
+    for (const [id, s] of this.sessions) {
+      if (s.state !== 'open' || id === except || (to && id !== to)) continue;
+      s.sendBinary(data);
+    }
   }
 
   ping(peerId: string): number {
@@ -124,7 +140,15 @@ export class Mesh {
       this.on.signaling('online');
       for (const id of this.desired) if (!this.conns.has(id)) this.maybeDial(id);
     });
-    peer.on('connection', (conn) => this.adopt(conn));
+    peer.on('connection', (conn) => {
+      if (!conn.label?.startsWith(BULK_LABEL_PREFIX)) return this.adopt(conn);
+      // Bulk channels only from peers that passed the mutual handshake on their session.
+      if (this.sessions.get(conn.peer)?.state !== 'open' || !this.on.bulk) {
+        conn.on('open', () => conn.close());
+        return;
+      }
+      this.on.bulk(conn.peer, conn.label.slice(BULK_LABEL_PREFIX.length), conn);
+    });
     peer.on('disconnected', () => {
       if (this.stopped || this.peer !== peer) return;
       this.on.signaling('offline');
@@ -218,14 +242,18 @@ export class Mesh {
 
   private sessionEvents(): SessionEvents {
     return {
-      open: () => this.on.change(),
+      open: (s) => {
+        this.on.session?.(s.remoteId, true);
+        this.on.change();
+      },
+      binary: (s, data) => this.on.binary?.(s.remoteId, data),
       profile: () => this.on.change(),
-      chat: (s, chat) => this.on.chat(s.remoteId, chat),
       pong: (s, n, at) => this.on.pong?.(s.remoteId, n, at),
       closed: (s: PeerSession, reason: WireError | null) => {
         if (reason) console.info('[osmose] peer session ended', s.remoteId.slice(0, 9), reason.code);
         // A peer that said bye or failed auth is not redialled until the roster changes.
         if (s.saidBye) this.desired.delete(s.remoteId);
+        this.on.session?.(s.remoteId, false);
         this.on.change();
       },
     };

@@ -8,12 +8,12 @@ import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { OsmoseError, type WireError } from '../../protocol/errors.ts';
-import { MeshMessage, type MeshChat } from '../../protocol/mesh.ts';
+import { MeshMessage } from '../../protocol/mesh.ts';
 import type { Profile } from '../../protocol/common.ts';
 import { deviceIdMatchesKey, hmacB64u, meshProofMessage, randomNonce, safeEqual, signB64u, verifySig } from '../../protocol/crypto.ts';
 
 export interface Transport {
-  send(text: string): void;
+  send(data: string | Uint8Array): void;
   close(): void;
 }
 
@@ -30,9 +30,10 @@ export type SessionState = 'handshake' | 'open' | 'needs-update' | 'refused' | '
 export interface SessionEvents {
   open(session: PeerSession): void;
   profile(session: PeerSession, profile: Profile): void;
-  chat(session: PeerSession, chat: MeshChat): void;
   closed(session: PeerSession, reason: WireError | null): void;
   pong?(session: PeerSession, n: number, sentAt: number): void;
+  /** A binary frame from the authenticated peer (size already checked). */
+  binary?(session: PeerSession, data: Uint8Array): void;
 }
 
 const MAX_BAD_FRAMES = 10;
@@ -70,6 +71,7 @@ export class PeerSession {
     // nothing more is delivered.
     if (this.state !== 'handshake' && this.state !== 'open') return;
     this.lastHeard = Date.now();
+    if (raw instanceof ArrayBuffer || raw instanceof Uint8Array) return this.receiveBinary(raw);
     const decoded = decodeFrame(MeshMessage, raw, LIMITS.meshFrameBytes);
     if (!decoded.ok) {
       if (decoded.error.code === 'protocol-version') {
@@ -94,8 +96,6 @@ export class PeerSession {
         this.hiddenSince = msg.profile.visibility === 'hidden' ? (this.profile?.visibility === 'hidden' ? this.hiddenSince : Date.now()) : null;
         this.profile = msg.profile;
         return this.on.profile(this, msg.profile);
-      case 'chat':
-        return this.on.chat(this, msg);
       case 'ping':
         return this.send({ v: PROTOCOL_VERSION, t: 'pong', n: msg.n, at: msg.at });
       case 'pong':
@@ -109,12 +109,23 @@ export class PeerSession {
     }
   }
 
-  sendProfile(): void {
-    if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'profile', profile: this.myProfile() });
+  private receiveBinary(raw: ArrayBuffer | Uint8Array): void {
+    if (this.state !== 'open') return this.bad(new OsmoseError('unauthorized', 'binary frame before authentication'));
+    if (raw.byteLength > LIMITS.meshFrameBytes) return this.bad(new OsmoseError('too-large', `binary frame over ${LIMITS.meshFrameBytes} bytes`));
+    this.on.binary?.(this, raw instanceof Uint8Array ? raw : new Uint8Array(raw));
   }
 
-  sendChat(chat: MeshChat): void {
-    if (this.state === 'open') this.send(chat);
+  sendBinary(data: Uint8Array): void {
+    if (this.state !== 'open') return;
+    try {
+      this.transport.send(data);
+    } catch (err) {
+      console.warn('[osmose] binary send to peer failed', err);
+    }
+  }
+
+  sendProfile(): void {
+    if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'profile', profile: this.myProfile() });
   }
 
   ping(n: number): void {

@@ -2,12 +2,11 @@
  * The room as this device sees it: reactive state for the UI, and the controller that joins the
  * hub, keeps the room channel and the mesh running, and reacts to the phone's lifecycle.
  */
-import { deriveRoomKeys, b64uEncode, randomBytes, signB64u, verifySig } from '../../protocol/crypto.ts';
+import { deriveRoomKeys, signB64u, verifySig } from '../../protocol/crypto.ts';
 import { parseJoinLink, joinUrl, type JoinTicket } from '../../protocol/join-link.ts';
 import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { CLOSE, type Member } from '../../protocol/room-channel.ts';
-import type { MeshChat } from '../../protocol/mesh.ts';
 import type { Capabilities, Profile, RoomInfo } from '../../protocol/common.ts';
 import type { JoinResponse } from '../../protocol/hub-api.ts';
 import { loadOrCreateIdentity, defaultDisplayName, type Identity } from './identity.ts';
@@ -19,19 +18,12 @@ import { mergeMembers, type MemberView } from './members.ts';
 import { detectCapabilities } from './capabilities.ts';
 import { Backoff } from './backoff.ts';
 import { setRoomIceServers } from './ice-guard.ts';
+import { RoomMemoryState } from './room-memory.svelte.ts';
+import { deleteStoredMemory } from './doc-store.ts';
+import { FilesState } from './files/files.svelte.ts';
 
 export type Phase = 'loading' | 'no-room' | 'room' | 'refused';
 
-export interface ChatLine {
-  id: string;
-  from: string;
-  fromName: string;
-  text: string;
-  sentAt: number;
-  mine: boolean;
-}
-
-const MAX_CHAT_LINES = 500;
 /** A stored credential is reused only with this much life left. */
 const CREDENTIAL_REUSE_MARGIN_MS = 5 * 60_000;
 
@@ -45,7 +37,9 @@ export class RoomState {
   name = $state('');
   caps = $state<Capabilities | null>(null);
   roster = $state.raw<Member[]>([]);
-  messages = $state<ChatLine[]>([]);
+  /** The room's memory (timeline, notes, board) and files; null outside a room. */
+  memory = $state.raw<RoomMemoryState | null>(null);
+  files = $state.raw<FilesState | null>(null);
   shareUrl = $state<string | null>(null);
   /** Bumped when the mesh changes; the members list depends on it. */
   private meshVersion = $state(0);
@@ -115,27 +109,21 @@ export class RoomState {
     this.name = clean;
     await putSetting('displayName', clean);
     this.profileChanged();
-  }
-
-  sendChat(text: string): void {
-    const clean = text.trim();
-    if (!clean || !this.mesh) return;
-    const chat: MeshChat = { v: PROTOCOL_VERSION, t: 'chat', id: b64uEncode(randomBytes(12)).replace(/_/g, '-'), text: clean.slice(0, 2000), sentAt: Date.now() };
-    this.addChat({ id: chat.id, from: this.deviceId, fromName: this.name, text: chat.text, sentAt: chat.sentAt, mine: true });
-    this.mesh.broadcastChat(chat);
+    this.memory?.nameChanged();
   }
 
   /** Leave the room and forget its secret (scan the QR code to come back). */
   async leave(): Promise<void> {
     const roomId = this.ticket?.roomId;
     this.stopLinks(true);
-    if (roomId) await forgetRoom(roomId);
+    await this.closeMemory();
+    // Leaving forgets the room on this device: its secret and its memory.
+    if (roomId) await Promise.all([forgetRoom(roomId), deleteStoredMemory(roomId)]);
     this.ticket = null;
     this.stored = undefined;
     this.joined = null;
     this.room = null;
     this.roster = [];
-    this.messages = [];
     this.phase = 'no-room';
   }
 
@@ -179,6 +167,7 @@ export class RoomState {
   }
 
   private enter(stored: StoredRoom): void {
+    if (this.memory?.roomId !== stored.roomId) void this.openMemory(stored.roomId);
     this.stored = stored;
     this.ticket = { roomId: stored.roomId, secret: stored.secret };
     this.room = { id: stored.roomId, name: stored.name ?? 'Room', place: stored.place ?? '' };
@@ -258,9 +247,12 @@ export class RoomState {
         welcome: (room, members) => {
           this.room = room;
           this.setRoster(members);
+          this.memory?.hubUp();
         },
         roster: (members) => this.setRoster(members),
         refused: (error, code) => void this.onHubRefused(error, code),
+        binary: (frame) => this.memory?.fromHub(frame),
+        closed: () => this.memory?.hubDown(),
       });
       this.hubConn.start();
     }
@@ -281,7 +273,16 @@ export class RoomState {
               performance.mark('osmose:first-peer');
             }
           },
-          chat: (from, chat) => this.receiveChat(from, chat),
+          binary: (from, frame) => this.memory?.fromPeer(from, frame),
+          session: (peerId, open) => {
+            if (open) this.memory?.peerUp(peerId);
+            else this.memory?.peerDown(peerId);
+            this.files?.peerChanged(peerId, open);
+          },
+          bulk: (from, label, conn) => {
+            if (this.files) this.files.acceptBulk(from, label, conn);
+            else conn.close();
+          },
           pong: (_from, n, at) => {
             this.pongWaiters.get(n)?.(performance.now() - at);
             this.pongWaiters.delete(n);
@@ -331,14 +332,36 @@ export class RoomState {
     this.mesh?.setDesired(members.map((m) => m.peerId));
   }
 
-  private receiveChat(from: string, chat: MeshChat): void {
-    if (this.messages.some((m) => m.id === chat.id)) return;
-    const name = this.members.find((m) => m.peerId === from)?.name ?? `device ${from.slice(1, 5)}`;
-    this.addChat({ id: chat.id, from, fromName: name, text: chat.text, sentAt: chat.sentAt, mine: false });
+  /** Opens the room's memory from this device's storage (works offline), then its files. */
+  private async openMemory(roomId: string): Promise<void> {
+    await this.closeMemory();
+    const memory = new RoomMemoryState(roomId, { deviceId: this.deviceId, name: () => this.name }, {
+      hub: (frame) => this.hubConn?.sendBinary(frame) ?? false,
+      peer: (peerId, frame) => this.mesh?.sendBinary(frame, peerId),
+    });
+    this.memory = memory;
+    await memory.open();
+    if (this.memory !== memory) return;
+    // Links that came up while the memory was loading.
+    if (this.hub === 'online') memory.hubUp();
+    for (const id of this.mesh?.openPeers() ?? []) memory.peerUp(id);
+    this.files = new FilesState({
+      doc: memory.doc,
+      deviceId: this.deviceId,
+      deviceName: () => this.name,
+      hubOrigin: location.origin,
+      credential: async () => ({ peerId: this.deviceId, token: await this.token() }),
+      openBulk: (peerId, label) => this.mesh?.openBulk(peerId, label) ?? null,
+      openPeers: () => this.mesh?.openPeers() ?? [],
+    });
   }
 
-  private addChat(line: ChatLine): void {
-    this.messages = [...this.messages, line].slice(-MAX_CHAT_LINES);
+  private async closeMemory(): Promise<void> {
+    this.files?.dispose();
+    this.files = null;
+    const m = this.memory;
+    this.memory = null;
+    await m?.close();
   }
 
   private profileChanged(): void {
@@ -359,6 +382,7 @@ export class RoomState {
     });
     window.addEventListener('pagehide', () => {
       // Closing or navigating away: tell the room now rather than letting it time out.
+      void this.memory?.flush();
       if (this.phase === 'room') this.stopLinks(true);
     });
   }

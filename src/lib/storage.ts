@@ -26,23 +26,45 @@ export interface StoredRoom {
   lastJoin?: JoinResponse;
 }
 
-interface OsmoseDB extends DBSchema {
+export interface StoredDocUpdate {
+  roomId: string;
+  /** A Yjs update (or several merged). */
+  data: Uint8Array;
+}
+
+export interface StoredChunk {
+  fileId: string;
+  index: number;
+  data: Uint8Array;
+}
+
+export interface OsmoseDB extends DBSchema {
   identity: { key: 'device'; value: StoredIdentity };
   rooms: { key: string; value: StoredRoom };
   settings: { key: 'displayName' | 'currentRoom'; value: string };
+  /** The room's memory on this device: Yjs updates, batched and compacted (lib/doc-store.ts). */
+  docUpdates: { key: number; value: StoredDocUpdate; indexes: { byRoom: string } };
+  /** File bytes as they arrive, one record per chunk (lib/files/). */
+  fileChunks: { key: [string, number]; value: StoredChunk; indexes: { byFile: string } };
 }
 
 const DB_NAME = 'osmose';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 let dbPromise: Promise<IDBPDatabase<OsmoseDB>> | null = null;
 
 export function db(): Promise<IDBPDatabase<OsmoseDB>> {
   dbPromise ??= openDB<OsmoseDB>(DB_NAME, DB_VERSION, {
-    upgrade(d) {
-      d.createObjectStore('identity');
-      d.createObjectStore('rooms', { keyPath: 'roomId' });
-      d.createObjectStore('settings');
+    upgrade(d, oldVersion) {
+      if (oldVersion < 1) {
+        d.createObjectStore('identity');
+        d.createObjectStore('rooms', { keyPath: 'roomId' });
+        d.createObjectStore('settings');
+      }
+      if (oldVersion < 2) {
+        d.createObjectStore('docUpdates', { autoIncrement: true }).createIndex('byRoom', 'roomId');
+        d.createObjectStore('fileChunks', { keyPath: ['fileId', 'index'] }).createIndex('byFile', 'fileId');
+      }
     },
     blocking() {
       // A newer version of the app opened the database in another tab: let it upgrade.

@@ -62,7 +62,6 @@ export const VALID = {
     { v: 1, t: 'hello', deviceId: DEVICE_A, publicKey: PUBLIC_KEY, nonce: NONCE, keyId: '0123456789abcdef' },
     { v: 1, t: 'auth', proof: MAC, sig: SIG },
     { v: 1, t: 'profile', profile: profile('Ada') },
-    { v: 1, t: 'chat', id: 'msg-0001-abcd', text: 'hello, room ☕', sentAt: 1_700_000_000_000 },
     { v: 1, t: 'ping', n: 1, at: 12.5 },
     { v: 1, t: 'pong', n: 1, at: 12.5 },
     { v: 1, t: 'bye' },

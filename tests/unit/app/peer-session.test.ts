@@ -5,7 +5,7 @@ import type { Profile } from '../../../protocol/common.ts';
 import { deviceIdFromPublicKey, newDeviceKeyPair, newRoomSecret } from '../../../protocol/crypto.ts';
 import type { WireError } from '../../../protocol/errors.ts';
 import { LIMITS } from '../../../protocol/limits.ts';
-import { MeshMessage, type MeshChat } from '../../../protocol/mesh.ts';
+import { MeshMessage } from '../../../protocol/mesh.ts';
 import { makeMe, profile } from '../fixtures.ts';
 
 /** A session plus everything it told its owner and sent down its transport. */
@@ -15,26 +15,26 @@ interface Side {
   closedTransport: boolean;
   opened: number;
   profiles: Profile[];
-  chats: MeshChat[];
+  binaries: Uint8Array[];
   pongs: number[];
   closes: (WireError | null)[];
 }
 
-function side(me: Me, remoteId: string, name: string, send: (text: string) => void): Side {
-  const s = { sent: [], closedTransport: false, opened: 0, profiles: [], chats: [], pongs: [], closes: [] } as unknown as Side;
+function side(me: Me, remoteId: string, name: string, send: (data: string | Uint8Array) => void): Side {
+  const s = { sent: [], closedTransport: false, opened: 0, profiles: [], binaries: [], pongs: [], closes: [] } as unknown as Side;
   const events: SessionEvents = {
     open: () => s.opened++,
     profile: (_x, p) => s.profiles.push(p),
-    chat: (_x, c) => s.chats.push(c),
+    binary: (_x, b) => s.binaries.push(b),
     pong: (_x, n) => s.pongs.push(n),
     closed: (_x, reason) => s.closes.push(reason),
   };
   s.session = new PeerSession(
     remoteId,
     {
-      send: (text) => {
-        s.sent.push(text);
-        send(text);
+      send: (data) => {
+        s.sent.push(typeof data === 'string' ? data : '[binary]');
+        send(data);
       },
       close: () => (s.closedTransport = true),
     },
@@ -54,7 +54,7 @@ function pair(meA: Me, meB: Me, opts: { aExpects?: string; bExpects?: string; ta
   let b!: Side;
   a = side(meA, opts.aExpects ?? meB.deviceId, 'Ada', (t) => queueMicrotask(() => b.session.receive(t)));
   b = side(meB, opts.bExpects ?? meA.deviceId, 'Bea', (t) => {
-    const out = opts.tamperBtoA ? opts.tamperBtoA(t) : t;
+    const out = opts.tamperBtoA && typeof t === 'string' ? opts.tamperBtoA(t) : t;
     queueMicrotask(() => a.session.receive(out));
   });
   return { a, b };
@@ -62,8 +62,9 @@ function pair(meA: Me, meB: Me, opts: { aExpects?: string; bExpects?: string; ta
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function chat(text: string): MeshChat {
-  return { v: 1, t: 'chat', id: `c-${Math.random().toString(36).slice(2, 12)}`, text, sentAt: Date.now() };
+/** A binary frame, as the room's memory sends once a session is open. */
+function frame(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
 }
 
 function lastError(s: Side): WireError | undefined {
@@ -94,19 +95,19 @@ describe('PeerSession handshake', () => {
     for (const t of [...a.sent, ...b.sent]) expect(decodeFrame(MeshMessage, t, LIMITS.meshFrameBytes).ok).toBe(true);
   });
 
-  it('carries chat, ping and pong once open', async () => {
+  it('carries binary frames, ping and pong once open', async () => {
     const secret = newRoomSecret();
     const { a, b } = pair(makeMe(secret), makeMe(secret));
     a.session.start();
     b.session.start();
     await settle();
-    const hi = chat('hello from Ada ☕');
-    a.session.sendChat(hi);
-    b.session.sendChat(chat('hi Ada'));
+    const hi = frame('hello from Ada ☕');
+    a.session.sendBinary(hi);
+    b.session.sendBinary(frame('hi Ada'));
     a.session.ping(41);
     await settle();
-    expect(b.chats).toEqual([hi]);
-    expect(a.chats.map((c) => c.text)).toEqual(['hi Ada']);
+    expect(b.binaries).toEqual([hi]);
+    expect(a.binaries.map((c) => new TextDecoder().decode(c))).toEqual(['hi Ada']);
     expect(a.pongs).toEqual([41]);
   });
 
@@ -212,13 +213,13 @@ describe('PeerSession handshake', () => {
     expect(a.opened + b.opened).toBe(0);
   });
 
-  it("refuses chat before authentication ('unauthorized') and never delivers it", () => {
+  it("refuses a binary frame before authentication ('unauthorized') and never delivers it", () => {
     const me = makeMe();
     const stranger = makeMe();
     const s = side(me, stranger.deviceId, 'Ada', () => {});
     s.session.start();
-    s.session.receive(JSON.stringify(chat('let me in')));
-    expect(s.chats).toEqual([]);
+    s.session.receive(frame('let me in'));
+    expect(s.binaries).toEqual([]);
     expect(s.session.state).toBe('refused');
     expect(s.closes[0]?.code).toBe('unauthorized');
     expect(lastError(s)?.code).toBe('unauthorized');
@@ -258,9 +259,9 @@ describe('PeerSession handshake', () => {
     expect(s.closedTransport).toBe(true);
   });
 
-  it('sends no chat or profile before it is open', () => {
+  it('sends no binary frame or profile before it is open', () => {
     const s = side(makeMe(), makeMe().deviceId, 'Ada', () => {});
-    s.session.sendChat(chat('too early'));
+    s.session.sendBinary(frame('too early'));
     s.session.sendProfile();
     s.session.ping(1);
     expect(s.sent).toEqual([]);
@@ -270,13 +271,15 @@ describe('PeerSession handshake', () => {
   // v2 frame puts the session in 'needs-update' (transport left open), the pre-auth guard
   // (`state === 'handshake'`) no longer applies, so an unauthenticated peer's chat/profile is
   // delivered. Fix: `if (this.state !== 'handshake' && this.state !== 'open') return;`.
-  it('does not deliver chat from an unauthenticated peer after a version mismatch', () => {
+  it('does not deliver frames from an unauthenticated peer after a version mismatch', () => {
     const s = side(makeMe(), makeMe().deviceId, 'Ada', () => {});
     s.session.start();
     s.session.receive('{"v":2,"t":"hello"}');
     expect(s.session.state).toBe('needs-update');
-    s.session.receive(JSON.stringify(chat('never authenticated')));
-    expect(s.chats).toEqual([]);
+    s.session.receive(frame('never authenticated'));
+    s.session.receive(JSON.stringify({ v: 1, t: 'profile', profile: profile('Mallory') }));
+    expect(s.binaries).toEqual([]);
+    expect(s.profiles).toEqual([]);
   });
 });
 

@@ -30,7 +30,7 @@ describe('decodeFrame: size', () => {
   });
 
   it('accepts a frame of exactly the limit and refuses one byte more', () => {
-    const frame = (n: number) => JSON.stringify({ v: 1, t: 'chat', id: 'abcdefgh', text: 'a'.repeat(n), sentAt: 1 });
+    const frame = (n: number) => JSON.stringify({ v: 1, t: 'error', error: { code: 'bad-request', message: 'a'.repeat(n) } });
     const exact = frame(100);
     const max = exact.length;
     expect(codeOf(decodeFrame(MeshMessage, exact, max))).toBe('ok');
@@ -43,7 +43,7 @@ describe('decodeFrame: size', () => {
     ['four-byte (surrogate pair)', '😀'],
   ])('measures %s UTF-8 characters in bytes, not UTF-16 units', (_what, ch) => {
     const text = ch.repeat(200);
-    const frame = JSON.stringify({ v: 1, t: 'chat', id: 'abcdefgh', text, sentAt: 1 });
+    const frame = JSON.stringify({ v: 1, t: 'error', error: { code: 'bad-request', message: text } });
     const bytes = enc.encode(frame).length;
     expect(bytes).toBeGreaterThan(frame.length);
     expect(codeOf(decodeFrame(MeshMessage, frame, bytes))).toBe('ok');

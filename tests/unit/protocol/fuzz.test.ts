@@ -177,10 +177,10 @@ describe('PeerSession.receive', () => {
     const sent: string[] = [];
     const reasons: (WireError | null)[] = [];
     let opened = false;
-    const session = new PeerSession(other.deviceId, { send: (t) => sent.push(t), close: () => {} }, me, () => profile('Ada'), {
+    const session = new PeerSession(other.deviceId, { send: (t) => sent.push(String(t)), close: () => {} }, me, () => profile('Ada'), {
       open: () => (opened = true),
       profile: () => {},
-      chat: () => {},
+      binary: () => {},
       closed: (_s, reason) => reasons.push(reason),
     });
     session.start();

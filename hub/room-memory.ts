@@ -1,0 +1,107 @@
+/**
+ * The hub's always-on replica of the room's memory: so the room keeps its data when every phone
+ * has left, and a late joiner catches up from it. Updates are committed to SQLite before any
+ * device hears an ack. The hub also applies the room's retention.
+ */
+import * as Y from 'yjs';
+import { DocSync, ORIGIN } from '../protocol/doc-sync.ts';
+import { newDoc, applyRetention, settings, DEFAULT_RETENTION_DAYS } from '../protocol/room-doc.ts';
+import type { OsmoseError } from '../protocol/errors.ts';
+import { MemoryStore } from './memory-store.ts';
+import { log } from './log.ts';
+
+const COMPACT_AFTER_ROWS = 500;
+const RETENTION_EVERY_MS = 60 * 60_000;
+
+export interface RoomMemoryOptions {
+  dataDir: string;
+  /** Used when the room has no retention set yet. */
+  retentionDays?: number;
+  /** Retention removed these files: delete their bytes. */
+  onFilesExpired?: (fileIds: string[]) => void;
+  now?: () => number;
+}
+
+export class RoomMemory {
+  readonly doc = newDoc();
+  readonly sync: DocSync;
+  private readonly store: MemoryStore;
+  private storageError: OsmoseError | null = null;
+  private rowsSinceCompact = 0;
+  private readonly retentionTimer: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: RoomMemoryOptions) {
+    this.now = opts.now ?? Date.now;
+    this.store = new MemoryStore(opts.dataDir);
+    const rows = this.store.loadAll();
+    for (const u of rows) Y.applyUpdate(this.doc, u, ORIGIN.storage);
+    this.rowsSinceCompact = rows.length;
+    // Registered before DocSync's listener: persisted first, then forwarded and acked.
+    this.doc.on('update', this.persist);
+    this.sync = new DocSync(this.doc, null, {
+      ack: true,
+      beforeAck: () => this.storageError,
+      onError: (link, err) => log.warn('room memory: refused a frame', { device: link.slice(0, 9), code: err.code, message: err.message }),
+    });
+    if (settings(this.doc).get('retentionDays') === undefined) {
+      settings(this.doc).set('retentionDays', opts.retentionDays ?? DEFAULT_RETENTION_DAYS);
+    }
+    settings(this.doc).observe(() => this.retain());
+    this.retain();
+    this.retentionTimer = setInterval(() => this.retain(), RETENTION_EVERY_MS);
+    this.retentionTimer.unref();
+    log.info('room memory loaded', { rows: rows.length });
+  }
+
+  attach(deviceId: string, send: (frame: Uint8Array) => void): void {
+    this.sync.removeLink(deviceId);
+    this.sync.addLink({ id: deviceId, send });
+  }
+
+  detach(deviceId: string): void {
+    this.sync.removeLink(deviceId);
+  }
+
+  receive(deviceId: string, frame: Uint8Array): void {
+    this.sync.receive(deviceId, frame);
+  }
+
+  close(): void {
+    clearInterval(this.retentionTimer);
+    this.sync.destroy();
+    this.store.close();
+  }
+
+  private persist = (update: Uint8Array, origin: unknown): void => {
+    if (origin === ORIGIN.storage) return;
+    try {
+      this.store.append(update);
+      this.storageError = null;
+      if (++this.rowsSinceCompact >= COMPACT_AFTER_ROWS) this.compact();
+    } catch (err) {
+      // Not durable: no ack goes out, and the device keeps the update until a later sync.
+      this.storageError = err as OsmoseError;
+      log.error('room memory: could not store an update', { error: (err as Error).message });
+    }
+  };
+
+  private compact(): void {
+    try {
+      this.store.compact(Y.encodeStateAsUpdate(this.doc));
+      this.rowsSinceCompact = 1;
+    } catch (err) {
+      log.error('room memory: compaction failed (rows kept)', { error: (err as Error).message });
+    }
+  }
+
+  private retain(): void {
+    const { messages, files } = applyRetention(this.doc, this.now(), ORIGIN.local);
+    if (messages || files.length) {
+      log.info('retention removed expired items', { messages, files: files.length });
+      // Expired content must leave the disk too, not only the document.
+      this.compact();
+      if (files.length) this.opts.onFilesExpired?.(files);
+    }
+  }
+}

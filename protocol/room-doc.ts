@@ -1,0 +1,160 @@
+/**
+ * The room's memory: one Yjs document per room, the same layout on every device and on the hub.
+ * Content comes from other members, so every read validates entries and skips malformed ones.
+ *
+ *   timeline   Y.Array<TimelineEntry>        messages, append-only (retention deletes)
+ *   reactions  Y.Map<true>                   key `${messageId}|${emoji}|${deviceId}`
+ *   notes      Y.Map<Y.Map>                  noteId → { title: string, body: Y.Text, createdAt, createdBy }
+ *   board      Y.Map<BoardItem>              itemId → pinned message, note or file
+ *   files      Y.Map<FileMeta>               fileId → metadata (bytes live in file stores)
+ *   settings   Y.Map                         retentionDays
+ */
+import * as Y from 'yjs';
+import { z } from 'zod';
+import { DeviceId } from './common.ts';
+import { LIMITS } from './limits.ts';
+
+export const DOC = {
+  timeline: 'timeline',
+  reactions: 'reactions',
+  notes: 'notes',
+  board: 'board',
+  files: 'files',
+  settings: 'settings',
+} as const;
+
+export const ItemId = z.string().regex(/^[0-9A-Za-z-]{8,64}$/);
+
+export const TimelineEntry = z.object({
+  id: ItemId,
+  author: DeviceId,
+  authorName: z.string().max(LIMITS.displayNameChars),
+  text: z.string().min(1).max(LIMITS.chatTextChars),
+  sentAt: z.number().int(),
+  replyTo: ItemId.optional(),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
+export const REACTIONS = ['👍', '❤️', '😂', '🎉', '👀'] as const;
+
+export const BoardItem = z.object({
+  kind: z.enum(['message', 'note', 'file']),
+  ref: ItemId,
+  pinnedBy: DeviceId,
+  pinnedAt: z.number().int(),
+});
+export type BoardItem = z.infer<typeof BoardItem>;
+
+export const FileMeta = z.object({
+  id: ItemId,
+  name: z.string().min(1).max(255),
+  type: z.string().max(255),
+  size: z.number().int().nonnegative(),
+  chunkSize: z.number().int().min(16 * 1024).max(1024 * 1024),
+  /** SHA-256 of each chunk, hex, in order: a corrupt chunk is caught and fetched again. */
+  chunkHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  /** SHA-256 of the whole file, hex. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sharedBy: DeviceId,
+  sharedByName: z.string().max(LIMITS.displayNameChars),
+  sharedAt: z.number().int(),
+});
+export type FileMeta = z.infer<typeof FileMeta>;
+
+export const DEFAULT_RETENTION_DAYS = 30;
+export const MAX_RETENTION_DAYS = 3650;
+
+export function newDoc(): Y.Doc {
+  // gc: deleted content is dropped, so expired messages leave only tombstones behind.
+  return new Y.Doc({ gc: true });
+}
+
+export const timeline = (doc: Y.Doc) => doc.getArray<unknown>(DOC.timeline);
+export const reactions = (doc: Y.Doc) => doc.getMap<boolean>(DOC.reactions);
+export const notes = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>(DOC.notes);
+export const board = (doc: Y.Doc) => doc.getMap<unknown>(DOC.board);
+export const files = (doc: Y.Doc) => doc.getMap<unknown>(DOC.files);
+export const settings = (doc: Y.Doc) => doc.getMap<unknown>(DOC.settings);
+
+export function readTimeline(doc: Y.Doc): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  for (const raw of timeline(doc).toArray()) {
+    const e = TimelineEntry.safeParse(raw);
+    if (e.success) out.push(e.data);
+  }
+  // Insertion order is causal per author; sort by time for people, id breaks ties.
+  return out.sort((a, b) => a.sentAt - b.sentAt || a.id.localeCompare(b.id));
+}
+
+export function readFiles(doc: Y.Doc): FileMeta[] {
+  const out: FileMeta[] = [];
+  for (const raw of files(doc).values()) {
+    const f = FileMeta.safeParse(raw);
+    if (f.success) out.push(f.data);
+  }
+  return out.sort((a, b) => b.sharedAt - a.sharedAt);
+}
+
+export function readBoard(doc: Y.Doc): (BoardItem & { id: string })[] {
+  const out: (BoardItem & { id: string })[] = [];
+  for (const [id, raw] of board(doc).entries()) {
+    const b = BoardItem.safeParse(raw);
+    if (b.success) out.push({ id, ...b.data });
+  }
+  return out.sort((a, b) => b.pinnedAt - a.pinnedAt);
+}
+
+/** messageId → emoji → device ids. */
+export function readReactions(doc: Y.Doc): Map<string, Map<string, string[]>> {
+  const out = new Map<string, Map<string, string[]>>();
+  for (const key of reactions(doc).keys()) {
+    const [msg, emoji, device] = key.split('|');
+    if (!msg || !emoji || !device || !(REACTIONS as readonly string[]).includes(emoji)) continue;
+    const perMsg = out.get(msg) ?? new Map<string, string[]>();
+    perMsg.set(emoji, [...(perMsg.get(emoji) ?? []), device]);
+    out.set(msg, perMsg);
+  }
+  return out;
+}
+
+export function retentionDays(doc: Y.Doc): number {
+  const v = settings(doc).get('retentionDays');
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_RETENTION_DAYS ? v : DEFAULT_RETENTION_DAYS;
+}
+
+/**
+ * Deletes messages (with their reactions and pins) and files older than the room's retention.
+ * Any replica may run it; deletions are idempotent and reach everyone by sync. Returns the ids
+ * of deleted files so their bytes can be removed too.
+ */
+export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'retention'): { messages: number; files: string[] } {
+  const cutoff = now - retentionDays(doc) * 86_400_000;
+  const expiredMessages = new Set<string>();
+  const expiredFiles: string[] = [];
+  doc.transact(() => {
+    const arr = timeline(doc);
+    for (let i = arr.length - 1; i >= 0; i--) {
+      const raw = arr.get(i) as { id?: unknown; sentAt?: unknown };
+      if (typeof raw?.sentAt === 'number' && raw.sentAt < cutoff) {
+        if (typeof raw.id === 'string') expiredMessages.add(raw.id);
+        arr.delete(i, 1);
+      }
+    }
+    const rx = reactions(doc);
+    for (const key of [...rx.keys()]) if (expiredMessages.has(key.split('|')[0]!)) rx.delete(key);
+    const fm = files(doc);
+    for (const [id, raw] of [...fm.entries()]) {
+      const sharedAt = (raw as { sharedAt?: unknown })?.sharedAt;
+      if (typeof sharedAt === 'number' && sharedAt < cutoff) {
+        fm.delete(id);
+        expiredFiles.push(id);
+      }
+    }
+    const b = board(doc);
+    for (const [id, raw] of [...b.entries()]) {
+      const ref = (raw as { ref?: unknown })?.ref;
+      if (typeof ref === 'string' && (expiredMessages.has(ref) || expiredFiles.includes(ref))) b.delete(id);
+    }
+  }, origin);
+  return { messages: expiredMessages.size, files: expiredFiles };
+}
