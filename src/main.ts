@@ -16,4 +16,17 @@ registerServiceWorker();
   pingPeer: (peerId: string, count: number) => room.pingPeer(peerId, count),
   members: () => room.members.map((m) => ({ ...m })),
   hub: () => room.hub,
+  /** The room's memory as plain data (tests, benchmarks). */
+  memory: () => {
+    const m = room.memory;
+    if (!m) return null;
+    return {
+      saved: m.saved,
+      messages: m.timeline.map((t) => t.text),
+      notes: m.notes.map((n) => ({ id: n.id, title: n.title, text: m.noteBody(n.id)?.toString() ?? '' })),
+      board: m.board.length,
+      retentionDays: m.retentionDays,
+    };
+  },
+  post: (text: string) => room.memory?.post(text),
 };
