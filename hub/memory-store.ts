@@ -17,6 +17,8 @@ export class MemoryStore {
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit survives power loss, not only a killed process.
     this.db.pragma('synchronous = FULL');
+    // Deleted rows are overwritten, so expired messages do not linger in free pages.
+    this.db.pragma('secure_delete = ON');
     this.db.exec('CREATE TABLE IF NOT EXISTS updates (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL, at INTEGER NOT NULL)');
     this.insert = this.db.prepare('INSERT INTO updates (data, at) VALUES (?, ?)');
     this.countRows = this.db.prepare('SELECT COUNT(*) AS n FROM updates');
@@ -46,6 +48,8 @@ export class MemoryStore {
         this.db.exec('DELETE FROM updates');
         this.insert.run(Buffer.from(snapshot), Date.now());
       })();
+      // Fold the write-ahead log back in, so old pages (old content) leave the disk too.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (err) {
       throw asStorageError(err);
     }

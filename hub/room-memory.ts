@@ -12,6 +12,9 @@ import { log } from './log.ts';
 
 const COMPACT_AFTER_ROWS = 500;
 const RETENTION_EVERY_MS = 60 * 60_000;
+/** After updates arrive, retention runs once things are quiet (a device with a wrong clock
+ * could otherwise bring back expired-looking items until the next hourly pass). */
+const RETENTION_AFTER_UPDATES_MS = 1_000;
 
 export interface RoomMemoryOptions {
   dataDir: string;
@@ -29,6 +32,7 @@ export class RoomMemory {
   private storageError: OsmoseError | null = null;
   private rowsSinceCompact = 0;
   private readonly retentionTimer: NodeJS.Timeout;
+  private retentionSoon: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
   constructor(private readonly opts: RoomMemoryOptions) {
@@ -69,6 +73,7 @@ export class RoomMemory {
 
   close(): void {
     clearInterval(this.retentionTimer);
+    if (this.retentionSoon) clearTimeout(this.retentionSoon);
     this.sync.destroy();
     this.store.close();
   }
@@ -78,6 +83,7 @@ export class RoomMemory {
     try {
       this.store.append(update);
       this.storageError = null;
+      if (origin !== ORIGIN.local) this.retentionSoon ??= setTimeout(() => ((this.retentionSoon = null), this.retain()), RETENTION_AFTER_UPDATES_MS);
       if (++this.rowsSinceCompact >= COMPACT_AFTER_ROWS) this.compact();
     } catch (err) {
       // Not durable: no ack goes out, and the device keeps the update until a later sync.

@@ -20,6 +20,7 @@ import { DocStore } from './doc-store.ts';
 
 export const HUB_LINK = 'hub';
 const TYPING_IDLE_MS = 3_000;
+const RETENTION_EVERY_MS = 10 * 60_000;
 
 export interface NoteSummary {
   id: string;
@@ -69,6 +70,9 @@ export class RoomMemoryState {
   private fragmentId = 0;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  private retentionTimer: ReturnType<typeof setInterval> | null = null;
+  /** Retention removed these files: their bytes go too (set by the owner). */
+  onFilesExpired: ((fileIds: string[]) => void) | null = null;
 
   constructor(
     readonly roomId: string,
@@ -91,12 +95,22 @@ export class RoomMemoryState {
       this.reportStorage({ code: 'internal', message: `could not open this device's storage: ${(err as Error).message}` } as OsmoseError);
     }
     // Apply the room's retention here too: expired messages go even while the hub is away.
-    applyRetention(this.doc, Date.now(), ORIGIN.local);
+    this.retain();
+    this.retentionTimer = setInterval(() => this.retain(), RETENTION_EVERY_MS);
+    settings(this.doc).observe(() => this.retain());
     this.refresh();
     this.loaded = true;
   }
 
+  private retain(): void {
+    const { messages, files } = applyRetention(this.doc, Date.now(), ORIGIN.local);
+    if (files.length) this.onFilesExpired?.(files);
+    // Rewrite the stored history without the expired content.
+    if (messages || files.length) void this.store?.flush().then(() => this.store?.compact());
+  }
+
   async close(): Promise<void> {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.sync.destroy();
     this.awareness.destroy();
     await this.store?.close();
@@ -213,7 +227,6 @@ export class RoomMemoryState {
   setRetention(days: number): void {
     if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) return;
     this.doc.transact(() => settings(this.doc).set('retentionDays', days), ORIGIN.local);
-    applyRetention(this.doc, Date.now(), ORIGIN.local);
   }
 
   // Presence extras ----------------------------------------------------------------------------

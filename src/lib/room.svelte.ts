@@ -345,6 +345,7 @@ export class RoomState {
     // Links that came up while the memory was loading.
     if (this.hub === 'online') memory.hubUp();
     for (const id of this.mesh?.openPeers() ?? []) memory.peerUp(id);
+    memory.onFilesExpired = (ids) => void this.files?.forget(ids);
     this.files = new FilesState({
       doc: memory.doc,
       deviceId: this.deviceId,
