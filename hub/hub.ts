@@ -48,8 +48,13 @@ export async function startHub(config: HubConfig): Promise<Hub> {
 
   const auth = new JoinAuth(secrets, config.credentialTtlSeconds * 1000);
   const roster = new Roster(config.graceSeconds * 1000);
-  const memory = new RoomMemory({ dataDir: config.dataDir, retentionDays: config.retentionDays });
-  const roomChannel = new RoomChannel(auth, roster, () => room, memory);
+  let roomChannel: RoomChannel;
+  const memory = new RoomMemory({
+    dataDir: config.dataDir,
+    retentionDays: config.retentionDays,
+    onRefusal: (device, err) => roomChannel.tell(device, err.toWire()),
+  });
+  roomChannel = new RoomChannel(auth, roster, () => room, memory);
 
   const joinLinks = () => {
     const addrs = lanAddresses();

@@ -70,6 +70,12 @@ export class RoomChannel {
     this.roster.clear();
   }
 
+  /** Tells one device about a problem with its data (e.g. the hub's disk is full), without closing. */
+  tell(peerId: string, error: WireError): void {
+    const ws = this.sockets.get(peerId);
+    if (ws) this.send(ws, { v: PROTOCOL_VERSION, t: 'error', error });
+  }
+
   close(): void {
     clearInterval(this.heartbeat);
     for (const ws of this.wss.clients) ws.terminate();

@@ -22,14 +22,21 @@ export interface RoomMemoryOptions {
   retentionDays?: number;
   /** Retention removed these files: delete their bytes. */
   onFilesExpired?: (fileIds: string[]) => void;
+  /** A device's frame was refused (bad frame, or the hub could not store it): tell the device. */
+  onRefusal?: (deviceId: string, error: OsmoseError) => void;
   now?: () => number;
+  /** For tests: a store that fails like a full disk. */
+  store?: Pick<MemoryStore, 'loadAll' | 'append' | 'compact' | 'close'>;
 }
 
 export class RoomMemory {
   readonly doc = newDoc();
   readonly sync: DocSync;
-  private readonly store: MemoryStore;
+  private readonly store: Pick<MemoryStore, 'loadAll' | 'append' | 'compact' | 'close'>;
   private storageError: OsmoseError | null = null;
+  /** Updates in memory that the disk refused, oldest first: retried before anything newer, and
+   * no ack goes out while any is left (a later update may depend on them). */
+  private unpersisted: Uint8Array[] = [];
   private rowsSinceCompact = 0;
   private readonly retentionTimer: NodeJS.Timeout;
   private retentionSoon: NodeJS.Timeout | null = null;
@@ -37,7 +44,7 @@ export class RoomMemory {
 
   constructor(private readonly opts: RoomMemoryOptions) {
     this.now = opts.now ?? Date.now;
-    this.store = new MemoryStore(opts.dataDir);
+    this.store = opts.store ?? new MemoryStore(opts.dataDir);
     const rows = this.store.loadAll();
     for (const u of rows) Y.applyUpdate(this.doc, u, ORIGIN.storage);
     this.rowsSinceCompact = rows.length;
@@ -46,7 +53,10 @@ export class RoomMemory {
     this.sync = new DocSync(this.doc, null, {
       ack: true,
       beforeAck: () => this.storageError,
-      onError: (link, err) => log.warn('room memory: refused a frame', { device: link.slice(0, 9), code: err.code, message: err.message }),
+      onError: (link, err) => {
+        log.warn('room memory: refused a frame', { device: link.slice(0, 9), code: err.code, message: err.message });
+        opts.onRefusal?.(link, err);
+      },
     });
     if (settings(this.doc).get('retentionDays') === undefined) {
       settings(this.doc).set('retentionDays', opts.retentionDays ?? DEFAULT_RETENTION_DAYS);
@@ -80,8 +90,10 @@ export class RoomMemory {
 
   private persist = (update: Uint8Array, origin: unknown): void => {
     if (origin === ORIGIN.storage) return;
+    this.unpersisted.push(update);
     try {
-      this.store.append(update);
+      this.store.append(this.unpersisted.length === 1 ? update : Y.mergeUpdates(this.unpersisted));
+      this.unpersisted = [];
       this.storageError = null;
       if (origin !== ORIGIN.local) this.retentionSoon ??= setTimeout(() => ((this.retentionSoon = null), this.retain()), RETENTION_AFTER_UPDATES_MS);
       if (++this.rowsSinceCompact >= COMPACT_AFTER_ROWS) this.compact();
@@ -95,6 +107,9 @@ export class RoomMemory {
   private compact(): void {
     try {
       this.store.compact(Y.encodeStateAsUpdate(this.doc));
+      // The snapshot holds everything in memory, refused updates included.
+      this.unpersisted = [];
+      this.storageError = null;
       this.rowsSinceCompact = 1;
     } catch (err) {
       log.error('room memory: compaction failed (rows kept)', { error: (err as Error).message });

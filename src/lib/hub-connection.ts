@@ -23,6 +23,8 @@ export interface HubConnectionEvents {
   binary?(data: Uint8Array): void;
   /** The channel closed (any reason). */
   closed?(): void;
+  /** The hub reported a problem without closing (e.g. its disk is full). */
+  problem?(error: WireError): void;
 }
 
 const PING_MS = 10_000;
@@ -148,6 +150,7 @@ export class HubConnection {
       case 'error':
         this.lastError = msg.error;
         console.warn('[osmose] hub says:', msg.error.code, msg.error.message);
+        this.on.problem?.(msg.error);
         return;
     }
   }

@@ -253,6 +253,9 @@ export class RoomState {
         refused: (error, code) => void this.onHubRefused(error, code),
         binary: (frame) => this.memory?.fromHub(frame),
         closed: () => this.memory?.hubDown(),
+        problem: (error) => {
+          if (error.code === 'storage-full' && this.memory) this.memory.storageError = error.message;
+        },
       });
       this.hubConn.start();
     }
