@@ -148,3 +148,28 @@ test.describe("the room's memory", () => {
     await ctx.close();
   });
 });
+
+test('replies, reactions, typing and who is looking at which note show on the other devices', async ({ browser, hub }) => {
+  const alice = await newDevice(browser, 'Alice');
+  const bob = await newDevice(browser, 'Bob');
+  await join(alice, hub.joinUrl());
+  await join(bob, hub.joinUrl());
+  await expectSees(alice, [bob]);
+
+  await sendChat(alice, 'Who brings the projector?');
+  await bob.page.getByTestId('chat-message').filter({ hasText: 'Who brings the projector?' }).getByTestId('reply').click();
+  await bob.page.getByTestId('chat-input').pressSequentially('Me');
+  await expect(alice.page.getByTestId('typing')).toHaveText('Bob is typing…');
+  await bob.page.getByTestId('chat-send').click();
+  await expect(alice.page.getByTestId('typing')).toHaveCount(0);
+  const reply = alice.page.getByTestId('chat-message').filter({ hasText: 'Me' });
+  await expect(reply.getByTestId('reply-to')).toContainText('Alice: Who brings the projector?');
+  await reply.locator('[data-emoji="👍"]').click();
+  await expect(bob.page.getByTestId('chat-message').filter({ hasText: 'Me' }).locator('[data-emoji="👍"]')).toHaveText('👍 1');
+
+  await alice.page.getByTestId('note-title').fill('Seating');
+  await alice.page.getByTestId('note-create').click();
+  await expect(bob.page.getByTestId('note-row').filter({ hasText: 'Seating' }).getByTestId('note-viewers')).toHaveText('👁 Alice');
+  await alice.page.getByRole('button', { name: 'Close' }).click();
+  await expect(bob.page.getByTestId('note-viewers')).toHaveCount(0);
+});
