@@ -48,3 +48,19 @@ async function detectMedia(): Promise<{ camera: boolean | null; microphone: bool
   const devices = await navigator.mediaDevices.enumerateDevices();
   return { camera: devices.some((d) => d.kind === 'videoinput'), microphone: devices.some((d) => d.kind === 'audioinput') };
 }
+
+/** What a device says before its probes finish: nothing known yet. */
+export function unknownCapabilities(): Capabilities {
+  return {
+    webgpu: { available: false },
+    camera: null,
+    microphone: null,
+    cores: null,
+    memoryGb: null,
+    memoryClass: null,
+    battery: null,
+    secureContext: window.isSecureContext,
+    app: APP_VERSION,
+    protocol: PROTOCOL_VERSION,
+  };
+}

@@ -5,7 +5,6 @@
 import { deriveRoomKeys, signB64u, verifySig } from '../../protocol/crypto.ts';
 import { parseJoinLink, joinUrl, type JoinTicket } from '../../protocol/join-link.ts';
 import { OsmoseError, type WireError } from '../../protocol/errors.ts';
-import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { CLOSE, type Member } from '../../protocol/room-channel.ts';
 import type { Capabilities, Profile, RoomInfo } from '../../protocol/common.ts';
 import type { JoinResponse } from '../../protocol/hub-api.ts';
@@ -15,8 +14,9 @@ import { joinRoom } from './hub-client.ts';
 import { HubConnection, type HubLinkState } from './hub-connection.ts';
 import { Mesh } from './mesh.ts';
 import { mergeMembers, type MemberView } from './members.ts';
-import { detectCapabilities } from './capabilities.ts';
+import { detectCapabilities, unknownCapabilities } from './capabilities.ts';
 import { Backoff } from './backoff.ts';
+import { listenToLifecycle, warmUpSignatures, type LifecycleHandlers } from './lifecycle.ts';
 import { setRoomIceServers } from './ice-guard.ts';
 import { RoomMemoryState } from './room-memory.svelte.ts';
 import { deleteStoredMemory } from './doc-store.ts';
@@ -86,7 +86,7 @@ export class RoomState {
     let stored = boot.room;
     if (fromLink) stored = await this.adoptTicket(fromLink, stored);
     else if (location.hash) this.clearAddressBar();
-    this.listenToLifecycle();
+    listenToLifecycle(this.lifecycle());
     if (!stored) {
       this.phase = 'no-room';
       return;
@@ -145,7 +145,7 @@ export class RoomState {
   private profile(): Profile {
     return {
       name: this.name,
-      caps: this.caps ?? { webgpu: { available: false }, camera: null, microphone: null, cores: null, memoryGb: null, memoryClass: null, battery: null, secureContext: window.isSecureContext, app: '', protocol: PROTOCOL_VERSION },
+      caps: this.caps ?? unknownCapabilities(),
       visibility: this.visibility,
       visibilitySince: this.visibilitySince,
     };
@@ -294,9 +294,9 @@ export class RoomState {
       );
       void this.mesh.start();
       this.mesh.setDesired(this.roster.map((m) => m.peerId));
-      // Ed25519's first use builds its tables (~40 ms on a phone-class core): do it now, while
-      // the sockets open, rather than inside the first peer handshake.
-      setTimeout(() => warmUpSignatures(identity.secretKey), 0);
+      // While the sockets open. A verify against a made-up key exercises the other code path;
+      // its result does not matter.
+      setTimeout(() => warmUpSignatures(() => signB64u(identity.secretKey, 'warm-up'), (sig) => verifySig('A'.repeat(43), 'warm-up', sig)), 0);
     }
   }
 
@@ -373,22 +373,23 @@ export class RoomState {
     this.mesh?.broadcastProfile();
   }
 
-  private listenToLifecycle(): void {
-    document.addEventListener('visibilitychange', () => {
-      this.visibility = document.visibilityState === 'hidden' ? 'hidden' : 'visible';
-      this.visibilitySince = Date.now();
-      this.profileChanged();
-      if (this.visibility === 'visible') this.nudge();
-    });
-    window.addEventListener('online', () => this.nudge());
-    window.addEventListener('pageshow', (e) => {
-      if (e.persisted && this.phase === 'room' && this.ticket) void this.connect();
-    });
-    window.addEventListener('pagehide', () => {
-      // Closing or navigating away: tell the room now rather than letting it time out.
-      void this.memory?.flush();
-      if (this.phase === 'room') this.stopLinks(true);
-    });
+  private lifecycle(): LifecycleHandlers {
+    return {
+      visibility: (state) => {
+        this.visibility = state;
+        this.visibilitySince = Date.now();
+        this.profileChanged();
+      },
+      nudge: () => this.nudge(),
+      restored: () => {
+        if (this.phase === 'room' && this.ticket) void this.connect();
+      },
+      leaving: () => {
+        // Tell the room now rather than letting it time out, and save what is queued.
+        void this.memory?.flush();
+        if (this.phase === 'room') this.stopLinks(true);
+      },
+    };
   }
 
   private nudge(): void {
@@ -398,10 +399,4 @@ export class RoomState {
     this.hubConn?.nudge();
     this.mesh?.nudge();
   }
-}
-
-function warmUpSignatures(secretKey: Uint8Array): void {
-  const sig = signB64u(secretKey, 'osmose warm-up');
-  // A verify against a made-up key exercises the other code path; its result does not matter.
-  verifySig('A'.repeat(43), 'osmose warm-up', sig);
 }

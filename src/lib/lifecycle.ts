@@ -1,0 +1,32 @@
+/**
+ * A phone's page lifecycle, as the room cares about it: backgrounded and back, network back,
+ * restored from the back/forward cache, and leaving. Reconnecting on these (rather than on timers
+ * alone) is what makes a phone that was in a pocket rejoin at once.
+ */
+export interface LifecycleHandlers {
+  visibility(state: 'visible' | 'hidden'): void;
+  /** Network is back or the page is visible again: retry now, not at the next backoff. */
+  nudge(): void;
+  /** Restored from the back/forward cache: connections were cut while frozen. */
+  restored(): void;
+  /** Closing or navigating away. */
+  leaving(): void;
+}
+
+export function listenToLifecycle(h: LifecycleHandlers): void {
+  document.addEventListener('visibilitychange', () => {
+    const state = document.visibilityState === 'hidden' ? 'hidden' : 'visible';
+    h.visibility(state);
+    if (state === 'visible') h.nudge();
+  });
+  window.addEventListener('online', () => h.nudge());
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) h.restored();
+  });
+  window.addEventListener('pagehide', () => h.leaving());
+}
+
+/** Ed25519's first use builds its tables (~40 ms on a phone-class core): do it off the handshake. */
+export function warmUpSignatures(sign: () => string, verify: (sig: string) => void): void {
+  verify(sign());
+}
