@@ -66,7 +66,7 @@ export class DocSync {
     const e = encoding.createEncoder();
     syncProtocol.writeSyncStep1(e, this.doc);
     link.send(encodeSyncFrame(FRAME.sync, 0, encoding.toUint8Array(e)));
-    if (this.awareness?.getLocalState()) {
+    if (this.awareness?.getLocalState() && !link.wantsAck) {
       link.send(encodeSyncFrame(FRAME.awareness, 0, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])));
     }
   }
@@ -167,6 +167,7 @@ export class DocSync {
     const changed = [...added, ...updated, ...removed];
     if (!this.awareness || changed.length === 0) return;
     const frame = encodeSyncFrame(FRAME.awareness, 0, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
-    for (const link of this.links.values()) link.send(frame);
+    // Not to the hub: who is typing or looking at what stays between the devices.
+    for (const link of this.links.values()) if (!link.wantsAck) link.send(frame);
   };
 }

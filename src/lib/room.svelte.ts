@@ -167,7 +167,7 @@ export class RoomState {
   }
 
   private enter(stored: StoredRoom): void {
-    if (this.memory?.roomId !== stored.roomId) void this.openMemory(stored.roomId);
+    if ((this.memory ?? this.openingMemory)?.roomId !== stored.roomId) void this.openMemory(stored.roomId);
     this.stored = stored;
     this.ticket = { roomId: stored.roomId, secret: stored.secret };
     this.room = { id: stored.roomId, name: stored.name ?? 'Room', place: stored.place ?? '' };
@@ -342,9 +342,13 @@ export class RoomState {
       hub: (frame) => this.hubConn?.sendBinary(frame) ?? false,
       peer: (peerId, frame) => this.mesh?.sendBinary(frame, peerId),
     });
-    this.memory = memory;
+    this.openingMemory = memory;
+    // Stored history first: only then may anything arrive from the hub or peers, so that every
+    // update taken in afterwards also reaches this device's store.
     await memory.open();
-    if (this.memory !== memory) return;
+    if (this.openingMemory !== memory) return void memory.close();
+    this.openingMemory = null;
+    this.memory = memory;
     // Links that came up while the memory was loading.
     if (this.hub === 'online') memory.hubUp();
     for (const id of this.mesh?.openPeers() ?? []) memory.peerUp(id);
@@ -360,7 +364,10 @@ export class RoomState {
     });
   }
 
+  private openingMemory: RoomMemoryState | null = null;
+
   private async closeMemory(): Promise<void> {
+    this.openingMemory = null;
     this.files?.dispose();
     this.files = null;
     const m = this.memory;
