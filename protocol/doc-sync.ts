@@ -63,6 +63,7 @@ export class DocSync {
 
   addLink(link: SyncLink): void {
     this.links.set(link.id, link);
+    this.ackFloor.delete(link.id);
     const e = encoding.createEncoder();
     syncProtocol.writeSyncStep1(e, this.doc);
     link.send(encodeSyncFrame(FRAME.sync, 0, encoding.toUint8Array(e)));
@@ -75,7 +76,10 @@ export class DocSync {
     this.links.delete(id);
     const clients = this.awarenessClients.get(id);
     this.awarenessClients.delete(id);
-    if (this.awareness && clients?.size) awarenessProtocol.removeAwarenessStates(this.awareness, [...clients], 'link-closed');
+    if (this.awareness && clients?.size) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...clients], 'link-closed');
+      for (const c of clients) this.awareness.meta.delete(c);
+    }
   }
 
   hasLink(id: string): boolean {
@@ -93,8 +97,19 @@ export class DocSync {
       switch (kind) {
         case FRAME.sync: {
           const reply = encoding.createEncoder();
-          syncProtocol.readSyncMessage(decoding.createDecoder(payload), reply, this.doc, linkId);
-          if (encoding.length(reply) > 0) this.send(link, encoding.toUint8Array(reply));
+          let bad: Error | null = null;
+          const type = syncProtocol.readSyncMessage(decoding.createDecoder(payload), reply, this.doc, linkId, (e: Error) => (bad = e));
+          if (bad) return this.opts.onError?.(linkId, new OsmoseError('bad-request', `malformed sync payload: ${(bad as Error).message}`.slice(0, 200)));
+          if (encoding.length(reply) > 0) {
+            const s = this.send(link, encoding.toUint8Array(reply));
+            if (link.wantsAck && type === syncProtocol.messageYjsSyncStep1) this.ackFloor.set(link.id, s);
+          }
+          const parked = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
+          if (this.opts.ack && seq > 0 && parked) {
+            this.withheld.set(linkId, seq);
+            return;
+          }
+          if (this.opts.ack && !parked && this.withheld.size) this.releaseWithheld();
           if (this.opts.ack && seq > 0) {
             const refusal = this.opts.beforeAck?.() ?? null;
             if (refusal) this.opts.onError?.(linkId, refusal);
@@ -122,17 +137,31 @@ export class DocSync {
     this.links.clear();
   }
 
-  private send(link: SyncLink, syncMessage: Uint8Array): void {
+  private readonly ackFloor = new Map<string, number>();
+  private readonly withheld = new Map<string, number>();
+  private releaseWithheld(): void {
+    for (const [id, s] of this.withheld) {
+      const l = this.links.get(id);
+      if (!l) continue;
+      const refusal = this.opts.beforeAck?.() ?? null;
+      if (refusal) return;
+      l.send(encodeAck(s));
+    }
+    this.withheld.clear();
+  }
+  private send(link: SyncLink, syncMessage: Uint8Array): number {
     let seq = 0;
     if (link.wantsAck) {
       seq = ++this.seq;
       this.seqVersion.set(seq, this.version);
     }
     link.send(encodeSyncFrame(FRAME.sync, seq, syncMessage));
+    return seq;
   }
 
   private acked(link: SyncLink, seq: number): void {
     if (!link.wantsAck) return;
+    if (seq < (this.ackFloor.get(link.id) ?? Infinity)) return;
     const v = this.seqVersion.get(seq);
     if (v === undefined) return;
     for (const s of [...this.seqVersion.keys()]) if (s <= seq) this.seqVersion.delete(s);
@@ -156,6 +185,7 @@ export class DocSync {
   };
 
   private onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    if (origin === 'link-closed') return;
     if (typeof origin === 'string' && this.links.has(origin)) {
       // Remember whose states came over which link, to drop them when the link goes.
       const set = this.awarenessClients.get(origin) ?? new Set<number>();

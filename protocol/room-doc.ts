@@ -62,6 +62,9 @@ export const FileMeta = z.object({
 export type FileMeta = z.infer<typeof FileMeta>;
 
 export const DEFAULT_RETENTION_DAYS = 30;
+/** A reaction or pin whose target is missing is kept this long (its target may still be on the
+ * way from another replica), then swept: its target expired or was deleted. */
+export const ORPHAN_GRACE_MS = 86_400_000;
 export const MAX_RETENTION_DAYS = 3650;
 
 export function newDoc(): Y.Doc {
@@ -70,7 +73,8 @@ export function newDoc(): Y.Doc {
 }
 
 export const timeline = (doc: Y.Doc) => doc.getArray<unknown>(DOC.timeline);
-export const reactions = (doc: Y.Doc) => doc.getMap<boolean>(DOC.reactions);
+/** Value: when the reaction was made (ms). Older documents stored `true`. */
+export const reactions = (doc: Y.Doc) => doc.getMap<number | boolean>(DOC.reactions);
 export const notes = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>(DOC.notes);
 export const board = (doc: Y.Doc) => doc.getMap<unknown>(DOC.board);
 export const files = (doc: Y.Doc) => doc.getMap<unknown>(DOC.files);
@@ -140,8 +144,16 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
         arr.delete(i, 1);
       }
     }
+    const liveMessages = new Set(arr.toArray().map((e) => (e as { id?: unknown })?.id).filter((id): id is string => typeof id === 'string'));
+    const orphanBefore = now - ORPHAN_GRACE_MS;
     const rx = reactions(doc);
-    for (const key of [...rx.keys()]) if (expiredMessages.has(key.split('|')[0]!)) rx.delete(key);
+    for (const [key, at] of [...rx.entries()]) {
+      const msg = key.split('|')[0]!;
+      // A reaction made concurrently with its message's expiry merges in after the deletion:
+      // sweep orphans once they are old enough that their message cannot still be on its way.
+      const orphanedLongEnough = !liveMessages.has(msg) && (typeof at !== 'number' || at < orphanBefore);
+      if (expiredMessages.has(msg) || orphanedLongEnough) rx.delete(key);
+    }
     const fm = files(doc);
     for (const [id, raw] of [...fm.entries()]) {
       const sharedAt = (raw as { sharedAt?: unknown })?.sharedAt;
@@ -151,9 +163,13 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
       }
     }
     const b = board(doc);
+    const nt = notes(doc);
     for (const [id, raw] of [...b.entries()]) {
-      const ref = (raw as { ref?: unknown })?.ref;
-      if (typeof ref === 'string' && (expiredMessages.has(ref) || expiredFiles.includes(ref))) b.delete(id);
+      const { ref, pinnedAt } = (raw ?? {}) as { ref?: unknown; pinnedAt?: unknown };
+      if (typeof ref !== 'string') continue;
+      const exists = liveMessages.has(ref) || nt.has(ref) || fm.has(ref);
+      const orphanedLongEnough = !exists && (typeof pinnedAt !== 'number' || pinnedAt < orphanBefore);
+      if (expiredMessages.has(ref) || expiredFiles.includes(ref) || orphanedLongEnough) b.delete(id);
     }
   }, origin);
   return { messages: expiredMessages.size, files: expiredFiles };

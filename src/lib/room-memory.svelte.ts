@@ -179,7 +179,7 @@ export class RoomMemoryState {
     if (!(REACTIONS as readonly string[]).includes(emoji)) return;
     const key = `${messageId}|${emoji}|${this.me.deviceId}`;
     const rx = reactions(this.doc);
-    this.doc.transact(() => (rx.has(key) ? rx.delete(key) : rx.set(key, true)), ORIGIN.local);
+    this.doc.transact(() => (rx.has(key) ? rx.delete(key) : rx.set(key, Date.now())), ORIGIN.local);
   }
 
   pin(kind: BoardItem['kind'], ref: string): void {
