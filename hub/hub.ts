@@ -17,7 +17,8 @@ import { JoinAuth } from './join-auth.ts';
 import { Roster } from './roster.ts';
 import { RoomChannel } from './room-channel.ts';
 import { RoomMemory } from './room-memory.ts';
-import { filesRouter } from './routes/files.ts';
+import { filesRouter, fileStoreFor } from './routes/files.ts';
+import { files as docFiles } from '../protocol/room-doc.ts';
 import { Signaling } from './signaling.ts';
 import { createHttpApp } from './http-app.ts';
 import { upgradeRouter } from './upgrade-router.ts';
@@ -49,11 +50,18 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   const auth = new JoinAuth(secrets, config.credentialTtlSeconds * 1000);
   const roster = new Roster(config.graceSeconds * 1000);
   let roomChannel: RoomChannel;
+  const fileStore = fileStoreFor(config.dataDir);
+  const deleteFiles = (ids: string[]) => {
+    for (const id of ids) fileStore.deleteFile(id).catch((err: Error) => log.error('could not delete an expired file', { error: err.message }));
+  };
   const memory = new RoomMemory({
     dataDir: config.dataDir,
     retentionDays: config.retentionDays,
     onRefusal: (device, err) => roomChannel.tell(device, err.toWire()),
+    onFilesExpired: deleteFiles,
   });
+  // Files on disk that the room no longer lists (expired while the hub was off, or never shared).
+  void fileStore.fileIds().then((ids) => deleteFiles(ids.filter((id) => !docFiles(memory.doc).has(id))));
   roomChannel = new RoomChannel(auth, roster, () => room, memory);
 
   const joinLinks = () => {
@@ -70,7 +78,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     caFingerprint: () => tls.ca?.rootFingerprintSha256 ?? null,
     rootCaPem: () => tls.ca?.rootPem ?? null,
     joinLinks,
-    files: filesRouter({ dataDir: config.dataDir, auth }),
+    files: filesRouter({ dataDir: config.dataDir, auth, store: fileStore }),
   };
   const httpServer = http.createServer(createHttpApp(deps, false));
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, createHttpApp(deps, true));

@@ -3,7 +3,8 @@ import type { Request, Response, NextFunction } from 'express';
 /**
  * Content-Security-Policy: the app may load and connect only to the hub that served it. 'self'
  * covers ws:/wss: to the same host and port. 'wasm-unsafe-eval' is for onnxruntime-web.
- * COOP/COEP make the page cross-origin isolated (threads for wasm inference).
+ * COOP/COEP make the page cross-origin isolated (threads for wasm inference). `frame-src blob:`
+ * lets the files view preview a PDF from the bytes it holds.
  */
 export const APP_CSP = [
   "default-src 'self'",
@@ -13,6 +14,8 @@ export const APP_CSP = [
   "media-src 'self' blob: mediastream:",
   "connect-src 'self'",
   "worker-src 'self' blob:",
+  // File previews: a PDF shared in the room opens in a frame from a blob: URL made by the app.
+  "frame-src 'self' blob:",
   "font-src 'self'",
   "manifest-src 'self'",
   "object-src 'none'",
