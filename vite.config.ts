@@ -1,12 +1,15 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { modelsPlugin } from './scripts/vite-plugin-models.ts';
 
 // The app shell is precached; the hub's API, sockets and hub-only pages are never served from
 // the cache. Large assets (models, wasm, later) go in their own runtime caches, not here.
 export default defineConfig({
   plugins: [
     svelte(),
+    // Models and onnxruntime-web's files, copied from node_modules to /models/ and /ort/.
+    modelsPlugin(),
     VitePWA({
       strategies: 'generateSW',
       registerType: 'autoUpdate',
@@ -27,15 +30,32 @@ export default defineConfig({
           { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
           { src: '/icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
         ],
+        // Phones list Osmose in their share sheet; public/share-target-sw.js receives the POST.
+        share_target: {
+          action: '/share-target',
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: { files: [{ name: 'files', accept: ['*/*'] }] },
+        },
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
         globIgnores: ['display.html', 'onboarding.html'],
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/display/, /^\/onboarding/, /^\/signal\//, /^\/room/, /^\/ca\./, /^\/guest/],
+        importScripts: ['share-target-sw.js'],
+        navigateFallbackDenylist: [/^\/api\//, /^\/files\//, /^\/share-target/, /^\/display/, /^\/onboarding/, /^\/signal\//, /^\/room/, /^\/ca\./, /^\/guest/],
         cleanupOutdatedCaches: true,
         clientsClaim: true,
         skipWaiting: true,
+        // ORT's wasm is too big for the precache: kept once fetched. Models go in the same cache,
+        // put there by the inference worker only after their SHA-256 checks out (model-bytes.ts).
+        runtimeCaching: [
+          {
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith('/ort/'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'osmose-models', cacheableResponse: { statuses: [200] } },
+          },
+        ],
       },
     }),
   ],

@@ -6,7 +6,7 @@ import { appIsBuilt } from './routes/pages.ts';
 import { log } from './log.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['src', 'protocol', 'workers', 'public', 'index.html', 'display.html', 'onboarding.html', 'vite.config.ts'];
+const SOURCES = ['src', 'protocol', 'workers', 'public', 'models', 'scripts', 'index.html', 'display.html', 'onboarding.html', 'vite.config.ts'];
 
 function newestMtime(p: string): number {
   let st: fs.Stats;

@@ -26,6 +26,12 @@ export const ERROR_CODES = [
   'hash-mismatch', // bytes do not match their SHA-256 (a corrupt chunk or file)
   'cancelled', // a transfer was cancelled by one side
   'internal', // a bug on the reporting side; details are in its log
+  'model-integrity', // a model's bytes do not match the SHA-256 in the model registry; never run
+  'model-unavailable', // a model (or the inference runtime) could not be fetched or is not in the registry
+  'backend-unavailable', // the asked-for inference backend (WebGPU) is not on this device
+  'inference-failed', // the runtime refused the model or its inputs, or failed while running it
+  'worker-crashed', // the worker died with the request in flight; the next request starts a new one
+  'timeout', // no answer in time
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -4,12 +4,15 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import { RoomState } from './lib/room.svelte.ts';
 import { registerServiceWorker } from './lib/service-worker.ts';
+import { installInferenceDebug } from './lib/inference/debug.ts';
 import './app.css';
 
 const room = new RoomState();
 mount(App, { target: document.getElementById('app')!, props: { room } });
 void room.boot();
 registerServiceWorker();
+// The inference runtime's diagnostics handle; loads nothing until first used.
+installInferenceDebug({ allowFallbackAdapter: new URLSearchParams(location.search).has('allow-fallback-adapter') });
 
 // A small handle for diagnostics and benchmarks (same-origin scripts only).
 (window as unknown as { osmose: unknown }).osmose = {

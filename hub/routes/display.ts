@@ -39,7 +39,7 @@ function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
 
 export function displayRouter(deps: DisplayDeps): Router {
   const r = express.Router();
-  r.get('/display', loopbackOnly, (_req, res) => res.sendFile(path.join(deps.appDir, 'display.html')));
+  r.get('/display', loopbackOnly, (_req, res) => res.sendFile(path.join(deps.appDir, 'display.html'), { dotfiles: 'allow' }));
 
   r.get(API.displayState, loopbackOnly, async (_req, res) => {
     const links = deps.joinLinks();

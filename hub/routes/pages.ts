@@ -36,7 +36,9 @@ export function pagesRouter(deps: PageDeps): Router {
 
   const sendPage = (file: string) => (_req: express.Request, res: express.Response) => {
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(file);
+    // dotfiles: the app folder may sit under a dot folder (e.g. .osmose/app); send's default
+    // refuses any path with a dot segment.
+    res.sendFile(file, { dotfiles: 'allow' });
   };
   r.get('/onboarding', sendPage(onboarding));
   if (deps.secure) {

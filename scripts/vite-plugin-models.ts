@@ -1,0 +1,93 @@
+/**
+ * Copies the models in models/registry.ts and onnxruntime-web's own files into the build
+ * (`/models/`, `/ort/`), from the npm packages in node_modules. The build fails when a file's
+ * SHA-256 or size differs from the registry (an upgraded package is a conscious change). Writes
+ * `/models/registry.json` with the hashes of the bytes actually copied and each package's version.
+ * In `vite dev` the same files are served from node_modules.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Plugin } from 'vite';
+import { MODELS, RUNTIME_FILES, MODELS_PATH, ORT_PATH, type ModelEntry } from '../models/registry.ts';
+
+const require = createRequire(import.meta.url);
+
+/** The folder an npm package is installed in (its package.json may not be in `exports`). */
+export function packageDir(pkg: string, root = process.cwd()): string {
+  const dir = path.join(root, 'node_modules', ...pkg.split('/'));
+  if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  return path.dirname(require.resolve(`${pkg}/package.json`, { paths: [root] }));
+}
+
+export function packageVersion(pkg: string, root?: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageDir(pkg, root), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function sha256File(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+interface CopiedFile {
+  url: string;
+  source: string;
+}
+
+/** Every file to ship, checked against the registry. Throws on the first mismatch. */
+export function collectFiles(root = process.cwd()): { files: CopiedFile[]; registry: object } {
+  const files: CopiedFile[] = [];
+  const models = MODELS.map((m: ModelEntry) => {
+    const source = path.join(packageDir(m.package, root), m.path);
+    if (!fs.existsSync(source)) throw new Error(`models: ${m.package}/${m.path} is missing (npm install?)`);
+    const bytes = fs.statSync(source).size;
+    const sha256 = sha256File(source);
+    if (sha256 !== m.sha256 || bytes !== m.bytes) {
+      throw new Error(`models: ${m.package}/${m.path} is ${bytes} bytes, SHA-256 ${sha256}; models/registry.ts says ${m.bytes} bytes, ${m.sha256}. Update the registry if the package changed on purpose.`);
+    }
+    const url = `${MODELS_PATH}${m.name}.onnx`;
+    files.push({ url, source });
+    return { name: m.name, url, package: m.package, version: packageVersion(m.package, root), path: m.path, sha256, bytes, licence: m.licence, licenceNote: m.licenceNote, backends: m.backends };
+  });
+  const runtime = RUNTIME_FILES.map((r) => {
+    const source = path.join(packageDir(r.package, root), r.path);
+    if (!fs.existsSync(source)) throw new Error(`models: ${r.package}/${r.path} is missing`);
+    const url = `${ORT_PATH}${r.file}`;
+    files.push({ url, source });
+    return { url, package: r.package, version: packageVersion(r.package, root), backend: r.backend, sha256: sha256File(source), bytes: fs.statSync(source).size };
+  });
+  return { files, registry: { generated: 'by scripts/vite-plugin-models.ts from models/registry.ts', models, runtime } };
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.json': 'application/json' };
+
+export function modelsPlugin(): Plugin {
+  let collected: ReturnType<typeof collectFiles> | null = null;
+  return {
+    name: 'osmose-models',
+    buildStart() {
+      collected = collectFiles();
+    },
+    generateBundle() {
+      const c = collected ?? collectFiles();
+      for (const f of c.files) this.emitFile({ type: 'asset', fileName: f.url.slice(1), source: fs.readFileSync(f.source) });
+      this.emitFile({ type: 'asset', fileName: `${MODELS_PATH.slice(1)}registry.json`, source: JSON.stringify(c.registry, null, 2) + '\n' });
+    },
+    configureServer(server) {
+      const c = collectFiles();
+      const byUrl = new Map(c.files.map((f) => [f.url, f.source]));
+      server.middlewares.use((req, res, next) => {
+        const url = (req.url ?? '').split('?')[0]!;
+        if (url === `${MODELS_PATH}registry.json`) {
+          res.setHeader('Content-Type', 'application/json');
+          return void res.end(JSON.stringify(c.registry));
+        }
+        const source = byUrl.get(url);
+        if (!source) return next();
+        res.setHeader('Content-Type', CONTENT_TYPES[path.extname(source)] ?? 'application/octet-stream');
+        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+        fs.createReadStream(source).pipe(res);
+      });
+    },
+  };
+}
