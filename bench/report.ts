@@ -4,12 +4,16 @@ import path from 'node:path';
 import type { JoinResult } from './join.ts';
 import type { RttResult } from './rtt.ts';
 import type { CapacityResult } from './capacity.ts';
+import type { FilesResult } from './files.ts';
+import type { MemoryResult } from './memory.ts';
 import { round } from './stats.ts';
 
 export interface Results {
   join?: JoinResult;
   rtt?: RttResult;
   capacity?: CapacityResult;
+  files?: FilesResult;
+  memory?: MemoryResult;
 }
 
 export interface Row {
@@ -58,6 +62,49 @@ export function rows(r: Results): Row[] {
     out.push({ metric: `hub RSS KB/client at 5000`, ours: at5000 ? perClient(at5000) : 'n/a', baseline: '', ratio: '', target: '<= 20 KB', meets: yn(at5000 ? at5000.kbPerClient <= 20 : null) });
     const top = [...c.levels].reverse().find((l) => l.failed === 0 && l.held === l.target);
     if (top && top.target !== 5000) out.push({ metric: `hub RSS KB/client at ${top.target}`, ours: perClient(top), baseline: '', ratio: '', target: '<= 20 KB', meets: yn(top.kbPerClient <= 20) });
+  }
+  if (r.files) {
+    const f = r.files;
+    out.push(
+      { metric: `file throughput, ${f.sizeMb} MB, 2 devices`, ours: `${f.ours.mbPerSecond} MB/s`, baseline: `${f.naive.mbPerSecond} MB/s (naive)`, ratio: `${f.ratio.toFixed(2)}x`, target: '>= 25 MB/s, >= 2x naive', meets: yn(f.ours.mbPerSecond >= 25 && f.ratio >= 2) },
+      { metric: `receiver memory growth, ${f.sizeMb} MB (peak)`, ours: `${f.ours.memoryGrowthMb} MB`, baseline: `${f.naive.memoryGrowthMb} MB`, ratio: '', target: '<= 64 MB', meets: yn(f.ours.memoryGrowthMb <= 64) },
+      { metric: `receiver memory growth (reachable, after GC)`, ours: `${f.ours.liveMemoryGrowthMb} MB`, baseline: `${f.naive.liveMemoryGrowthMb} MB`, ratio: '', target: '<= 64 MB', meets: yn(f.ours.liveMemoryGrowthMb <= 64) },
+    );
+  }
+  if (r.memory) out.push(...memoryRows(r.memory));
+  return out;
+}
+
+const perSecond = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : `${Math.round(v).toLocaleString('en-US')}/s`);
+
+/** The room's memory: catch-up against the 500 ms target; rates against their naive baselines. */
+function memoryRows(m: MemoryResult): Row[] {
+  const out: Row[] = [];
+  const target = m.catchUp.targetMs;
+  const room = `${m.room.messages / 1000}k msgs + ${Math.round(m.room.noteChars / 1e5) / 10} MB note`;
+  for (const [label, c] of [['from hub', m.catchUp.hub], ['from a peer', m.catchUp.peer]] as const) {
+    const p50 = c?.summary.p50;
+    out.push({
+      metric: `late joiner catch-up ${label}, ${room}, p50 (n=${c?.summary.n ?? 0})`,
+      ours: ms(p50, 0),
+      baseline: '',
+      ratio: p50 !== undefined && Number.isFinite(p50) ? `${(p50 / target).toFixed(2)}x target` : '',
+      target: `<= ${target} ms`,
+      meets: yn(p50 !== undefined && Number.isFinite(p50) ? p50 <= target : null),
+    });
+  }
+  if (m.apply) {
+    const a = m.apply;
+    out.push(
+      { metric: `CRDT apply, ${a.oneByOne.updates / 1000}k updates one by one`, ours: perSecond(a.oneByOne.perSecond), baseline: '', ratio: '', target: '', meets: '' },
+      { metric: `CRDT apply, same updates merged first`, ours: perSecond(a.merged.perSecond), baseline: `${perSecond(a.oneByOne.perSecond)} (one by one)`, ratio: ratio(a.merged.perSecond, a.oneByOne.perSecond), target: '', meets: '' },
+      { metric: `CRDT apply through DocSync (frame, ack, forward)`, ours: perSecond(a.docSync.perSecond), baseline: `${perSecond(a.oneByOne.perSecond)} (raw Yjs)`, ratio: ratio(a.docSync.perSecond, a.oneByOne.perSecond), target: '', meets: '' },
+    );
+  }
+  if (m.hubIngest) out.push({ metric: `hub replica stores (SQLite FULL, 1 commit/frame)`, ours: perSecond(m.hubIngest.perSecond), baseline: '', ratio: '', target: '', meets: '' });
+  if (m.idb) {
+    const i = m.idb;
+    out.push({ metric: `IndexedDB writes, DocStore batched, ${i.batched.updates / 1000}k updates`, ours: perSecond(i.batched.perSecond), baseline: `${perSecond(i.naive.perSecond)} (1 tx/update)`, ratio: ratio(i.batched.perSecond, i.naive.perSecond), target: '', meets: '' });
   }
   return out;
 }

@@ -13,9 +13,11 @@ import { launchBrowser, killAllSync } from './support.ts';
 import { runJoin } from './join.ts';
 import { runRtt } from './rtt.ts';
 import { runCapacity } from './capacity.ts';
+import { runFiles } from './files.ts';
+import { runMemory, catchUpBreakdownTable } from './memory.ts';
 import { rows, table, breakdownTable, capacityTable, writeJson, type Results } from './report.ts';
 
-const STAGES = ['join', 'rtt', 'capacity'] as const;
+const STAGES = ['join', 'rtt', 'capacity', 'files', 'memory'] as const;
 type Stage = (typeof STAGES)[number];
 
 function parseArgs(argv: string[]) {
@@ -25,13 +27,15 @@ function parseArgs(argv: string[]) {
     const m = /^--([a-z-]+)=(\d+)$/.exec(a);
     if (m) flags[m[1]!] = Number(m[2]);
     else if ((STAGES as readonly string[]).includes(a)) stages.push(a as Stage);
-    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGES.join(', ')}; flags: --warm= --cold= --bare= --pings= --batch= --max-clients=)`);
+    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGES.join(', ')}; flags: --warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates=)`);
   }
   return {
     stages: stages.length ? STAGES.filter((s) => stages.includes(s)) : [...STAGES],
     join: { warm: flags.warm ?? 20, cold: flags.cold ?? 10, bare: flags.bare ?? 20 },
     rtt: { count: flags.pings ?? 1000, warmup: 100, block: 250 },
     capacity: { batch: flags.batch ?? 500, max: flags['max-clients'] ?? 10_000, settleMs: 2000 },
+    files: { sizeMb: flags['file-mb'] ?? 200 },
+    memory: { runs: flags['memory-runs'] ?? 3, messages: flags.messages ?? 10_000, noteChars: 1_000_000, updates: flags.updates ?? 10_000, hubUpdates: 1000 },
   };
 }
 
@@ -47,7 +51,7 @@ async function main(): Promise<number> {
   let chromiumVersion: string | null = null;
   const loadavg = os.loadavg();
   try {
-    if (opts.stages.includes('join') || opts.stages.includes('rtt')) {
+    if (opts.stages.includes('join') || opts.stages.includes('rtt') || opts.stages.includes('files') || opts.stages.includes('memory')) {
       browser = await launchBrowser();
       chromiumVersion = browser.version();
     }
@@ -59,6 +63,13 @@ async function main(): Promise<number> {
         if (stage === 'join') results.join = await runJoin(browser!, opts.join, log);
         if (stage === 'rtt') results.rtt = await runRtt(browser!, opts.rtt, log);
         if (stage === 'capacity') results.capacity = await runCapacity(opts.capacity, log);
+        if (stage === 'files') results.files = await runFiles(browser!, opts.files, log);
+        if (stage === 'memory') {
+          results.memory = await runMemory(browser!, opts.memory, log);
+          // Parts that failed still leave the others' numbers in the report.
+          const failed = Object.entries(results.memory.failures);
+          if (failed.length) errors.memory = failed.map(([part, e]) => `${part}: ${e}`).join('\n');
+        }
       } catch (err) {
         errors[stage] = (err as Error).stack ?? String(err);
         log(`  ${stage} FAILED: ${(err as Error).message}`);
@@ -78,6 +89,10 @@ async function main(): Promise<number> {
     for (const n of results.join.notes) log(`- ${n}`);
   }
   if (results.capacity) log('\nHub signaling capacity:\n' + capacityTable(results.capacity));
+  if (results.memory) {
+    log('\nWhere the catch-up time goes:\n' + catchUpBreakdownTable(results.memory));
+    for (const n of results.memory.notes) log(`- ${n}`);
+  }
 
   const file = path.join(REPO, 'bench', 'results', 'latest.json');
   writeJson(file, {

@@ -55,7 +55,11 @@ export function trackHub(h: TestHub): TestHub {
 
 export async function stopHub(h: TestHub): Promise<void> {
   try {
-    await Promise.race([h.stop(), sleep(5000).then(() => h.kill())]);
+    // Kill only if it has not stopped in 5 s; the timer must not outlive this stop, or it would
+    // kill a hub restarted on the same object meanwhile.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const fallback = new Promise<void>((r) => (timer = setTimeout(r, 5000))).then(() => h.kill());
+    await Promise.race([h.stop().finally(() => clearTimeout(timer)), fallback]);
   } finally {
     hubs.delete(h);
   }

@@ -24,9 +24,31 @@ const peer = new Peer(id, { host: '127.0.0.1', port, path: '/', key: 'peerjs', c
 const waiters = new Map<number, (rtt: number) => void>();
 const conns = new Map<string, DataConnection>();
 
+/**
+ * The naive file send (bench/files.ts): the sender cuts a buffer into 64 KiB messages and hands
+ * them all to PeerJS at once (raw serialization: PeerJS queues in JS above 8 MiB buffered and
+ * polls every 50 ms); the receiver keeps every message in memory until the last byte is in.
+ */
+const naive = { expected: 0, bytes: 0, parts: [] as ArrayBuffer[], t0: 0, done: null as ((r: { ms: number; bytes: number }) => void) | null };
+
+function naiveReceived(): Promise<{ ms: number; bytes: number }> {
+  return new Promise((r) => (naive.done = r));
+}
+
 function serve(conn: DataConnection): void {
   conn.on('data', (data) => {
-    const msg = JSON.parse(String(data)) as Ping;
+    if (data instanceof ArrayBuffer) {
+      naive.bytes += data.byteLength;
+      naive.parts.push(data);
+      if (naive.bytes >= naive.expected) naive.done?.({ ms: performance.now() - naive.t0, bytes: naive.bytes });
+      return;
+    }
+    const m = JSON.parse(String(data)) as Ping | { t: 'file'; size: number };
+    if (m.t === 'file') {
+      Object.assign(naive, { expected: m.size, bytes: 0, parts: [], t0: performance.now() });
+      return;
+    }
+    const msg = m;
     if (msg.t === 'ping') conn.send(JSON.stringify({ v: 1, t: 'pong', n: msg.n, at: msg.at }));
     else if (msg.t === 'pong') {
       waiters.get(msg.n)?.(performance.now() - msg.at);
@@ -78,6 +100,16 @@ async function ping(to: string, count: number): Promise<number[]> {
   return out;
 }
 
+/** Sends `size` random bytes to `to` the naive way; the bytes are made before the clock starts. */
+function sendNaive(to: string, size: number): void {
+  const conn = conns.get(to);
+  if (!conn?.open) throw new Error(`no open connection to ${to}`);
+  const buf = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) crypto.getRandomValues(buf.subarray(at, Math.min(size, at + 65536)));
+  conn.send(JSON.stringify({ t: 'file', size }));
+  for (let at = 0; at < size; at += 65536) conn.send(buf.slice(at, Math.min(size, at + 65536)).buffer);
+}
+
 if (dial) void opened.then(() => connect(dial));
 
 (window as unknown as { bare: unknown }).bare = {
@@ -85,5 +117,7 @@ if (dial) void opened.then(() => connect(dial));
   opened: () => opened,
   connect,
   ping,
+  sendNaive,
+  naiveReceived,
   isOpen: (to: string) => Boolean(conns.get(to)?.open),
 };
