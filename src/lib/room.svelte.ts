@@ -16,6 +16,7 @@ import { Mesh } from './mesh.ts';
 import { mergeMembers, type MemberView } from './members.ts';
 import { detectCapabilities, unknownCapabilities } from './capabilities.ts';
 import { Backoff } from './backoff.ts';
+import { PingMeter } from './ping-meter.ts';
 import { listenToLifecycle, warmUpSignatures, type LifecycleHandlers } from './lifecycle.ts';
 import { setRoomIceServers } from './ice-guard.ts';
 import { RoomMemoryState } from './room-memory.svelte.ts';
@@ -55,7 +56,7 @@ export class RoomState {
   private visibilitySince = Date.now();
   private joinBackoff = new Backoff(500, 5_000);
   private joinRetry: ReturnType<typeof setTimeout> | null = null;
-  private pongWaiters = new Map<number, (rttMs: number) => void>();
+  private readonly pings = new PingMeter();
 
   members = $derived.by<MemberView[]>(() => {
     void this.meshVersion;
@@ -128,18 +129,8 @@ export class RoomState {
   }
 
   /** Round trips over the mesh to one peer (benchmarks and diagnostics). */
-  async pingPeer(peerId: string, count: number): Promise<number[]> {
-    const out: number[] = [];
-    for (let i = 0; i < count; i++) {
-      if (!this.mesh) break;
-      const rtt = await new Promise<number>((resolve, reject) => {
-        const n = this.mesh!.ping(peerId);
-        const timer = setTimeout(() => (this.pongWaiters.delete(n), reject(new Error('ping timeout'))), 5000);
-        this.pongWaiters.set(n, (ms) => (clearTimeout(timer), resolve(ms)));
-      });
-      out.push(rtt);
-    }
-    return out;
+  pingPeer(peerId: string, count: number): Promise<number[]> {
+    return this.pings.run(() => this.mesh?.ping(peerId) ?? null, count);
   }
 
   private profile(): Profile {
@@ -287,8 +278,7 @@ export class RoomState {
             else conn.close();
           },
           pong: (_from, n, at) => {
-            this.pongWaiters.get(n)?.(performance.now() - at);
-            this.pongWaiters.delete(n);
+            this.pings.pong(n, at);
           },
         },
       );
