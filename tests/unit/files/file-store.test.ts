@@ -8,24 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStore, nodeIo, type FileIo } from '../../../hub/files/file-store.ts';
-import { OsmoseError } from '../../../protocol/errors.ts';
 import { indexesOf } from '../../../protocol/chunk-set.ts';
-import { sharedFile } from './support.ts';
+import { sharedFile, codeOf } from './support.ts';
 
 let root: string;
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-files-'));
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    return err instanceof OsmoseError ? err.code : `thrown: ${String(err)}`;
-  }
-}
 
 describe('hub file store', () => {
   it('keeps a valid chunk, refuses a corrupt one, and reports what it holds', async () => {

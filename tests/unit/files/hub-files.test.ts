@@ -15,12 +15,11 @@ import { FileStore, nodeIo } from '../../../hub/files/file-store.ts';
 import { JoinAuth } from '../../../hub/join-auth.ts';
 import { loadOrCreateRoom } from '../../../hub/room-store.ts';
 import { FILES_API } from '../../../protocol/files.ts';
-import { OsmoseError } from '../../../protocol/errors.ts';
 import { HubFiles } from '../../../src/lib/files/hub-files.ts';
 import { HubSource, uploadToHub } from '../../../src/lib/files/hub-source.ts';
 import { Download } from '../../../src/lib/files/download.ts';
 import { storedSha256 } from '../../../src/lib/files/assemble.ts';
-import { MemoryChunkStore, sharedFile } from './support.ts';
+import { MemoryChunkStore, sharedFile, codeOf } from './support.ts';
 
 const DEVICE = 'd' + 'a'.repeat(32);
 let dir: string;
@@ -49,15 +48,6 @@ afterEach(async () => {
 });
 
 const client = (peerId = DEVICE) => new HubFiles({ origin, credential: async () => ({ peerId, token: auth.issueCredential(DEVICE).token }) });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    return err instanceof OsmoseError ? err.code : `thrown: ${String(err)}`;
-  }
-}
 
 describe('hub file routes', () => {
   it('serve and accept nothing without a valid credential for the sending device', async () => {

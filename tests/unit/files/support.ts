@@ -9,6 +9,7 @@ import { LOW_WATER } from '../../../src/lib/files/channel.ts';
 import type { ChunkStore, StoredChunk } from '../../../src/lib/files/chunk-store.ts';
 import { storageError } from '../../../src/lib/files/chunk-store.ts';
 import { chooseChunkSize } from '../../../protocol/files.ts';
+import { OsmoseError } from '../../../protocol/errors.ts';
 import type { FileMeta } from '../../../protocol/room-doc.ts';
 
 export class MemoryChunkStore implements ChunkStore {
@@ -181,4 +182,14 @@ export async function sharedFile(store: MemoryChunkStore | null, size: number, o
     sharedAt: 1_700_000_000_000,
   };
   return { meta, bytes, chunks };
+}
+
+/** The error code a promise settles with ('ok' if it resolves). */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (err) {
+    return err instanceof OsmoseError ? err.code : `thrown: ${String(err)}`;
+  }
 }
