@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium (Playwright cannot download a browser here), NSS tools
-# to trust the test room CA, iproute2 for the test network namespace, openssl for CA checks.
+# to trust the test room CA, iproute2 for the test network namespace, openssl for CA checks,
+# espeak-ng and sox to make the spoken fixtures the voice tests play into a fake microphone.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -8,6 +9,8 @@ command -v certutil >/dev/null || need+=(libnss3-tools)
 command -v ip >/dev/null || need+=(iproute2)
 command -v unshare >/dev/null || need+=(util-linux)
 command -v openssl >/dev/null || need+=(openssl)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
+command -v sox >/dev/null || need+=(sox)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
