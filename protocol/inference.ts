@@ -14,6 +14,12 @@ export const INFERENCE_LIMITS = {
   tensorRank: 8,
   tensorsPerMessage: 16,
   timeoutMs: 120_000,
+  /** Samples in one `wake-audio` (4 s at 16 kHz): a stream pushes every few tens of ms. */
+  wakeSamples: 4 * 16_000,
+  /** Wake streams open at once in one worker (one per microphone the device serves). */
+  wakeStreams: 16,
+  /** Phrase models per wake stream. */
+  wakePhrases: 8,
 } as const;
 
 export const DTYPES = ['float32', 'int64', 'int32', 'uint8', 'int8', 'bool'] as const;
@@ -47,6 +53,22 @@ export const ModelName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/);
 const Id = z.number().int().min(0);
 const V = z.literal(PROTOCOL_VERSION);
 const TimeoutMs = z.number().int().min(1).max(INFERENCE_LIMITS.timeoutMs);
+/** A wake stream's name, chosen by the page (unique among its open streams). */
+export const StreamId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
+/** 16 kHz mono Float32 samples in [-1, 1], as a transferable buffer; size checked before it is read. */
+const WakeSamples = z.instanceof(ArrayBuffer).superRefine((b, ctx) => {
+  if (b.byteLength > INFERENCE_LIMITS.wakeSamples * 4) ctx.addIssue({ code: 'custom', message: `over ${INFERENCE_LIMITS.wakeSamples} samples` });
+  else if (b.byteLength % 4 !== 0) ctx.addIssue({ code: 'custom', message: 'not a whole number of float32 samples' });
+});
+const WakeOptions = z.object({
+  /** Speech starts at a VAD chunk with at least this probability (default 0.5)... */
+  vadThreshold: z.number().min(0).max(1).optional(),
+  /** ...and ends at one below this (default vadThreshold - 0.15). */
+  vadNegThreshold: z.number().min(0).max(1).optional(),
+  /** Scores count only if the VAD reached this 240-480 ms before the step (default 0.5; 0: off). */
+  vadGate: z.number().min(0).max(1).optional(),
+});
+export type WakeOptions = z.infer<typeof WakeOptions>;
 
 export const InferenceRequest = z.discriminatedUnion('t', [
   /** Fetch, verify and open a model on a backend (idempotent: an open session is reused). */
@@ -59,6 +81,23 @@ export const InferenceRequest = z.discriminatedUnion('t', [
   z.object({ t: z.literal('probe'), v: V, id: Id }),
   /** Diagnostics: the worker throws an uncaught error, as a crash would (tests the recovery). */
   z.object({ t: z.literal('crash'), v: V, id: Id }),
+  /**
+   * Open a wake-word stream: VAD + openWakeWord features + these phrase models, each model on the
+   * backend the page chose (every model of the pipeline must be listed).
+   */
+  z.object({
+    t: z.literal('wake-open'),
+    v: V,
+    id: Id,
+    stream: StreamId,
+    phrases: z.array(ModelName).min(1).max(INFERENCE_LIMITS.wakePhrases),
+    backends: z.record(ModelName, BackendName),
+    options: WakeOptions.optional(),
+    timeoutMs: TimeoutMs,
+  }),
+  /** More microphone samples for a stream; answered with the 80 ms steps they complete. */
+  z.object({ t: z.literal('wake-audio'), v: V, id: Id, stream: StreamId, samples: WakeSamples, timeoutMs: TimeoutMs }),
+  z.object({ t: z.literal('wake-close'), v: V, id: Id, stream: StreamId }),
 ]);
 export type InferenceRequest = z.infer<typeof InferenceRequest>;
 
@@ -70,6 +109,28 @@ export const AdapterInfo = z.object({
   isFallbackAdapter: z.boolean(),
 });
 export type AdapterInfo = z.infer<typeof AdapterInfo>;
+
+const Ms = z.number().min(0);
+/** One 80 ms step of a wake stream. */
+export const WakeStep = z.object({
+  /** Samples since the stream opened, up to the end of this step (divide by 16 for ms). */
+  endSample: z.number().int().min(0),
+  /** Largest Silero speech probability over the step's 32 ms VAD chunks. */
+  vad: z.number(),
+  /** Speech (with hysteresis: on at >= vadThreshold, off below vadNegThreshold) at any time in the step. */
+  speech: z.boolean(),
+  /**
+   * Each phrase model's score in [0, 1] (a multi-class model's best class); 0 for the first 5
+   * steps, and 0 while the VAD gate is shut (no speech 240-480 ms before).
+   */
+  scores: z.record(ModelName, z.number()),
+  /** Per-class scores of multi-class models (timer_v0.1: '1_minute_timer', ..., '1_hour_timer'). */
+  classes: z.record(ModelName, z.record(z.string().max(64), z.number())).optional(),
+  /** Time spent per stage on this step (VAD: all its chunks). */
+  ms: z.object({ vad: Ms, mel: Ms, embedding: Ms, classifier: Ms }),
+});
+export type WakeStep = z.infer<typeof WakeStep>;
+const LoadMs = z.object({ fetch: z.number(), verify: z.number(), create: z.number() });
 
 export const WireErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string().max(1000) });
 
@@ -85,7 +146,7 @@ export const InferenceResponse = z.discriminatedUnion('t', [
     inputNames: z.array(z.string()),
     outputNames: z.array(z.string()),
     /** 0 when the session was already open. */
-    ms: z.object({ fetch: z.number(), verify: z.number(), create: z.number() }),
+    ms: LoadMs,
   }),
   z.object({ t: z.literal('ran'), v: V, id: Id, outputs: Tensors, ms: z.number() }),
   z.object({ t: z.literal('unloaded'), v: V, id: Id }),
@@ -108,6 +169,18 @@ export const InferenceResponse = z.discriminatedUnion('t', [
     threads: z.number().int().min(1),
     adapter: AdapterInfo.nullable(),
   }),
+  z.object({
+    t: z.literal('wake-opened'),
+    v: V,
+    id: Id,
+    stream: StreamId,
+    /** Per model: fetch + verify + session create (0 for a session already open). */
+    load: z.record(ModelName, LoadMs),
+    /** Preparing the stream's start state (the first stream computes its initial embeddings). */
+    prepareMs: Ms,
+  }),
+  z.object({ t: z.literal('wake-scores'), v: V, id: Id, stream: StreamId, steps: z.array(WakeStep).max(INFERENCE_LIMITS.wakeSamples / 1280) }),
+  z.object({ t: z.literal('wake-closed'), v: V, id: Id, stream: StreamId }),
   z.object({ t: z.literal('error'), v: V, id: Id, error: WireErrorSchema }),
 ]);
 export type InferenceResponse = z.infer<typeof InferenceResponse>;
