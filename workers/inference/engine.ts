@@ -13,6 +13,7 @@ import type { OrtModule } from './ort-loader.ts';
 import type { VerifiedModel } from './model-bytes.ts';
 import type { AdapterInfo } from '../../protocol/inference.ts';
 import { fromOrt, maxAbsDiff, toOrt } from './tensors.ts';
+import { WakeStreams } from './wake-streams.ts';
 
 export interface EngineDeps {
   loadOrt(backend: Backend): Promise<OrtModule>;
@@ -41,8 +42,15 @@ export class InferenceEngine {
   private sessions = new Map<string, Promise<{ open: OpenSession; ms: Loaded['ms'] }>>();
   // ORT sessions are not re-entrant: one run at a time per session.
   private queues = new Map<string, Promise<unknown>>();
+  private readonly wake: WakeStreams;
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.wake = new WakeStreams({
+      open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
+      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      now: deps.now,
+    });
+  }
 
   async handle(req: InferenceRequest): Promise<Reply> {
     try {
@@ -78,6 +86,7 @@ export class InferenceEngine {
         return { message: { t: 'ran', v, id: req.id, outputs, ms: this.deps.now() - t0 }, transfer: transferList(outputs) };
       }
       case 'unload': {
+        if (this.wake.uses(req.model)) throw new OsmoseError('bad-request', `${req.model} is in use by a wake stream; close it first`);
         for (const backend of ['wasm', 'webgpu'] as const) {
           const key = `${req.model}@${backend}`;
           const s = this.sessions.get(key);
@@ -88,6 +97,12 @@ export class InferenceEngine {
       }
       case 'compare-backends':
         return { message: await withDeadline(this.compare(req.id, req.model, req.timeoutMs), req.timeoutMs, `checking ${req.model} on WebGPU`), transfer: [] };
+      case 'wake-open':
+        return { message: await withDeadline(this.wake.open(req), req.timeoutMs, `opening wake stream ${req.stream}`), transfer: [] };
+      case 'wake-audio':
+        return { message: await withDeadline(this.wake.audio(req), req.timeoutMs, `wake stream ${req.stream}`), transfer: [] };
+      case 'wake-close':
+        return { message: this.wake.close(req), transfer: [] };
       case 'crash':
         // An uncaught error outside any promise: the page sees the worker's `error` event.
         setTimeout(() => {
@@ -141,9 +156,13 @@ export class InferenceEngine {
 
   private async runOn(model: string, backend: Backend, inputs: Record<string, WireTensor>, timeoutMs: number): Promise<Record<string, WireTensor>> {
     const { open } = await this.open(model, backend, timeoutMs);
-    const key = `${model}@${backend}`;
+    return this.exclusive(`${model}@${backend}`, () => this.runSession(open, inputs));
+  }
+
+  /** Runs `fn` after every earlier run of the session `key` has finished. */
+  private exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.queues.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => this.runSession(open, inputs));
+    const next = prev.catch(() => undefined).then(fn);
     this.queues.set(key, next);
     return next;
   }
