@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../../../models/registry.ts';
 import type { DType } from '../../../protocol/inference.ts';
-import type { InferenceRuntime } from './runtime.ts';
+import type { InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream } from './runtime.ts';
 
 export interface PlainTensor {
   dtype: DType;
@@ -25,10 +25,26 @@ export interface InferenceDebug {
   crashWorker(): Promise<unknown>;
   workersStarted(): Promise<number>;
   models(): Promise<unknown>;
+  /** Opens a wake stream; returns its id, backends and load times. */
+  wakeOpen(phrases: string[], options?: OpenWakeOptions): Promise<{ id: string; backends: Record<string, Backend>; load: unknown; prepareMs: number }>;
+  wakePush(id: string, samples: Float32Array | number[]): Promise<WakeStep[]>;
+  wakeClose(id: string): Promise<void>;
+}
+
+const wakeStreams = new Map<string, WakeStream>();
+function wakeStream(id: string): WakeStream {
+  const s = wakeStreams.get(id);
+  if (!s) throw Object.assign(new Error(`no wake stream ${id}`), { code: 'not-found' });
+  return s;
 }
 
 let runtime: Promise<InferenceRuntime> | null = null;
 let fallbackAllowed = false;
+
+/** The app's one inference runtime (one worker), shared by the voice service and this handle. */
+export function sharedInferenceRuntime(): Promise<InferenceRuntime> {
+  return get();
+}
 
 function get(): Promise<InferenceRuntime> {
   runtime ??= import('./runtime.ts').then(
@@ -79,6 +95,16 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
     verdicts: () => (runtime ? get().then((r) => r.verdicts()) : {}),
     crashWorker: async () => (await get()).crashWorker(),
     workersStarted: async () => (runtime ? (await runtime).workersStarted : 0),
+    wakeOpen: async (phrases, options) => {
+      const s = await (await get()).openWake(phrases, options);
+      wakeStreams.set(s.id, s); // kept after a crash, so that a push says `worker-crashed`
+      return { id: s.id, backends: { ...s.backends }, load: s.load, prepareMs: s.prepareMs };
+    },
+    wakePush: async (id, samples) => wakeStream(id).push(samples instanceof Float32Array ? samples : Float32Array.from(samples)),
+    wakeClose: async (id) => {
+      await wakeStream(id).close();
+      wakeStreams.delete(id);
+    },
     models: async () => (await import('../../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),
   };
   (globalThis as unknown as { osmoseInference?: InferenceDebug }).osmoseInference = handle;

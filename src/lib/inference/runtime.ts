@@ -7,9 +7,49 @@
  */
 import { OsmoseError } from '../../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../../protocol/version.ts';
-import { InferenceResponse, transferList, type DType, type InferenceRequest, type WireTensor, type AdapterInfo } from '../../../protocol/inference.ts';
+import {
+  INFERENCE_LIMITS, InferenceResponse, transferList,
+  type DType, type InferenceRequest, type WireTensor, type AdapterInfo, type WakeOptions, type WakeStep,
+} from '../../../protocol/inference.ts';
 import { findModel, type Backend } from '../../../models/registry.ts';
+import { modelsFor, PHRASES } from '../../../workers/voice/models.ts';
 import { BackendChooser, type VerdictStore } from './backend-choice.ts';
+
+export type { WakeOptions, WakeStep };
+/** The phrase models a wake stream can listen for (model names: 'hey_jarvis_v0.1', 'timer_v0.1', ...). */
+export const WAKE_PHRASES: readonly string[] = PHRASES;
+
+/**
+ * A wake-word stream in the inference worker (see `InferenceRuntime.openWake`). Push 16 kHz mono
+ * samples in [-1, 1], any length; each push resolves with the 80 ms steps it completed, in order.
+ * Pushes may overlap: they are processed in call order.
+ *
+ * After a worker crash every push rejects with `worker-crashed` and `lost` resolves: open a new
+ * stream with the same arguments (`runtime.openWake(stream.phrases, stream.options)`); the runtime
+ * starts a fresh worker for it. The new stream's `endSample` clock starts again at 0.
+ */
+export interface WakeStream {
+  readonly id: string;
+  readonly phrases: readonly string[];
+  readonly options: OpenWakeOptions;
+  /** The backend each model of the pipeline runs on. */
+  readonly backends: Readonly<Record<string, Backend>>;
+  /** Per model: fetch + verify + session create in ms (zeros when the session was already open). */
+  readonly load: Readonly<Record<string, { fetch: number; verify: number; create: number }>>;
+  /** Time the worker spent preparing the stream's start state. */
+  readonly prepareMs: number;
+  /** The caller keeps `samples` (they are copied). */
+  push(samples: Float32Array): Promise<WakeStep[]>;
+  /** Frees the stream in the worker. Idempotent; pushes after it reject with `cancelled`. */
+  close(): Promise<void>;
+  /** Resolves, with the reason, once the stream is unusable: worker crashed, runtime disposed, or closed. */
+  readonly lost: Promise<OsmoseError>;
+}
+
+export interface OpenWakeOptions extends WakeOptions {
+  /** Force backends (benchmarks, tests); models not named here use the chooser's verdict. */
+  backends?: Partial<Record<string, Backend>>;
+}
 
 /** What the runtime needs of a Worker (a fake in unit tests). */
 export interface WorkerLike {
@@ -45,13 +85,17 @@ interface Pending {
 }
 
 export class InferenceRuntime {
-  private worker: WorkerLike | null = null;
+  /** @internal */
+  worker: WorkerLike | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private readonly timeouts: typeof DEFAULT_TIMEOUTS;
   private readonly chooser: BackendChooser;
   /** How many workers this runtime has started (diagnostics, tests). */
   workersStarted = 0;
+  private nextStream = 1;
+  /** Open wake streams, told when their worker goes. */
+  private wakeStreams = new Set<WakeHandle>();
 
   constructor(private readonly opts: RuntimeOptions = {}) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -93,6 +137,48 @@ export class InferenceRuntime {
 
   compareBackends(model: string): Promise<AnswerOf<'compared'>> {
     return this.request({ t: 'compare-backends', model, timeoutMs: this.timeouts.compare }, 'compared', this.timeouts.compare);
+  }
+
+  /**
+   * Opens a wake-word stream on these phrase models (names from WAKE_PHRASES). Each model of the
+   * pipeline (silero_vad_v5, melspectrogram, embedding_model and the phrases) runs on the backend
+   * the chooser picks for it: WebGPU only where it was checked against wasm on this device, so
+   * silero falls back to wasm where its WebGPU output disagrees. Several streams may be open at
+   * once (one per microphone served), up to INFERENCE_LIMITS.wakeStreams.
+   */
+  async openWake(phrases: readonly string[], options: OpenWakeOptions = {}): Promise<WakeStream> {
+    const unknown = phrases.filter((p) => !PHRASES.includes(p));
+    if (unknown.length) throw new OsmoseError('model-unavailable', `not wake-word models: ${unknown.join(', ')}`);
+    if (!phrases.length) throw new OsmoseError('bad-request', 'a wake stream needs at least one phrase');
+    const models = modelsFor(phrases);
+    const chosen = await Promise.all(models.map((m) => options.backends?.[m] ?? this.backendFor(m)));
+    const backends: Record<string, Backend> = Object.fromEntries(models.map((m, i) => [m, chosen[i]!]));
+    const stream = `wake-${this.nextStream++}`;
+    const { backends: _forced, ...pipelineOptions } = options;
+    // Remember the worker before asking, so that a crash while opening is seen as one.
+    const worker = this.ensureWorker();
+    const timeoutMs = this.timeouts.load;
+    const a = await this.request({ t: 'wake-open', stream, phrases: [...phrases], backends, options: pipelineOptions, timeoutMs }, 'wake-opened', timeoutMs);
+    const handle = new WakeHandle(this, worker, stream, [...phrases], options, backends, a.load, a.prepareMs);
+    if (this.worker !== worker) handle.lose(new OsmoseError('worker-crashed', 'the inference worker restarted while the stream opened'));
+    else this.wakeStreams.add(handle);
+    return handle;
+  }
+
+  /** @internal WakeHandle's way in. */
+  wakeRequest<T extends 'wake-scores' | 'wake-closed'>(h: WakeHandle, body: Omitted<InferenceRequest>, expect: T, timeoutMs: number, transfer: ArrayBuffer[] = []): Promise<AnswerOf<T>> {
+    if (this.worker !== h.worker) return Promise.reject(h.lostError ?? new OsmoseError('worker-crashed', 'the inference worker restarted; open the wake stream again'));
+    return this.request(body, expect, timeoutMs, transfer);
+  }
+
+  /** @internal */
+  wakeForget(h: WakeHandle): void {
+    this.wakeStreams.delete(h);
+  }
+
+  /** @internal Deadline for a push of `n` samples: the run deadline plus real time. */
+  wakeTimeout(n: number): number {
+    return Math.min(INFERENCE_LIMITS.timeoutMs, this.timeouts.run + Math.ceil(n / 16));
   }
 
   /** Diagnostics: make the worker crash (tests the recovery path). */
@@ -145,7 +231,8 @@ export class InferenceRuntime {
     return p;
   }
 
-  private ensureWorker(): WorkerLike {
+  /** @internal (the worker wake streams belong to) */
+  ensureWorker(): WorkerLike {
     if (this.worker) return this.worker;
     const w = this.opts.createWorker?.() ?? (new Worker(new URL('../../../workers/inference.worker.ts', import.meta.url), { type: 'module', name: 'osmose-inference' }) as unknown as WorkerLike);
     this.workersStarted++;
@@ -187,6 +274,8 @@ export class InferenceRuntime {
 
   private fail(err: OsmoseError): void {
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(err);
+    for (const h of [...this.wakeStreams]) h.lose(err);
+    this.wakeStreams.clear();
     if (err.code !== 'worker-crashed') {
       this.worker?.terminate();
       this.worker = null;
@@ -199,4 +288,59 @@ function ownBuffer(data: ArrayBuffer | ArrayBufferView): ArrayBuffer {
   if (data instanceof ArrayBuffer) return data;
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) return data.buffer;
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+}
+
+class WakeHandle implements WakeStream {
+  lostError: OsmoseError | null = null;
+  readonly lost: Promise<OsmoseError>;
+  private resolveLost!: (e: OsmoseError) => void;
+
+  constructor(
+    private readonly rt: InferenceRuntime,
+    readonly worker: WorkerLike,
+    readonly id: string,
+    readonly phrases: readonly string[],
+    readonly options: OpenWakeOptions,
+    readonly backends: Readonly<Record<string, Backend>>,
+    readonly load: Readonly<Record<string, { fetch: number; verify: number; create: number }>>,
+    readonly prepareMs: number,
+  ) {
+    this.lost = new Promise((r) => (this.resolveLost = r));
+  }
+
+  async push(samples: Float32Array): Promise<WakeStep[]> {
+    if (this.lostError) throw this.lostError;
+    // Longer than one message may carry: several messages, processed in order by the worker.
+    const max = INFERENCE_LIMITS.wakeSamples;
+    const parts: Promise<AnswerOf<'wake-scores'>>[] = [];
+    for (let at = 0; at < samples.length; at += max) {
+      const buf = samples.slice(at, at + max).buffer as ArrayBuffer;
+      const timeoutMs = this.rt.wakeTimeout(buf.byteLength / 4);
+      parts.push(this.rt.wakeRequest(this, { t: 'wake-audio', stream: this.id, samples: buf, timeoutMs }, 'wake-scores', timeoutMs, [buf]));
+    }
+    try {
+      return (await Promise.all(parts)).flatMap((a) => a.steps);
+    } catch (err) {
+      // The stream is gone from the worker: it was replaced between our check and the answer.
+      if (err instanceof OsmoseError && err.code === 'not-found' && this.rt.worker !== this.worker) throw new OsmoseError('worker-crashed', err.message);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.lostError) return;
+    this.lose(new OsmoseError('cancelled', `wake stream ${this.id} was closed`));
+    if (this.rt.worker !== this.worker) return;
+    await this.rt.wakeRequest(this, { t: 'wake-close', stream: this.id }, 'wake-closed', 5_000).catch((err: OsmoseError) => {
+      if (err.code !== 'not-found' && err.code !== 'worker-crashed') throw err;
+    });
+  }
+
+  /** @internal */
+  lose(err: OsmoseError): void {
+    if (this.lostError) return;
+    this.lostError = err;
+    this.rt.wakeForget(this);
+    this.resolveLost(err);
+  }
 }
