@@ -52,6 +52,17 @@ export type Capabilities = z.infer<typeof Capabilities>;
 
 export const Visibility = z.enum(['visible', 'hidden']);
 
+/** A device's microphone and voice compute (protocol/voice.ts). Absent on older apps. */
+export const VoicePresence = z.object({
+  /** The device's microphone is capturing (for itself or for the room). */
+  mic: z.enum(['off', 'live']),
+  /** The device runs other devices' microphone streams (shared room compute). */
+  serving: z.boolean(),
+  /** Streams it runs now (its own included). */
+  load: z.number().int().min(0).max(64),
+});
+export type VoicePresence = z.infer<typeof VoicePresence>;
+
 /** What a device says about itself, to the hub and to its peers. */
 export const Profile = z.object({
   name: DisplayName,
@@ -59,5 +70,6 @@ export const Profile = z.object({
   visibility: Visibility,
   /** ms since epoch, by the device's clock, when visibility last changed. */
   visibilitySince: z.number().int().nonnegative(),
+  voice: VoicePresence.optional(),
 });
 export type Profile = z.infer<typeof Profile>;

@@ -32,6 +32,9 @@ export const ERROR_CODES = [
   'inference-failed', // the runtime refused the model or its inputs, or failed while running it
   'worker-crashed', // the worker died with the request in flight; the next request starts a new one
   'timeout', // no answer in time
+  'mic-denied', // the person (or the browser) did not allow the microphone
+  'mic-unavailable', // no microphone, or audio capture could not start
+  'busy', // a device serving the room's voice service is full or not serving now
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

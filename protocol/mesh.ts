@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.ts';
 import { B64u, DeviceId, Profile, WireErrorSchema } from './common.ts';
+import { VoiceControl } from './voice.ts';
 
 const V = z.literal(PROTOCOL_VERSION);
 
@@ -24,6 +25,8 @@ export const MeshPing = z.object({ v: V, t: z.literal('ping'), n: z.number().int
 export const MeshPong = z.object({ v: V, t: z.literal('pong'), n: z.number().int(), at: z.number() });
 export const MeshBye = z.object({ v: V, t: z.literal('bye') });
 export const MeshError = z.object({ v: V, t: z.literal('error'), error: WireErrorSchema });
+/** Shared room compute: a microphone served by another device (protocol/voice.ts). */
+export const MeshVoice = z.object({ v: V, t: z.literal('voice'), msg: VoiceControl });
 
 export const MeshMessage = z.discriminatedUnion('t', [
   MeshHello,
@@ -33,5 +36,6 @@ export const MeshMessage = z.discriminatedUnion('t', [
   MeshPong,
   MeshBye,
   MeshError,
+  MeshVoice,
 ]);
 export type MeshMessage = z.infer<typeof MeshMessage>;

@@ -7,12 +7,15 @@
  *   notes      Y.Map<Y.Map>                  noteId → { title: string, body: Y.Text, createdAt, createdBy }
  *   board      Y.Map<BoardItem>              itemId → pinned message, note or file
  *   files      Y.Map<FileMeta>               fileId → metadata (bytes live in file stores)
- *   settings   Y.Map                         retentionDays
+ *   settings   Y.Map                         retentionDays, timerMinutes
+ *   voice      Y.Array<VoiceEvent>           phrases heard by a room microphone (protocol/voice.ts)
+ *   timers     Y.Map<RoomTimer>              timerId → a room timer
  */
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { DeviceId } from './common.ts';
 import { LIMITS } from './limits.ts';
+import { RoomTimer, TIMER_LIMITS, VoiceEvent } from './voice.ts';
 
 export const DOC = {
   timeline: 'timeline',
@@ -21,6 +24,8 @@ export const DOC = {
   board: 'board',
   files: 'files',
   settings: 'settings',
+  voice: 'voice',
+  timers: 'timers',
 } as const;
 
 export const ItemId = z.string().regex(/^[0-9A-Za-z-]{8,64}$/);
@@ -79,6 +84,40 @@ export const notes = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>(DOC.notes);
 export const board = (doc: Y.Doc) => doc.getMap<unknown>(DOC.board);
 export const files = (doc: Y.Doc) => doc.getMap<unknown>(DOC.files);
 export const settings = (doc: Y.Doc) => doc.getMap<unknown>(DOC.settings);
+export const voiceEvents = (doc: Y.Doc) => doc.getArray<unknown>(DOC.voice);
+export const timers = (doc: Y.Doc) => doc.getMap<unknown>(DOC.timers);
+
+/** Voice events kept in the document at most (the writer trims the oldest). */
+export const VOICE_EVENTS_KEPT = 200;
+/** A finished or cancelled timer stays this long, then retention removes it. */
+export const TIMER_KEPT_MS = 3_600_000;
+
+/** The newest `limit` valid voice events, newest first. */
+export function readVoiceEvents(doc: Y.Doc, limit = 50): VoiceEvent[] {
+  const out: VoiceEvent[] = [];
+  const arr = voiceEvents(doc);
+  for (let i = arr.length - 1; i >= 0 && out.length < limit; i--) {
+    const e = VoiceEvent.safeParse(arr.get(i));
+    if (e.success) out.push(e.data);
+  }
+  return out.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
+}
+
+export function readTimers(doc: Y.Doc): RoomTimer[] {
+  const out: RoomTimer[] = [];
+  for (const raw of timers(doc).values()) {
+    const t = RoomTimer.safeParse(raw);
+    if (t.success) out.push(t.data);
+  }
+  return out.sort((a, b) => a.startedAt + a.durationMs - (b.startedAt + b.durationMs));
+}
+
+/** The room's default timer length, for timers started by voice ("set a timer" carries no number we can read). */
+export function timerMinutes(doc: Y.Doc): number {
+  const v = settings(doc).get('timerMinutes');
+  const max = TIMER_LIMITS.maxMs / 60_000;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max ? v : TIMER_LIMITS.defaultMinutes;
+}
 
 export function readTimeline(doc: Y.Doc): TimelineEntry[] {
   const out: TimelineEntry[] = [];
@@ -161,6 +200,17 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
         fm.delete(id);
         expiredFiles.push(id);
       }
+    }
+    const ve = voiceEvents(doc);
+    for (let i = ve.length - 1; i >= 0; i--) {
+      const at = (ve.get(i) as { at?: unknown })?.at;
+      if (typeof at !== 'number' || at < cutoff) ve.delete(i, 1);
+    }
+    const tm = timers(doc);
+    for (const [id, raw] of [...tm.entries()]) {
+      const t = RoomTimer.safeParse(raw);
+      const over = t.success ? (t.data.cancelledAt ?? t.data.startedAt + t.data.durationMs) : -Infinity;
+      if (over < now - TIMER_KEPT_MS) tm.delete(id);
     }
     const b = board(doc);
     const nt = notes(doc);
