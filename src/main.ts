@@ -32,4 +32,13 @@ installInferenceDebug({ allowFallbackAdapter: new URLSearchParams(location.searc
     };
   },
   post: (text: string) => room.memory?.post(text),
+  get deviceId() {
+    return room.deviceId;
+  },
+  /** This device's voice service (tests, benchmarks): state and recent offload round trips. */
+  voice: () => {
+    const v = room.voice;
+    if (!v) return null;
+    return { mic: v.mic, runningOn: v.runningOn, live: v.pipelineLive, steps: v.steps, dropped: v.dropped, offloadRtts: [...v.offloadRtts], serving: [...v.serving] };
+  },
 };

@@ -4,7 +4,7 @@
  * the roster covers devices we have not reached directly yet.
  */
 import { memberStatus, AWAY_AFTER_MS } from '../../protocol/presence.ts';
-import type { Capabilities } from '../../protocol/common.ts';
+import type { Capabilities, Profile } from '../../protocol/common.ts';
 import type { Member } from '../../protocol/room-channel.ts';
 import type { PeerSession } from './peer-session.ts';
 
@@ -17,6 +17,9 @@ export interface MemberView {
   status: MemberViewStatus;
   /** A direct, authenticated data channel is open. */
   direct: boolean;
+  /** The device's microphone is live, and whether it offers the voice service (protocol/voice.ts). */
+  mic: boolean;
+  servesVoice: boolean;
 }
 
 export interface MergeInput {
@@ -40,7 +43,7 @@ export function mergeMembers(m: MergeInput): MemberView[] {
     const s = m.sessions.get(id);
     const r = byId.get(id);
     if (s?.state === 'needs-update') {
-      out.push({ peerId: id, name: r?.profile.name ?? `device ${id.slice(1, 5)}`, caps: r?.profile.caps ?? null, status: 'needs-update', direct: false });
+      out.push({ peerId: id, name: r?.profile.name ?? `device ${id.slice(1, 5)}`, caps: r?.profile.caps ?? null, status: 'needs-update', direct: false, mic: false, servesVoice: false });
       continue;
     }
     if (s?.state === 'open' && s.profile) {
@@ -52,12 +55,16 @@ export function mergeMembers(m: MergeInput): MemberView[] {
         AWAY_AFTER_MS,
         m.graceMs,
       );
-      if (status !== 'gone') out.push({ peerId: id, name: s.profile.name, caps: s.profile.caps, status, direct: !stale });
+      if (status !== 'gone') out.push({ peerId: id, name: s.profile.name, caps: s.profile.caps, status, direct: !stale, ...voiceOf(s.profile) });
       continue;
     }
     // No direct channel. While the hub is reachable its roster decides; while it is not, a
     // device we cannot reach directly is at best away.
-    if (r && !(s?.saidBye)) out.push({ peerId: id, name: r.profile.name, caps: r.profile.caps, status: m.rosterLive ? r.status : 'away', direct: false });
+    if (r && !(s?.saidBye)) out.push({ peerId: id, name: r.profile.name, caps: r.profile.caps, status: m.rosterLive ? r.status : 'away', direct: false, ...voiceOf(r.profile) });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name) || a.peerId.localeCompare(b.peerId));
+}
+
+function voiceOf(p: Profile): { mic: boolean; servesVoice: boolean } {
+  return { mic: p.voice?.mic === 'live', servesVoice: p.voice?.serving ?? false };
 }

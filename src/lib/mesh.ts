@@ -8,6 +8,7 @@ import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { API } from '../../protocol/hub-api.ts';
 import type { WireError } from '../../protocol/errors.ts';
 import type { Profile } from '../../protocol/common.ts';
+import type { VoiceControl } from '../../protocol/voice.ts';
 import { PeerSession, type Me, type SessionEvents } from './peer-session.ts';
 import { Backoff } from './backoff.ts';
 
@@ -27,6 +28,8 @@ export interface MeshEvents {
   signaling(state: 'connecting' | 'online' | 'offline'): void;
   change(): void;
   pong?(from: string, n: number, sentAt: number): void;
+  /** Shared room compute messages from an authenticated peer. */
+  voice?(from: string, msg: VoiceControl): void;
   /** Binary frames (sync, awareness) from an authenticated peer. */
   binary?(from: string, data: Uint8Array): void;
   /** An authenticated peer opened a bulk channel to us (label without the prefix). */
@@ -112,6 +115,20 @@ export class Mesh {
       if (s.state !== 'open' || id === except || (to && id !== to)) continue;
       s.sendBinary(data);
     }
+  }
+
+  /** Sends a shared-compute message to one authenticated peer; false if it has no open session. */
+  sendVoice(to: string, msg: VoiceControl): boolean {
+    const s = this.sessions.get(to);
+    if (s?.state !== 'open') return false;
+    s.sendVoice(msg);
+    return true;
+  }
+
+  /** The profile an authenticated peer last announced. */
+  profileOf(peerId: string): Profile | null {
+    const s = this.sessions.get(peerId);
+    return s?.state === 'open' ? s.profile : null;
   }
 
   ping(peerId: string): number {
@@ -247,6 +264,7 @@ export class Mesh {
         this.on.change();
       },
       binary: (s, data) => this.on.binary?.(s.remoteId, data),
+      voice: (s, msg) => this.on.voice?.(s.remoteId, msg),
       profile: () => this.on.change(),
       pong: (s, n, at) => this.on.pong?.(s.remoteId, n, at),
       closed: (s: PeerSession, reason: WireError | null) => {

@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import { MeshMessage } from '../../protocol/mesh.ts';
 import type { Profile } from '../../protocol/common.ts';
+import type { VoiceControl } from '../../protocol/voice.ts';
 import { deviceIdMatchesKey, hmacB64u, meshProofMessage, randomNonce, safeEqual, signB64u, verifySig } from '../../protocol/crypto.ts';
 
 export interface Transport {
@@ -34,6 +35,8 @@ export interface SessionEvents {
   pong?(session: PeerSession, n: number, sentAt: number): void;
   /** A binary frame from the authenticated peer (size already checked). */
   binary?(session: PeerSession, data: Uint8Array): void;
+  /** Shared room compute (protocol/voice.ts) from the authenticated peer. */
+  voice?(session: PeerSession, msg: VoiceControl): void;
 }
 
 const MAX_BAD_FRAMES = 10;
@@ -106,6 +109,8 @@ export class PeerSession {
       case 'error':
         if (msg.error.code === 'protocol-version') this.state = 'needs-update';
         return this.fail(msg.error, false);
+      case 'voice':
+        return this.on.voice?.(this, msg.msg);
     }
   }
 
@@ -122,6 +127,10 @@ export class PeerSession {
     } catch (err) {
       console.warn('[osmose] binary send to peer failed', err);
     }
+  }
+
+  sendVoice(msg: VoiceControl): void {
+    if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'voice', msg });
   }
 
   sendProfile(): void {

@@ -22,6 +22,11 @@ import { setRoomIceServers } from './ice-guard.ts';
 import { RoomMemoryState } from './room-memory.svelte.ts';
 import { deleteStoredMemory } from './doc-store.ts';
 import { FilesState } from './files/files.svelte.ts';
+import { isAudioFrame } from '../../protocol/voice.ts';
+import { VoiceService } from './voice/voice-service.svelte.ts';
+import { RoomVoiceState } from './voice/room-voice.svelte.ts';
+import { runtimeEngine } from './voice/engine.ts';
+import { sharedInferenceRuntime } from './inference/debug.ts';
 
 export type Phase = 'loading' | 'no-room' | 'room' | 'refused';
 
@@ -41,6 +46,10 @@ export class RoomState {
   /** The room's memory (timeline, notes, board) and files; null outside a room. */
   memory = $state.raw<RoomMemoryState | null>(null);
   files = $state.raw<FilesState | null>(null);
+  /** Voice events and timers in the room's memory; null outside a room. */
+  roomVoice = $state.raw<RoomVoiceState | null>(null);
+  /** This device's microphone and voice compute (created at boot). */
+  voice = $state.raw<VoiceService | null>(null);
   shareUrl = $state<string | null>(null);
   /** Bumped when the mesh changes; the members list depends on it. */
   private meshVersion = $state(0);
@@ -82,6 +91,7 @@ export class RoomState {
     const boot = await loadBootState();
     this.identity = await loadOrCreateIdentity(boot.identity);
     this.deviceId = this.identity.deviceId;
+    this.voice = this.createVoice();
     this.name = boot.displayName ?? defaultDisplayName(this.deviceId);
     const fromLink = parseJoinLink(location.hash);
     let stored = boot.room;
@@ -116,6 +126,8 @@ export class RoomState {
   /** Leave the room and forget its secret (scan the QR code to come back). */
   async leave(): Promise<void> {
     const roomId = this.ticket?.roomId;
+    this.voice?.stop();
+    this.voiceStarted = false;
     this.stopLinks(true);
     await this.closeMemory();
     // Leaving forgets the room on this device: its secret and its memory.
@@ -139,7 +151,25 @@ export class RoomState {
       caps: this.caps ?? unknownCapabilities(),
       visibility: this.visibility,
       visibilitySince: this.visibilitySince,
+      ...(this.voice ? { voice: this.voice.presence() } : {}),
     };
+  }
+
+  private createVoice(): VoiceService {
+    return new VoiceService({
+      deviceId: this.deviceId,
+      engine: runtimeEngine(sharedInferenceRuntime),
+      send: (to, msg) => this.mesh?.sendVoice(to, msg) ?? false,
+      sendAudio: (to, frame) => this.mesh?.sendBinary(frame, to),
+      candidates: () =>
+        (this.mesh?.openPeers() ?? []).map((peerId) => {
+          const p = this.mesh?.profileOf(peerId);
+          return { peerId, voice: p?.voice, visible: p?.visibility !== 'hidden' };
+        }),
+      room: () => this.roomVoice,
+      presenceChanged: () => this.profileChanged(),
+      onBattery: () => (this.caps?.battery ? !this.caps.battery.charging : null),
+    });
   }
 
   private async adoptTicket(ticket: JoinTicket, prev: StoredRoom | undefined): Promise<StoredRoom> {
@@ -164,6 +194,10 @@ export class RoomState {
     this.room = { id: stored.roomId, name: stored.name ?? 'Room', place: stored.place ?? '' };
     this.phase = 'room';
     this.refusal = null;
+    if (!this.voiceStarted) {
+      this.voiceStarted = true;
+      void this.voice?.start();
+    }
     this.shareUrl = null;
     const last = stored.lastJoin;
     if (last && last.credential.peerId === this.deviceId && last.credential.expiresAt - Date.now() > CREDENTIAL_REUSE_MARGIN_MS) {
@@ -263,14 +297,17 @@ export class RoomState {
           signaling: (s) => (this.signaling = s),
           change: () => {
             this.meshVersion++;
+            this.voice?.peersChanged();
             if (this.members.length && !performance.getEntriesByName('osmose:first-peer').length && this.members.some((m) => m.direct)) {
               performance.mark('osmose:first-peer');
             }
           },
-          binary: (from, frame) => this.memory?.fromPeer(from, frame),
+          binary: (from, frame) => (isAudioFrame(frame) ? this.voice?.audio(from, frame) : this.memory?.fromPeer(from, frame)),
+          voice: (from, msg) => this.voice?.control(from, msg),
           session: (peerId, open) => {
             if (open) this.memory?.peerUp(peerId);
             else this.memory?.peerDown(peerId);
+            if (!open) this.voice?.peerGone(peerId);
             this.files?.peerChanged(peerId, open);
           },
           bulk: (from, label, conn) => {
@@ -343,6 +380,7 @@ export class RoomState {
     if (this.hub === 'online') memory.hubUp();
     for (const id of this.mesh?.openPeers() ?? []) memory.peerUp(id);
     memory.onFilesExpired = (ids) => void this.files?.forget(ids);
+    this.roomVoice = new RoomVoiceState(memory.doc, { deviceId: this.deviceId, name: () => this.name });
     this.files = new FilesState({
       doc: memory.doc,
       deviceId: this.deviceId,
@@ -355,11 +393,14 @@ export class RoomState {
   }
 
   private openingMemory: RoomMemoryState | null = null;
+  private voiceStarted = false;
 
   private async closeMemory(): Promise<void> {
     this.openingMemory = null;
     this.files?.dispose();
     this.files = null;
+    this.roomVoice?.dispose();
+    this.roomVoice = null;
     const m = this.memory;
     this.memory = null;
     await m?.close();

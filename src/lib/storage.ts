@@ -38,10 +38,13 @@ export interface StoredChunk {
   data: Uint8Array;
 }
 
+/** Small per-device settings, as strings (`voice` is JSON, validated where it is read). */
+export type SettingKey = 'displayName' | 'currentRoom' | 'voice';
+
 export interface OsmoseDB extends DBSchema {
   identity: { key: 'device'; value: StoredIdentity };
   rooms: { key: string; value: StoredRoom };
-  settings: { key: 'displayName' | 'currentRoom'; value: string };
+  settings: { key: SettingKey; value: string };
   /** The room's memory on this device: Yjs updates, batched and compacted (lib/doc-store.ts). */
   docUpdates: { key: number; value: StoredDocUpdate; indexes: { byRoom: string } };
   /** File bytes as they arrive, one record per chunk (lib/files/). */
@@ -100,11 +103,11 @@ export async function putIdentity(identity: StoredIdentity): Promise<void> {
   await (await db()).put('identity', identity, 'device');
 }
 
-export async function getSetting(key: 'displayName' | 'currentRoom'): Promise<string | undefined> {
+export async function getSetting(key: SettingKey): Promise<string | undefined> {
   return (await db()).get('settings', key);
 }
 
-export async function putSetting(key: 'displayName' | 'currentRoom', value: string): Promise<void> {
+export async function putSetting(key: SettingKey, value: string): Promise<void> {
   await (await db()).put('settings', value, key);
 }
 

@@ -32,7 +32,7 @@ describe('mergeMembers', () => {
       roster: [member(ADA, 'Ada (old name)', 'away')],
       sessions: new Map([[ADA, session('open', profile('Ada'))]]),
     });
-    expect(out).toEqual([{ peerId: ADA, name: 'Ada', caps: profile('Ada').caps, status: 'present', direct: true }]);
+    expect(out).toEqual([{ peerId: ADA, name: 'Ada', caps: profile('Ada').caps, status: 'present', direct: true, mic: false, servesVoice: false }]);
   });
 
   it('keeps showing an open session while the hub is down', () => {
@@ -80,8 +80,8 @@ describe('mergeMembers', () => {
       ]),
     });
     expect(out).toEqual([
-      { peerId: ADA, name: 'Ada', caps: profile('Ada').caps, status: 'needs-update', direct: false },
-      { peerId: BEA, name: 'device 2222', caps: null, status: 'needs-update', direct: false },
+      { peerId: ADA, name: 'Ada', caps: profile('Ada').caps, status: 'needs-update', direct: false, mic: false, servesVoice: false },
+      { peerId: BEA, name: 'device 2222', caps: null, status: 'needs-update', direct: false, mic: false, servesVoice: false },
     ]);
   });
 
@@ -109,5 +109,16 @@ describe('mergeMembers', () => {
   it('sorts by name, then by id', () => {
     const out = merge({ roster: [member(CYD, 'cyd'), member(BEA, 'Ada'), member(ADA, 'Ada'), member(SELF, 'Zed')] });
     expect(out.map((m) => m.peerId)).toEqual([ADA, BEA, CYD]);
+  });
+});
+
+describe('mergeMembers: voice presence', () => {
+  it("shows a peer's live microphone and voice service, from its session or the roster", () => {
+    const withVoice = (name: string, mic: 'off' | 'live', serving: boolean): Profile => ({ ...profile(name), voice: { mic, serving, load: 0 } });
+    const out = merge({
+      roster: [{ ...member(BEA, 'Bea', 'present'), profile: withVoice('Bea', 'live', false) }],
+      sessions: new Map([[ADA, session('open', withVoice('Ada', 'off', true))]]),
+    });
+    expect(out.map((m) => [m.name, m.mic, m.servesVoice])).toEqual([['Ada', false, true], ['Bea', true, false]]);
   });
 });
