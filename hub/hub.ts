@@ -78,6 +78,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     caFingerprint: () => tls.ca?.rootFingerprintSha256 ?? null,
     rootCaPem: () => tls.ca?.rootPem ?? null,
     joinLinks,
+    doc: memory.doc,
     files: filesRouter({ dataDir: config.dataDir, auth, store: fileStore }),
   };
   const httpServer = http.createServer(createHttpApp(deps, false));

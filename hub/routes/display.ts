@@ -13,6 +13,8 @@ import type { Member } from '../../protocol/room-channel.ts';
 import { isLoopbackAddress } from '../lan-guard.ts';
 import type { Roster } from '../roster.ts';
 import { sendError } from './errors.ts';
+import { onVoiceChange, voiceView, type VoiceView } from '../voice-view.ts';
+import type * as Y from 'yjs';
 
 export interface DisplayDeps {
   appDir: string;
@@ -21,6 +23,8 @@ export interface DisplayDeps {
   /** Join links, first one preferred for the QR code. */
   joinLinks: () => { address: string; url: string }[];
   caFingerprint: () => string | null;
+  /** The hub's replica of the room's memory (timers and voice events are shown). */
+  doc: Y.Doc;
 }
 
 export interface DisplayState {
@@ -30,6 +34,7 @@ export interface DisplayState {
   qrSvg: string;
   caFingerprint: string | null;
   members: Member[];
+  voice: VoiceView;
 }
 
 function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
@@ -50,6 +55,7 @@ export function displayRouter(deps: DisplayDeps): Router {
       qrSvg: links[0] ? await QRCode.toString(links[0].url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : '',
       caFingerprint: deps.caFingerprint(),
       members: deps.roster.members(),
+      voice: voiceView(deps.doc, Date.now()),
     };
     res.setHeader('Cache-Control', 'no-store');
     res.json(state);
@@ -61,9 +67,12 @@ export function displayRouter(deps: DisplayDeps): Router {
     const push = () => res.write(`event: roster\ndata: ${JSON.stringify({ members: deps.roster.members(), room: deps.room() })}\n\n`);
     push();
     const off = deps.roster.onChange(push);
+    const pushVoice = () => res.write(`event: voice\ndata: ${JSON.stringify(voiceView(deps.doc, Date.now()))}\n\n`);
+    const offVoice = onVoiceChange(deps.doc, pushVoice);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {
       off();
+      offVoice();
       clearInterval(keepAlive);
     });
   });
