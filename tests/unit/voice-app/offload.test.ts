@@ -35,13 +35,13 @@ class Room {
   now = 0;
 
   addServer(id: string, engine: WakeEngine = scriptedEngine(), offering = true) {
-    const entry = {
+    const entry: { offering: boolean; up: boolean; server: VoiceServer } = {
       offering,
       up: true,
       server: new VoiceServer({
         engine,
         send: (to, msg) => void this.deliver(id, to, msg),
-        offering: () => entry.offering,
+        offering: (): boolean => entry.offering,
         ownLoad: () => 0,
         changed: () => undefined,
       }),
