@@ -39,6 +39,6 @@ installInferenceDebug({ allowFallbackAdapter: new URLSearchParams(location.searc
   voice: () => {
     const v = room.voice;
     if (!v) return null;
-    return { mic: v.mic, runningOn: v.runningOn, live: v.pipelineLive, steps: v.steps, dropped: v.dropped, offloadRtts: [...v.offloadRtts], serving: [...v.serving] };
+    return { mic: v.mic, runningOn: v.runningOn, live: v.pipelineLive, steps: v.steps, dropped: v.dropped, offloadRtts: [...v.offloadRtts], localRtts: [...v.localRtts], serving: [...v.serving] };
   },
 };

@@ -28,20 +28,24 @@ export class OrderedFeeder {
 
   constructor(
     private readonly stream: WakeStreamHandle,
-    private readonly onSteps: (steps: VoiceStep[], tag: number) => void,
+    /** `ms`: from the push to its steps, queue wait included. */
+    private readonly onSteps: (steps: VoiceStep[], tag: number, ms: number) => void,
     private readonly onError: (err: unknown) => void,
     private readonly maxBacklog = 25,
   ) {}
 
   private tags: number[] = [];
+  private queuedAt: number[] = [];
 
   push(samples: Float32Array, tag = 0): void {
     if (this.closed) return;
     this.queue.push(samples);
     this.tags.push(tag);
+    this.queuedAt.push(performance.now());
     while (this.queue.length > this.maxBacklog) {
       this.queue.shift();
       this.tags.shift();
+      this.queuedAt.shift();
       this.dropped++;
     }
     if (!this.running) void this.drain();
@@ -57,8 +61,9 @@ export class OrderedFeeder {
       while (this.queue.length && !this.closed) {
         const samples = this.queue.shift()!;
         const tag = this.tags.shift()!;
+        const at = this.queuedAt.shift()!;
         const steps = await this.stream.push(samples);
-        if (!this.closed) this.onSteps(steps, tag);
+        if (!this.closed) this.onSteps(steps, tag, performance.now() - at);
       }
     } catch (err) {
       if (!this.closed) this.onError(err);
@@ -71,6 +76,7 @@ export class OrderedFeeder {
     this.closed = true;
     this.queue = [];
     this.tags = [];
+    this.queuedAt = [];
     this.stream.close();
   }
 }

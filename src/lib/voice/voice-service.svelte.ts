@@ -69,6 +69,8 @@ export class VoiceService {
   }
   /** Recent round trips of offloaded blocks (ms), newest last. */
   offloadRtts: number[] = [];
+  /** Recent times from a block to its steps when the models run here (ms), newest last. */
+  localRtts: number[] = [];
 
   private microphone: Pick<Microphone, 'close' | 'suspended' | 'resume'> | null = null;
   private local: OrderedFeeder | null = null;
@@ -254,7 +256,11 @@ export class VoiceService {
         if (token !== this.micToken || this.client || this.local) return handle.close();
         this.local = new OrderedFeeder(
           handle,
-          (steps) => this.takeSteps(steps, this.deps.deviceId),
+          (steps, _tag, ms) => {
+            this.localRtts.push(ms);
+            if (this.localRtts.length > 200) this.localRtts.shift();
+            this.takeSteps(steps, this.deps.deviceId);
+          },
           (err) => {
             // The worker died or a model failed: say so, and start again on the next block.
             this.pipelineError = err instanceof OsmoseError ? err.message : String((err as Error)?.message ?? err);
