@@ -28,9 +28,12 @@ function buildIsStale(appDir: string): boolean {
   return SOURCES.some((s) => newestMtime(path.join(repoRoot, s)) > built);
 }
 
-/** Builds the PWA with vite on first start, or when its sources are newer than the build. */
-export function ensureAppBuilt(appDir: string): void {
-  if (appIsBuilt(appDir) && !buildIsStale(appDir)) return;
+/**
+ * Builds the PWA with vite on first start, or (unless `rebuildStale` is false) when its sources
+ * are newer than the build.
+ */
+export function ensureAppBuilt(appDir: string, rebuildStale = true): void {
+  if (appIsBuilt(appDir) && (!rebuildStale || !buildIsStale(appDir))) return;
   log.info('building the app…', { appDir });
   const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
   const r = spawnSync(process.execPath, [vite, 'build', '--outDir', appDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });

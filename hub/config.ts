@@ -34,6 +34,8 @@ export interface HubConfig {
   rotateSecret: boolean;
   printQr: boolean;
   quiet: boolean;
+  /** Serve the app as built, even if its sources are newer (tests build once, then run hubs). */
+  noBuild: boolean;
 }
 
 export const HELP = `Usage: npm start -- [options]      (or: node --import tsx hub/main.ts [options])
@@ -57,6 +59,7 @@ Options (environment variable in brackets):
   --app-dir DIR          the built PWA (default: ./dist, built on first start when missing)
   --rotate-secret        make a new room secret before starting
   --no-qr                do not print the QR code
+  --no-build             serve --app-dir as it is (by default the app is rebuilt when its sources are newer)
   --quiet                log warnings and errors only
   --help`;
 
@@ -92,6 +95,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
       'app-dir': { type: 'string' },
       'rotate-secret': { type: 'boolean' },
       'no-qr': { type: 'boolean' },
+      'no-build': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -138,6 +142,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     appDir: path.resolve(cwd, values['app-dir'] ?? 'dist'),
     rotateSecret: values['rotate-secret'] ?? false,
     printQr: !values['no-qr'],
+    noBuild: values['no-build'] ?? false,
     quiet: values.quiet ?? false,
   };
 }

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     return;
   }
   setQuiet(config.quiet);
-  ensureAppBuilt(config.appDir);
+  ensureAppBuilt(config.appDir, !config.noBuild);
   const hub = await startHub(config);
 
   const printBanner = async () => {

@@ -39,6 +39,9 @@ export class TestHub {
       '--name', this.opts.name ?? 'FW15',
       '--place', this.opts.place ?? 'Cambridge / William Gates Building',
       '--no-qr',
+      // The suite builds once before it runs (scripts/test.sh); a hub must not rebuild the app
+      // under the running tests because someone edited a source file meanwhile.
+      '--no-build',
       ...(this.opts.args ?? []),
     ];
     const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -32,6 +32,7 @@ describe('parseConfig', () => {
       rotateSecret: false,
       printQr: true,
       quiet: false,
+      noBuild: false,
     });
     expect(c.hostnames).toContain('localhost');
   });
