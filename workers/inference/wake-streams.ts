@@ -2,7 +2,8 @@
  * Wake-word streams inside the inference worker: one WakePipeline per stream (one per microphone
  * this device serves, its own or a remote device's), all sharing the engine's sessions. Runs of a
  * session go through the engine's queue, so streams and plain `run` requests never overlap on one
- * session. The start embeddings are computed once per (mel, embedding) backend pair and shared.
+ * session. The start embeddings are precomputed (workers/voice/start-embeddings.ts), or computed
+ * once per (mel, embedding) backend pair where the models differ from those, and shared.
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
@@ -10,7 +11,8 @@ import { INFERENCE_LIMITS, type InferenceRequest, type InferenceResponse } from 
 import type { Backend } from '../../models/registry.ts';
 import { CLASSIFIERS, EMBEDDING_MODEL, MEL_MODEL, modelsFor } from '../voice/models.ts';
 import { WakePipeline } from '../voice/pipeline.ts';
-import { initialFeatures } from '../voice/initial-features.ts';
+import { initialFeatures, precomputedFeatures } from '../voice/initial-features.ts';
+import { findModel } from '../../models/registry.ts';
 import { ortRunner, type ModelRunner, type OrtSessionHandle } from '../voice/runner.ts';
 
 type Req<T extends InferenceRequest['t']> = Extract<InferenceRequest, { t: T }>;
@@ -107,11 +109,13 @@ export class WakeStreams {
     return s;
   }
 
+  /** Precomputed for the registry's models (no model runs); otherwise computed once per backend pair. */
   private initialFor(runner: ModelRunner, backends: Record<string, Backend>): Promise<Float32Array> {
     const key = `${backends[MEL_MODEL]}|${backends[EMBEDDING_MODEL]}`;
     let p = this.initial.get(key);
     if (!p) {
-      p = initialFeatures(runner);
+      const known = precomputedFeatures(findModel(MEL_MODEL)?.sha256 ?? '', findModel(EMBEDDING_MODEL)?.sha256 ?? '');
+      p = known ? Promise.resolve(known) : initialFeatures(runner);
       this.initial.set(key, p);
       p.catch(() => this.initial.delete(key));
     }

@@ -6,6 +6,21 @@
  */
 import { EMBEDDING_MODEL, EMBEDDING_SIZE, FEATURE_FRAMES, MEL_BINS, MEL_MODEL, MEL_WINDOW, MEL_FRAMES_PER_STEP, SAMPLE_RATE } from './models.ts';
 import type { ModelRunner } from './runner.ts';
+import { START_EMBEDDINGS } from './start-embeddings.ts';
+
+/**
+ * The precomputed start embeddings when the feature models are the ones they were computed from
+ * (their SHA-256 from the registry), else null: compute them with initialFeatures().
+ */
+export function precomputedFeatures(melSha256: string, embeddingSha256: string): Float32Array | null {
+  const s = START_EMBEDDINGS;
+  if (melSha256 !== s.melspectrogram || embeddingSha256 !== s.embedding_model) return null;
+  const bin = atob(s.base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const out = new Float32Array(bytes.buffer);
+  return out.length === s.values && out.length === FEATURE_FRAMES * EMBEDDING_SIZE ? out : null;
+}
 
 /** 4 s of int16-range noise from mulberry32(seed). */
 export function initialNoise(seed = 0x0c0ffee, seconds = 4): Float32Array {
