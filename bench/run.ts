@@ -15,9 +15,10 @@ import { runRtt } from './rtt.ts';
 import { runCapacity } from './capacity.ts';
 import { runFiles } from './files.ts';
 import { runMemory, catchUpBreakdownTable } from './memory.ts';
+import { runVoice, voiceRows, type VoiceResult } from './voice.ts';
 import { rows, table, breakdownTable, capacityTable, writeJson, type Results } from './report.ts';
 
-const STAGES = ['join', 'rtt', 'capacity', 'files', 'memory'] as const;
+const STAGES = ['join', 'rtt', 'capacity', 'files', 'memory', 'voice'] as const;
 type Stage = (typeof STAGES)[number];
 
 function parseArgs(argv: string[]) {
@@ -27,7 +28,7 @@ function parseArgs(argv: string[]) {
     const m = /^--([a-z-]+)=(\d+)$/.exec(a);
     if (m) flags[m[1]!] = Number(m[2]);
     else if ((STAGES as readonly string[]).includes(a)) stages.push(a as Stage);
-    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGES.join(', ')}; flags: --warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates=)`);
+    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGES.join(', ')}; flags: --warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --voice-steps= --model-runs=)`);
   }
   return {
     stages: stages.length ? STAGES.filter((s) => stages.includes(s)) : [...STAGES],
@@ -36,6 +37,7 @@ function parseArgs(argv: string[]) {
     capacity: { batch: flags.batch ?? 500, max: flags['max-clients'] ?? 10_000, settleMs: 2000 },
     files: { sizeMb: flags['file-mb'] ?? 200 },
     memory: { runs: flags['memory-runs'] ?? 3, messages: flags.messages ?? 10_000, noteChars: 1_000_000, updates: flags.updates ?? 10_000, hubUpdates: 1000 },
+    voice: { steps: flags['voice-steps'] ?? 1000, modelRuns: flags['model-runs'] ?? 30, coldRepeats: 3 },
   };
 }
 
@@ -44,14 +46,14 @@ const log = (s: string) => process.stdout.write(s + '\n');
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const started = new Date();
-  const results: Results = {};
+  const results: Results & { voice?: VoiceResult } = {};
   const errors: Record<string, string> = {};
   const stageInfo: Record<string, { seconds: number; loadavg1: number[] }> = {};
   let browser: Browser | null = null;
   let chromiumVersion: string | null = null;
   const loadavg = os.loadavg();
   try {
-    if (opts.stages.includes('join') || opts.stages.includes('rtt') || opts.stages.includes('files') || opts.stages.includes('memory')) {
+    if (opts.stages.some((s) => s !== 'capacity')) {
       browser = await launchBrowser();
       chromiumVersion = browser.version();
     }
@@ -64,6 +66,7 @@ async function main(): Promise<number> {
         if (stage === 'rtt') results.rtt = await runRtt(browser!, opts.rtt, log);
         if (stage === 'capacity') results.capacity = await runCapacity(opts.capacity, log);
         if (stage === 'files') results.files = await runFiles(browser!, opts.files, log);
+        if (stage === 'voice') results.voice = await runVoice(browser!, opts.voice, log);
         if (stage === 'memory') {
           results.memory = await runMemory(browser!, opts.memory, log);
           // Parts that failed still leave the others' numbers in the report.
@@ -82,7 +85,7 @@ async function main(): Promise<number> {
     await browser?.close().catch(() => undefined);
   }
 
-  const list = rows(results);
+  const list = [...rows(results), ...(results.voice ? voiceRows(results.voice) : [])];
   log('\n' + table(list));
   if (results.join) {
     log('\nWhere the join time goes:\n' + breakdownTable(results.join));

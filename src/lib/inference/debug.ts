@@ -29,6 +29,8 @@ export interface InferenceDebug {
   wakeOpen(phrases: string[], options?: OpenWakeOptions): Promise<{ id: string; backends: Record<string, Backend>; load: unknown; prepareMs: number }>;
   wakePush(id: string, samples: Float32Array | number[]): Promise<WakeStep[]>;
   wakeClose(id: string): Promise<void>;
+  /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
+  runtime(): Promise<InferenceRuntime>;
 }
 
 const wakeStreams = new Map<string, WakeStream>();
@@ -105,6 +107,7 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
       await wakeStream(id).close();
       wakeStreams.delete(id);
     },
+    runtime: () => get(),
     models: async () => (await import('../../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),
   };
   (globalThis as unknown as { osmoseInference?: InferenceDebug }).osmoseInference = handle;
