@@ -11,7 +11,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import path from 'node:path';
-import { hardWakeClips, negativeClips, voiceToolsMissing, wakeClips, type VoiceClip } from '../../support/voice-fixtures.ts';
+import { hardWakeClips, loopingClip, negativeClips, voiceToolsMissing, wakeClips, type VoiceClip } from '../../support/voice-fixtures.ts';
 import { WakePipeline } from '../../../workers/voice/pipeline.ts';
 import { PHRASES } from '../../../workers/voice/models.ts';
 import type { ModelRunner } from '../../../workers/voice/runner.ts';
@@ -73,6 +73,25 @@ describe.skipIf(missing.length > 0)('detection on espeak-ng clips (real models, 
         `[voice] latency after the phrase: min ${lat[0]} ms, median ${lat[Math.floor(lat.length / 2)]} ms, max ${lat.at(-1)} ms (step granularity 80 ms)`].join('\n'),
     );
     for (const m of measured) expect(m.max['hey_jarvis_v0.1'], path.basename(m.clip.file)).toBeGreaterThanOrEqual(THRESHOLD);
+  });
+
+  it('the looping fake-microphone clip, three times round in one stream, fires three separate times', { timeout: 120_000 }, async () => {
+    const clip = loopingClip(DIR);
+    const once = readWav(clip.file).samples;
+    const p = new WakePipeline(runner, { phrases: PHRASES, initialFeatures: initial });
+    const steps = [];
+    for (let i = 0; i < 3; i++) steps.push(...(await p.push(once)));
+    // Rising edges over the threshold: one per repetition, and no other phrase model fires.
+    let edges = 0;
+    let above = false;
+    for (const s of steps) {
+      const now = s.scores['hey_jarvis_v0.1']! >= THRESHOLD;
+      if (now && !above) edges++;
+      above = now;
+      for (const n of PHRASES.filter((x) => x !== 'hey_jarvis_v0.1')) expect(s.scores[n]!, n).toBeLessThan(THRESHOLD);
+    }
+    console.log(`[voice] looping clip ${path.basename(clip.file)} (${(once.length / 16000).toFixed(2)} s) x3: ${edges} detections`);
+    expect(edges).toBe(3);
   });
 
   it('other speech, silence and noise stay below 0.5 on every phrase model (except the documented confusion)', { timeout: 600_000 }, async () => {
