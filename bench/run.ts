@@ -16,9 +16,10 @@ import { runCapacity } from './capacity.ts';
 import { runFiles } from './files.ts';
 import { runMemory, catchUpBreakdownTable } from './memory.ts';
 import { runVoice, voiceRows, type VoiceResult } from './voice.ts';
+import { runVoiceRoom, voiceRoomRows, type VoiceRoomResult } from './voice-room.ts';
 import { rows, table, breakdownTable, capacityTable, writeJson, type Results } from './report.ts';
 
-const STAGES = ['join', 'rtt', 'capacity', 'files', 'memory', 'voice'] as const;
+const STAGES = ['join', 'rtt', 'capacity', 'files', 'memory', 'voice', 'voice-room'] as const;
 type Stage = (typeof STAGES)[number];
 
 function parseArgs(argv: string[]) {
@@ -28,7 +29,7 @@ function parseArgs(argv: string[]) {
     const m = /^--([a-z-]+)=(\d+)$/.exec(a);
     if (m) flags[m[1]!] = Number(m[2]);
     else if ((STAGES as readonly string[]).includes(a)) stages.push(a as Stage);
-    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGES.join(', ')}; flags: --warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --voice-steps= --model-runs=)`);
+    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGES.join(', ')}; flags: --warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --voice-steps= --model-runs= --voice-clips= --voice-window=)`);
   }
   return {
     stages: stages.length ? STAGES.filter((s) => stages.includes(s)) : [...STAGES],
@@ -38,6 +39,7 @@ function parseArgs(argv: string[]) {
     files: { sizeMb: flags['file-mb'] ?? 200 },
     memory: { runs: flags['memory-runs'] ?? 3, messages: flags.messages ?? 10_000, noteChars: 1_000_000, updates: flags.updates ?? 10_000, hubUpdates: 1000 },
     voice: { steps: flags['voice-steps'] ?? 1000, modelRuns: flags['model-runs'] ?? 30, coldRepeats: 3 },
+    voiceRoom: { clips: flags['voice-clips'] ?? 12, windowSeconds: flags['voice-window'] ?? 12 },
   };
 }
 
@@ -46,7 +48,7 @@ const log = (s: string) => process.stdout.write(s + '\n');
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const started = new Date();
-  const results: Results & { voice?: VoiceResult } = {};
+  const results: Results & { voice?: VoiceResult; voiceRoom?: VoiceRoomResult } = {};
   const errors: Record<string, string> = {};
   const stageInfo: Record<string, { seconds: number; loadavg1: number[] }> = {};
   let browser: Browser | null = null;
@@ -67,6 +69,7 @@ async function main(): Promise<number> {
         if (stage === 'capacity') results.capacity = await runCapacity(opts.capacity, log);
         if (stage === 'files') results.files = await runFiles(browser!, opts.files, log);
         if (stage === 'voice') results.voice = await runVoice(browser!, opts.voice, log);
+        if (stage === 'voice-room') results.voiceRoom = await runVoiceRoom(browser!, opts.voiceRoom, log);
         if (stage === 'memory') {
           results.memory = await runMemory(browser!, opts.memory, log);
           // Parts that failed still leave the others' numbers in the report.
@@ -85,7 +88,7 @@ async function main(): Promise<number> {
     await browser?.close().catch(() => undefined);
   }
 
-  const list = [...rows(results), ...(results.voice ? voiceRows(results.voice) : [])];
+  const list = [...rows(results), ...(results.voice ? voiceRows(results.voice) : []), ...(results.voiceRoom ? voiceRoomRows(results.voiceRoom) : [])];
   log('\n' + table(list));
   if (results.join) {
     log('\nWhere the join time goes:\n' + breakdownTable(results.join));
