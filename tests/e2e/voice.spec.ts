@@ -6,7 +6,7 @@
 import { test, expect } from './support/fixtures.ts';
 import { newDevice, join, expectSees, type Device } from './support/devices.ts';
 import { launchWithMic, listen, waitSteps, events, openEvents, concatClips, VOICE_DIR } from './support/voice.ts';
-import { loopingClip, negativeClips } from '../support/voice-fixtures.ts';
+import { loopingClip, negativeClips, wakeClips } from '../support/voice-fixtures.ts';
 import type { Browser } from '@playwright/test';
 
 let micBrowsers: Browser[] = [];
@@ -60,6 +60,29 @@ test.describe('voice in the room', () => {
     await laptop.page.getByTestId('voice-listen').uncheck();
     await expect(phone.page.getByTestId('mic-live')).toHaveCount(0);
     await expect(wall.getByTestId('display-mic-live')).toHaveCount(0);
+  });
+
+  test('"hey jarvis" in several voices and speeds: each one is heard, each scoring >= 0.5', async ({ hub }) => {
+    // One clip per voice, speeds taken in turn: 6 utterances, about 3 s apart, in one looping file.
+    const all = wakeClips(VOICE_DIR);
+    const voices = [...new Set(all.map((c) => c.voice))].slice(0, 6);
+    const picked = voices.map((v, i) => all.find((c) => c.voice === v && c.speed === [120, 160, 200][i % 3]) ?? all.find((c) => c.voice === v)!);
+    const wav = concatClips(picked.map((c) => c.file), `wake-variants-${picked.map((c) => `${c.voice}-${c.speed}`).join('_')}.wav`);
+    const laptop = await micDevice(wav, 'Laptop');
+    await join(laptop, hub.joinUrl());
+    await listen(laptop, 'here');
+    const seconds = picked.reduce((s, c) => s + c.speech!.end + 1, 0);
+    // One whole pass of the file, plus the start-up steps.
+    await waitSteps(laptop, Math.ceil((seconds * 1000) / 80) + 10, 180_000);
+    await openEvents(laptop);
+    const heard = Number(await laptop.page.getByTestId('voice-events-count').getAttribute('data-count'));
+    const scores = await events(laptop).evaluateAll((els) => els.map((e) => [e.getAttribute('data-phrase'), Number(e.getAttribute('data-score'))] as const));
+    console.log(`variants ${picked.map((c) => `${c.voice}@${c.speed}`).join(', ')}: ${heard} detections; newest ${JSON.stringify(scores)}`);
+    expect(heard).toBeGreaterThanOrEqual(picked.length);
+    for (const [phrase, score] of scores) {
+      expect(phrase).toBe('hey_jarvis');
+      expect(score).toBeGreaterThanOrEqual(0.5);
+    }
   });
 
   test('"set a timer for ten minutes" starts a room timer on every device and on /display', async ({ browser, hub }) => {
