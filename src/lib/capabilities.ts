@@ -49,6 +49,17 @@ async function detectMedia(): Promise<{ camera: boolean | null; microphone: bool
   return { camera: devices.some((d) => d.kind === 'videoinput'), microphone: devices.some((d) => d.kind === 'audioinput') };
 }
 
+type BatteryLike = { charging: boolean; level: number; addEventListener(type: string, cb: () => void): void };
+
+/** Calls `cb` when the device is plugged in or unplugged (where the browser tells). */
+export function watchBattery(cb: (battery: { charging: boolean; level: number }) => void): void {
+  const nav = navigator as Navigator & { getBattery?: () => Promise<BatteryLike> };
+  void nav.getBattery?.().then(
+    (b) => b.addEventListener('chargingchange', () => cb({ charging: b.charging, level: b.level })),
+    () => undefined,
+  );
+}
+
 /** What a device says before its probes finish: nothing known yet. */
 export function unknownCapabilities(): Capabilities {
   return {

@@ -14,7 +14,7 @@ import { joinRoom } from './hub-client.ts';
 import { HubConnection, type HubLinkState } from './hub-connection.ts';
 import { Mesh } from './mesh.ts';
 import { mergeMembers, type MemberView } from './members.ts';
-import { detectCapabilities, unknownCapabilities } from './capabilities.ts';
+import { detectCapabilities, unknownCapabilities, watchBattery } from './capabilities.ts';
 import { Backoff } from './backoff.ts';
 import { PingMeter } from './ping-meter.ts';
 import { listenToLifecycle, warmUpSignatures, type LifecycleHandlers } from './lifecycle.ts';
@@ -87,6 +87,13 @@ export class RoomState {
     void detectCapabilities().then((caps) => {
       this.caps = caps;
       this.profileChanged();
+    });
+    // Plugged in or not decides whether this device offers voice compute and where its own
+    // microphone runs on "automatically".
+    watchBattery((battery) => {
+      if (this.caps) this.caps = { ...this.caps, battery };
+      this.profileChanged();
+      this.voice?.peersChanged();
     });
     const boot = await loadBootState();
     this.identity = await loadOrCreateIdentity(boot.identity);

@@ -86,7 +86,7 @@ export class VoiceService {
     this.server = new VoiceServer({
       engine: deps.engine,
       send: (to, msg) => void deps.send(to, msg),
-      offering: () => this.settings.offer,
+      offering: () => this.offering(),
       ownLoad: () => (this.runningOn === deps.deviceId && this.mic === 'live' ? 1 : 0),
       changed: () => {
         this.serving = this.server.clients();
@@ -106,7 +106,12 @@ export class VoiceService {
 
   presence(): VoicePresence {
     const load = this.server.load + (this.runningOn === this.deps.deviceId && this.mic === 'live' ? 1 : 0);
-    return { mic: this.mic === 'live' ? 'live' : 'off', serving: this.loaded && this.settings.offer, load: Math.min(64, load) };
+    return { mic: this.mic === 'live' ? 'live' : 'off', serving: this.offering(), load: Math.min(64, load) };
+  }
+
+  /** Offering the room compute: the person allows it and the device is not running on battery. */
+  offering(): boolean {
+    return this.loaded && this.settings.offer && this.deps.onBattery() !== true;
   }
 
   async update(change: Partial<VoiceSettings>): Promise<void> {
