@@ -67,6 +67,8 @@ const WakeOptions = z.object({
   vadNegThreshold: z.number().min(0).max(1).optional(),
   /** Scores count only if the VAD reached this 240-480 ms before the step (default 0.5; 0: off). */
   vadGate: z.number().min(0).max(1).optional(),
+  /** Skip the embedding model and classifiers while the gate is shut (default true; same scores). */
+  lazyEmbeddings: z.boolean().optional(),
 });
 export type WakeOptions = z.infer<typeof WakeOptions>;
 
@@ -126,8 +128,13 @@ export const WakeStep = z.object({
   scores: z.record(ModelName, z.number()),
   /** Per-class scores of multi-class models (timer_v0.1: '1_minute_timer', ..., '1_hour_timer'). */
   classes: z.record(ModelName, z.record(z.string().max(64), z.number())).optional(),
-  /** Time spent per stage on this step (VAD: all its chunks). */
+  /** Time spent per stage on this step (VAD: all its chunks; embedding: all its embedding runs). */
   ms: z.object({ vad: Ms, mel: Ms, embedding: Ms, classifier: Ms }),
+  /**
+   * Embedding-model runs in this step: 1 per step when eager; when lazy, 0 while the VAD gate is
+   * shut and more while it catches up before the gate opens (at most the largest classifier window).
+   */
+  embeddings: z.number().int().min(0).max(64).optional(),
 });
 export type WakeStep = z.infer<typeof WakeStep>;
 const LoadMs = z.object({ fetch: z.number(), verify: z.number(), create: z.number() });

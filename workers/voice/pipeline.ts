@@ -14,6 +14,15 @@
  * Like openWakeWord, the mel window starts as ones and the first WARMUP_STEPS scores are zeroed, so
  * start-up junk never triggers; and, as openWakeWord does with `vad_threshold` set, scores are
  * zeroed unless the VAD heard speech a moment before (see `vadGate`).
+ *
+ * Lazy embeddings (the default): rooms are mostly quiet, and while the gate is shut every score is
+ * 0 whatever the classifiers say, so the embedding model (~70% of a step) and the classifiers are
+ * not run. The gate of step n reads the VAD of steps n-6..n-4, so at step n the gates of steps
+ * n..n+4 are already known. The melspectrogram still runs every step, into a history long enough
+ * for the largest window of this stream's classifiers; when a gate is going to open, the missing
+ * embeddings are computed from that history, oldest first, spread over the steps before it opens,
+ * and the scores are exactly those of the eager pipeline (same model, same inputs, one window per
+ * run). `lazyEmbeddings: false` runs every model on every step, as openWakeWord does.
  */
 import type { WakeStep } from '../../protocol/inference.ts';
 import {
@@ -27,6 +36,9 @@ export type { WakeStep };
 
 /** openWakeWord zeroes each model's first 5 predictions. */
 export const WARMUP_STEPS = 5;
+/** The gate of step n reads the VAD maxima of steps n-GATE_FROM..n-GATE_TO (openWakeWord's [-7:-4]). */
+const GATE_FROM = 6;
+const GATE_TO = 4;
 /** Power of two, larger than the longest look-back (1760 samples) plus one VAD chunk. */
 const RING = 4096;
 const MASK = RING - 1;
@@ -47,6 +59,12 @@ export interface WakePipelineOptions {
    * noise alone fires some models (pink noise scores 0.84 on alexa_v0.1).
    */
   vadGate?: number;
+  /**
+   * Run the embedding model and the classifiers only for steps whose gate is open, catching up
+   * from the melspectrogram history before it opens (default true). Scores are identical either
+   * way; false is for comparisons.
+   */
+  lazyEmbeddings?: boolean;
   now?: () => number;
 }
 
@@ -78,8 +96,18 @@ export class WakePipeline {
   private readonly gate: number;
 
   private readonly melIn = new Float32Array(MEL_INPUT);
-  private readonly melWindow = new Float32Array(MEL_WINDOW * MEL_BINS);
+  /**
+   * The last MEL_WINDOW + (need - 1) x 8 melspectrogram frames (x/10 + 2): the embedding windows
+   * of the last `need` steps. Starts as ones, like openWakeWord's window.
+   */
+  private readonly melHistory: Float32Array;
+  /** The most embeddings any of this stream's classifiers reads. */
+  private readonly need: number;
+  private readonly lazy: boolean;
+  /** The last FEATURE_FRAMES embeddings, oldest first; the newest is that of step `embedded`. */
   private readonly features = new Float32Array(FEATURE_FRAMES * EMBEDDING_SIZE);
+  /** The step whose embedding is newest in `features` (-1: only the start embeddings). */
+  private embedded = -1;
   private readonly initial: Float32Array;
   private readonly classifiers: Classifier[];
   private readonly now: () => number;
@@ -98,6 +126,7 @@ export class WakePipeline {
     this.threshold = opts.vadThreshold ?? 0.5;
     this.negThreshold = opts.vadNegThreshold ?? this.threshold - 0.15;
     this.gate = opts.vadGate ?? 0.5;
+    this.lazy = opts.lazyEmbeddings ?? true;
     this.classifiers = opts.phrases.map((name) => {
       const spec = CLASSIFIERS[name];
       if (!spec) throw new Error(`${name} is not a wake-word classifier`);
@@ -109,6 +138,8 @@ export class WakePipeline {
       state: { dtype: 'float32', dims: [2, 1, 128], data: this.vadState },
       sr: { dtype: 'int64', dims: [], data: BigInt64Array.of(16000n) },
     };
+    this.need = Math.max(1, ...this.classifiers.map((c) => c.spec.frames));
+    this.melHistory = new Float32Array((MEL_WINDOW + (this.need - 1) * MEL_FRAMES_PER_STEP) * MEL_BINS);
     this.clear();
   }
 
@@ -152,8 +183,9 @@ export class WakePipeline {
     this.stepSpeech = false;
     this.stepVadMs = 0;
     this.vadHistory.fill(0);
-    this.melWindow.fill(1);
+    this.melHistory.fill(1);
     this.features.set(this.initial);
+    this.embedded = -1;
   }
 
   private async consume(samples: Float32Array): Promise<WakeStep[]> {
@@ -203,38 +235,44 @@ export class WakePipeline {
     }
     const spec = firstOutput(await this.runner.run(MEL_MODEL, { input: { dtype: 'float32', dims: [1, MEL_INPUT], data: this.melIn } }));
     if (spec.length !== MEL_FRAMES_PER_STEP * MEL_BINS) throw new Error(`melspectrogram gave ${spec.length} values, expected ${MEL_FRAMES_PER_STEP * MEL_BINS}`);
-    const w = this.melWindow;
+    // From here on the step is counted: the history holds one step's frames per step number, so
+    // a later failure loses this step's scores but never misaligns the history.
+    const w = this.melHistory;
     const fresh = MEL_FRAMES_PER_STEP * MEL_BINS;
     w.copyWithin(0, fresh);
     for (let k = 0; k < fresh; k++) w[w.length - fresh + k] = spec[k]! / 10 + 2;
+    const n = this.steps++;
+    const vad = this.stepVad;
+    const speech = this.stepSpeech;
+    const vadMs = this.stepVadMs;
+    this.vadHistory[n % this.vadHistory.length] = vad;
+    this.stepVad = 0;
+    this.stepSpeech = this.speaking;
+    this.stepVadMs = 0;
     const t1 = this.now();
 
-    const emb = firstOutput(await this.runner.run(EMBEDDING_MODEL, { input_1: { dtype: 'float32', dims: [1, MEL_WINDOW, MEL_BINS, 1], data: w } }));
-    if (emb.length !== EMBEDDING_SIZE) throw new Error(`embedding_model gave ${emb.length} values, expected ${EMBEDDING_SIZE}`);
-    this.features.copyWithin(0, EMBEDDING_SIZE);
-    this.features.set(emb, this.features.length - EMBEDDING_SIZE);
+    const warm = this.gateOpen(n);
+    const embedded = await this.embed(n);
     const t2 = this.now();
 
-    const n = this.steps;
-    const h = this.vadHistory;
-    h[n % h.length] = this.stepVad;
-    // Steps n-6, n-5, n-4 (openWakeWord's [-7:-4] with this step at -1); none yet: gated.
-    const heard = n >= 6 ? Math.max(h[(n - 6) % h.length]!, h[(n - 5) % h.length]!, h[(n - 4) % h.length]!) : 0;
-    const warm = n >= WARMUP_STEPS && (this.gate <= 0 || heard >= this.gate);
     const scores: Record<string, number> = {};
     let classes: Record<string, Record<string, number>> | undefined;
     for (const c of this.classifiers) {
-      c.input.set(this.features.subarray(this.features.length - c.input.length));
-      const y = firstOutput(await this.runner.run(c.name, c.feeds));
+      let y: Float32Array | null = null;
+      // Lazy and gated: every score is zeroed, so the classifier need not run.
+      if (warm || !this.lazy) {
+        c.input.set(this.features.subarray(this.features.length - c.input.length));
+        y = firstOutput(await this.runner.run(c.name, c.feeds));
+      }
       const labels = c.spec.labels;
       if (!labels) {
-        scores[c.name] = warm ? y[0]! : 0;
+        scores[c.name] = warm && y ? y[0]! : 0;
         continue;
       }
       let best = 0;
       const per: Record<string, number> = {};
       for (let k = 1; k < labels.length; k++) {
-        const v = warm ? (y[k] ?? 0) : 0;
+        const v = warm && y ? (y[k] ?? 0) : 0;
         per[labels[k]!] = v;
         best = Math.max(best, v);
       }
@@ -245,16 +283,53 @@ export class WakePipeline {
 
     const result: WakeStep = {
       endSample: this.total,
-      vad: this.stepVad,
-      speech: this.stepSpeech,
+      vad,
+      speech,
       scores,
-      ms: { vad: this.stepVadMs, mel: t1 - t0, embedding: t2 - t1, classifier: t3 - t2 },
+      ms: { vad: vadMs, mel: t1 - t0, embedding: t2 - t1, classifier: t3 - t2 },
+      embeddings: embedded,
     };
     if (classes) result.classes = classes;
-    this.steps++;
-    this.stepVad = 0;
-    this.stepSpeech = this.speaking;
-    this.stepVadMs = 0;
     return result;
+  }
+
+  /** Whether step m's scores count: past the warm-up, and the VAD heard speech in steps m-6..m-4. */
+  private gateOpen(m: number): boolean {
+    if (m < WARMUP_STEPS) return false;
+    if (this.gate <= 0) return true;
+    if (m < GATE_FROM) return false;
+    const h = this.vadHistory;
+    let heard = 0;
+    for (let k = m - GATE_FROM; k <= m - GATE_TO; k++) heard = Math.max(heard, h[k % h.length]!);
+    return heard >= this.gate;
+  }
+
+  /**
+   * Brings `features` up to date as far as step n needs; returns how many embeddings it ran.
+   * Eager: every missing step up to n. Lazy: nothing unless a gate opens within GATE_TO steps;
+   * then the embeddings of the `need` steps up to that one, oldest first, spread evenly over the
+   * steps until it opens (all of them now if it is this step's gate).
+   */
+  private async embed(n: number): Promise<number> {
+    let ahead = 0;
+    if (this.lazy) {
+      while (ahead <= GATE_TO && !this.gateOpen(n + ahead)) ahead++;
+      if (ahead > GATE_TO) return 0;
+    }
+    // Older embeddings than the `need` before the gate opens are never read: skip them.
+    const first = Math.max(this.embedded + 1, n + ahead - this.need + 1);
+    const missing = n - first + 1;
+    const count = Math.min(missing, Math.ceil((missing + ahead) / (ahead + 1)));
+    const size = MEL_WINDOW * MEL_BINS;
+    for (let k = first; k < first + count; k++) {
+      const end = this.melHistory.length - (n - k) * MEL_FRAMES_PER_STEP * MEL_BINS;
+      const window = this.melHistory.subarray(end - size, end);
+      const emb = firstOutput(await this.runner.run(EMBEDDING_MODEL, { input_1: { dtype: 'float32', dims: [1, MEL_WINDOW, MEL_BINS, 1], data: window } }));
+      if (emb.length !== EMBEDDING_SIZE) throw new Error(`embedding_model gave ${emb.length} values, expected ${EMBEDDING_SIZE}`);
+      this.features.copyWithin(0, EMBEDDING_SIZE);
+      this.features.set(emb, this.features.length - EMBEDDING_SIZE);
+      this.embedded = k;
+    }
+    return count;
   }
 }
