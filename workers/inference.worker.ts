@@ -25,6 +25,10 @@ const engine = new InferenceEngine({
   now,
 });
 
+// Whoever starts this worker is about to run a model: start ORT's wasm runtime (~1 s on a slow
+// device) now, while the first request and its models are still on their way.
+engine.warmUp('wasm').catch((err: unknown) => console.warn('[osmose] inference: warming the wasm runtime failed; the first load will retry', err));
+
 scope.onmessage = (ev: MessageEvent<unknown>) => {
   const parsed = validateMessage(InferenceRequest, ev.data);
   if (!parsed.ok) {

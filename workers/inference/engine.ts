@@ -14,6 +14,7 @@ import type { VerifiedModel } from './model-bytes.ts';
 import type { AdapterInfo } from '../../protocol/inference.ts';
 import { fromOrt, maxAbsDiff, toOrt } from './tensors.ts';
 import { WakeStreams } from './wake-streams.ts';
+import { warmModel } from './warm-model.ts';
 
 export interface EngineDeps {
   loadOrt(backend: Backend): Promise<OrtModule>;
@@ -43,6 +44,7 @@ export class InferenceEngine {
   // ORT sessions are not re-entrant: one run at a time per session.
   private queues = new Map<string, Promise<unknown>>();
   private readonly wake: WakeStreams;
+  private warming = new Map<Backend, Promise<number>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.wake = new WakeStreams({
@@ -50,6 +52,28 @@ export class InferenceEngine {
       exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
       now: deps.now,
     });
+  }
+
+  /**
+   * Starts ORT's runtime for `backend` now (import, wasm fetch and compile, ORT start-up) by
+   * opening a session on a one-node model, so that it overlaps with fetching the real models
+   * instead of starting after the first of them has arrived. Resolves with the ms it took; once
+   * per backend. A failure is not kept: the next real load tries again and reports it.
+   */
+  warmUp(backend: Backend = 'wasm'): Promise<number> {
+    let p = this.warming.get(backend);
+    if (!p) {
+      p = (async () => {
+        const t0 = this.deps.now();
+        const ort = await this.deps.loadOrt(backend);
+        const session = await ort.InferenceSession.create(warmModel(), { executionProviders: [backend] });
+        await session.release();
+        return this.deps.now() - t0;
+      })();
+      this.warming.set(backend, p);
+      p.catch(() => this.warming.delete(backend));
+    }
+    return p;
   }
 
   async handle(req: InferenceRequest): Promise<Reply> {

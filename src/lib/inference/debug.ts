@@ -27,6 +27,8 @@ export interface InferenceDebug {
   models(): Promise<unknown>;
   /** Opens a wake stream; returns its id, backends and load times. */
   wakeOpen(phrases: string[], options?: OpenWakeOptions): Promise<{ id: string; backends: Record<string, Backend>; load: unknown; prepareMs: number }>;
+  /** runtime.warmWake: gets the stream's models open ahead of `wakeOpen`. */
+  wakeWarm(phrases: string[], options?: OpenWakeOptions): Promise<void>;
   wakePush(id: string, samples: Float32Array | number[]): Promise<WakeStep[]>;
   wakeClose(id: string): Promise<void>;
   /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
@@ -102,6 +104,7 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
       wakeStreams.set(s.id, s); // kept after a crash, so that a push says `worker-crashed`
       return { id: s.id, backends: { ...s.backends }, load: s.load, prepareMs: s.prepareMs };
     },
+    wakeWarm: async (phrases, options) => (await get()).warmWake(phrases, options),
     wakePush: async (id, samples) => wakeStream(id).push(samples instanceof Float32Array ? samples : Float32Array.from(samples)),
     wakeClose: async (id) => {
       await wakeStream(id).close();

@@ -140,6 +140,19 @@ export class InferenceRuntime {
   }
 
   /**
+   * Gets a wake stream ready ahead of time (the Voice panel opened, a listener is being chosen):
+   * starts the worker, which starts ORT's wasm runtime, and fetches, verifies and opens every model
+   * the stream would need, all at once. A later `openWake` with these phrases then finds the
+   * sessions open. Resolves when they are; rejects as `load` would (callers may ignore that: the
+   * later `openWake` retries and reports it).
+   */
+  async warmWake(phrases: readonly string[], options: Pick<OpenWakeOptions, 'backends'> = {}): Promise<void> {
+    const known = phrases.filter((p) => PHRASES.includes(p));
+    this.ensureWorker();
+    await Promise.all(modelsFor(known).map(async (m) => this.load(m, options.backends?.[m] ?? (await this.backendFor(m)))));
+  }
+
+  /**
    * Opens a wake-word stream on these phrase models (names from WAKE_PHRASES). Each model of the
    * pipeline (silero_vad_v5, melspectrogram, embedding_model and the phrases) runs on the backend
    * the chooser picks for it: WebGPU only where it was checked against wasm on this device, so
