@@ -164,6 +164,8 @@ export class InferenceRuntime {
     if (unknown.length) throw new OsmoseError('model-unavailable', `not wake-word models: ${unknown.join(', ')}`);
     if (!phrases.length) throw new OsmoseError('bad-request', 'a wake stream needs at least one phrase');
     const models = modelsFor(phrases);
+    // The worker warms ORT as it boots: start it before the backend choice, not after.
+    this.ensureWorker();
     const chosen = await Promise.all(models.map((m) => options.backends?.[m] ?? this.backendFor(m)));
     const backends: Record<string, Backend> = Object.fromEntries(models.map((m, i) => [m, chosen[i]!]));
     const stream = `wake-${this.nextStream++}`;
