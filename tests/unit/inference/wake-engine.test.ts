@@ -80,3 +80,19 @@ describe('wake streams in the engine', () => {
     expect(code(await ask({ t: 'unload', model: 'alexa_v0.1' }))).toBe('unloaded');
   });
 });
+
+describe('lazy embeddings through the engine', () => {
+  it('are the default; options.lazyEmbeddings: false runs the embedding model on every step', { timeout: 120_000 }, async () => {
+    const quiet = new Float32Array(1280 * 8);
+    const counts: Record<string, number[]> = {};
+    for (const [stream, options] of [['lazy-default', undefined], ['eager', { lazyEmbeddings: false }]] as const) {
+      const o = await ask({ t: 'wake-open', stream, phrases: ['hey_jarvis_v0.1'], backends: wasmFor(['hey_jarvis_v0.1']), ...(options ? { options } : {}), timeoutMs: 60_000 });
+      expect(o.t).toBe('wake-opened');
+      const a = await ask({ t: 'wake-audio', stream, samples: quiet.slice().buffer, timeoutMs: 60_000 });
+      counts[stream] = a.t === 'wake-scores' ? a.steps.map((s) => s.embeddings ?? -1) : [];
+      await ask({ t: 'wake-close', stream });
+    }
+    expect(counts['lazy-default']).toEqual(new Array(8).fill(0));
+    expect(counts['eager']).toEqual(new Array(8).fill(1));
+  });
+});

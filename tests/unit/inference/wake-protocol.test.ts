@@ -25,6 +25,8 @@ describe('wake stream messages', () => {
     expect(code(validateMessage(InferenceRequest, { ...open, phrases: [] }))).toBe('bad-request');
     expect(code(validateMessage(InferenceRequest, { ...open, backends: { silero_vad_v5: 'cuda' } }))).toBe('bad-request');
     expect(code(validateMessage(InferenceRequest, { ...open, options: { vadGate: 2 } }))).toBe('bad-request');
+    expect(code(validateMessage(InferenceRequest, { ...open, options: { lazyEmbeddings: false } }))).toBe('ok');
+    expect(code(validateMessage(InferenceRequest, { ...open, options: { lazyEmbeddings: 'no' } }))).toBe('bad-request');
     expect(code(validateMessage(InferenceRequest, { t: 'wake-close', v, id: 3, stream: 's' }))).toBe('ok');
   });
 
@@ -32,6 +34,9 @@ describe('wake stream messages', () => {
     const step = { endSample: 1280, vad: 0.1, speech: false, scores: { 'timer_v0.1': 0.2 }, classes: { 'timer_v0.1': { '5_minute_timer': 0.2 } }, ms: { vad: 1, mel: 1, embedding: 3, classifier: 0.1 } };
     expect(InferenceResponse.safeParse({ t: 'wake-scores', v, id: 1, stream: 's', steps: [step] }).success).toBe(true);
     expect(InferenceResponse.safeParse({ t: 'wake-scores', v, id: 1, stream: 's', steps: [{ ...step, ms: { vad: 1 } }] }).success).toBe(false);
+    // How many embeddings a (lazy) step ran: 0 to the largest classifier window.
+    expect(InferenceResponse.safeParse({ t: 'wake-scores', v, id: 1, stream: 's', steps: [{ ...step, embeddings: 0 }, { ...step, embeddings: 34 }] }).success).toBe(true);
+    expect(InferenceResponse.safeParse({ t: 'wake-scores', v, id: 1, stream: 's', steps: [{ ...step, embeddings: -1 }] }).success).toBe(false);
     expect(InferenceResponse.safeParse({ t: 'wake-opened', v, id: 1, stream: 's', load: { silero_vad_v5: { fetch: 1, verify: 1, create: 1 } }, prepareMs: 5 }).success).toBe(true);
   });
 });
