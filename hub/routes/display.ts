@@ -13,6 +13,7 @@ import type { Member } from '../../protocol/room-channel.ts';
 import { isLoopbackAddress } from '../lan-guard.ts';
 import type { Roster } from '../roster.ts';
 import { sendError } from './errors.ts';
+import type { GatewayDisplay } from '../../protocol/gateway.ts';
 
 export interface DisplayDeps {
   appDir: string;
@@ -21,6 +22,8 @@ export interface DisplayDeps {
   /** Join links, first one preferred for the QR code. */
   joinLinks: () => { address: string; url: string }[];
   caFingerprint: () => string | null;
+  /** Links to other rooms and the ledger's count (absent in tests that run no gateway). */
+  gatewayDisplay?: { view: () => GatewayDisplay; onChange: (fn: () => void) => () => void };
 }
 
 export interface DisplayState {
@@ -30,6 +33,7 @@ export interface DisplayState {
   qrSvg: string;
   caFingerprint: string | null;
   members: Member[];
+  gateway?: GatewayDisplay;
 }
 
 function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
@@ -50,6 +54,7 @@ export function displayRouter(deps: DisplayDeps): Router {
       qrSvg: links[0] ? await QRCode.toString(links[0].url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : '',
       caFingerprint: deps.caFingerprint(),
       members: deps.roster.members(),
+      ...(deps.gatewayDisplay ? { gateway: deps.gatewayDisplay.view() } : {}),
     };
     res.setHeader('Cache-Control', 'no-store');
     res.json(state);
@@ -61,9 +66,12 @@ export function displayRouter(deps: DisplayDeps): Router {
     const push = () => res.write(`event: roster\ndata: ${JSON.stringify({ members: deps.roster.members(), room: deps.room() })}\n\n`);
     push();
     const off = deps.roster.onChange(push);
+    const pushGateway = () => deps.gatewayDisplay && res.write(`event: gateway\ndata: ${JSON.stringify(deps.gatewayDisplay.view())}\n\n`);
+    const offGateway = deps.gatewayDisplay?.onChange(pushGateway);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {
       off();
+      offGateway?.();
       clearInterval(keepAlive);
     });
   });

@@ -1,0 +1,188 @@
+/**
+ * Two (and three) real hubs in-process, each its own room with its own CA, linked through the
+ * gateway over real pinned TLS sockets on loopback.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { Hub } from '../../../hub/hub.ts';
+import { notes, timeline } from '../../../protocol/room-doc.ts';
+import { OsmoseError } from '../../../protocol/errors.ts';
+import { outbound } from '../../../hub/gateway/pinned-dial.ts';
+import { addNote, invite, messageIds, noteText, post, sleep, startRoom, tamper, until } from './support.ts';
+
+let A: Hub;
+let B: Hub;
+let C: Hub;
+
+beforeAll(async () => {
+  A = await startRoom('FW15');
+  B = await startRoom('FW16');
+  C = await startRoom('SS03');
+});
+afterAll(async () => {
+  await Promise.all([A, B, C].map((h) => h?.close()));
+});
+
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    return (err as OsmoseError).code;
+  }
+  return 'accepted';
+};
+
+describe('gateway between two rooms', () => {
+  it('opens no outbound connection while no invitation is accepted', async () => {
+    const before = outbound.dials;
+    const n = addNote(A, 'Unshared', 'x');
+    invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 5, multiUse: false });
+    await sleep(300);
+    expect(outbound.dials).toBe(before);
+    expect(A.gateway.state().links).toEqual([]);
+  });
+
+  it('shares one note both ways, and nothing else; the ledger matches what crossed', async () => {
+    const plan = addNote(A, 'Plan', 'hello');
+    const secret = addNote(A, 'Secret', 'do not share');
+    const inv = invite(A, { scope: { kind: 'note', id: plan }, access: 'write', expiresInMinutes: 60, multiUse: false });
+    const link = await B.gateway.accept(inv.code!);
+    expect(link.room.name).toBe('FW15');
+    expect(link.banner).toBe('This room is connected to FW15: the note “Plan”, read and write');
+    await until(() => noteText(B, plan) === 'hello', 'the note at B');
+    expect(notes(B.memory.doc).get(plan)?.get('remote')).toMatchObject({ room: 'FW15', access: 'write' });
+
+    // B edits its mirror; A's note follows. Concurrent edits in both rooms merge.
+    const bBody = notes(B.memory.doc).get(plan)!.get('body') as Y.Text;
+    const aBody = notes(A.memory.doc).get(plan)!.get('body') as Y.Text;
+    B.memory.doc.transact(() => bBody.insert(5, ' world'), 'dev-b');
+    A.memory.doc.transact(() => aBody.insert(0, '> '), 'dev-a');
+    await until(() => noteText(A, plan) === '> hello world' && noteText(B, plan) === '> hello world', 'both edits in both rooms');
+
+    // Out of scope: never at B, never in A's ledger.
+    expect(notes(B.memory.doc).has(secret)).toBe(false);
+    const aLedger = A.gateway.ledger.entries();
+    expect(aLedger.every((e) => e.item !== `note:${secret}`)).toBe(true);
+    expect(new Set(aLedger.map((e) => e.item))).toEqual(new Set(['link', 'presence', `note:${plan}`]));
+    expect(aLedger.every((e) => e.toRoom.name === 'FW16' && e.invitationId === inv.id)).toBe(true);
+
+    // Every byte: what A's ledger says left A is what B's socket took in, and the other way round.
+    await sleep(200);
+    expect(A.gateway.ledger.bytesFor(link.id)).toBe(B.gateway.bytesIn.get(link.id));
+    expect(B.gateway.ledger.bytesFor(link.id)).toBe(A.gateway.bytesIn.get(link.id));
+
+    // Both rooms show the link.
+    expect(A.gateway.state().links[0]).toMatchObject({ role: 'inviter', room: { name: 'FW16' }, status: 'connected' });
+    expect(A.gateway.display.view().ledger.items).toBeGreaterThan(0);
+
+    // A member of B ends it: cut at once, both sides; an edit in A after that never reaches B.
+    B.gateway.end(link.id);
+    expect(B.gateway.state().links).toEqual([]);
+    expect(notes(B.memory.doc).has(plan)).toBe(false); // the other room lost access
+    await until(() => A.gateway.state().links.length === 0, 'A to hear the end');
+    expect(A.gateway.state().recentlyEnded[0]).toMatchObject({ id: link.id, reason: 'ended' });
+    const ledgerAfterEnd = A.gateway.ledger.bytesFor(link.id);
+    A.memory.doc.transact(() => aBody.insert(0, 'AFTER '), 'dev-a');
+    await sleep(500);
+    expect(notes(B.memory.doc).has(plan)).toBe(false);
+    expect(A.gateway.ledger.bytesFor(link.id)).toBe(ledgerAfterEnd);
+  });
+
+  it('shares a thread: the root and its replies, read and write; other messages stay', async () => {
+    const root = post(A, 'Lunch at noon?');
+    const reply = post(A, 'Yes', root);
+    const other = post(A, 'Private matter');
+    const inv = invite(A, { scope: { kind: 'thread', id: root }, access: 'write', expiresInMinutes: 60, multiUse: false });
+    const link = await B.gateway.accept(inv.code!);
+    await until(() => messageIds(B).includes(root) && messageIds(B).includes(reply), 'the thread at B');
+    expect(messageIds(B)).not.toContain(other);
+    const mirrored = timeline(B.memory.doc).toArray().find((e) => (e as { id: string }).id === root) as { remote?: { room: string } };
+    expect(mirrored.remote).toEqual({ room: 'FW15' });
+
+    const bReply = post(B, 'From FW16: count us in', root);
+    const bOther = post(B, 'FW16 only');
+    await until(() => messageIds(A).includes(bReply), 'B’s reply at A');
+    await sleep(200);
+    expect(messageIds(A)).not.toContain(bOther);
+    expect(B.gateway.ledger.entries().map((e) => e.item)).not.toContain(`message:${bOther}`);
+    expect(B.gateway.ledger.entries().map((e) => e.item)).toContain(`message:${bReply}`);
+
+    // A dropped connection reconnects by itself; what was written meanwhile arrives.
+    const conns = (A.gateway as unknown as { conns: Map<string, { ws: { terminate(): void } }> }).conns;
+    conns.get(link.id)!.ws.terminate();
+    const during = post(A, 'Written while the link was down', root);
+    await until(() => messageIds(B).includes(during), 'catch-up after reconnect', 15_000);
+    expect(B.gateway.state().links[0]?.status).toBe('connected');
+    A.gateway.end(link.id);
+    await until(() => B.gateway.state().links.length === 0, 'B to hear the end');
+    expect(messageIds(B)).not.toContain(root); // mirrors gone
+    expect(messageIds(B)).toContain(bReply); // B's own words stay
+    expect(messageIds(A)).toContain(bReply); // and what B gave A stays with A
+  });
+
+  it('read only: the other room’s edits are undone there and never sent', async () => {
+    const n = addNote(A, 'Agenda', 'one');
+    const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
+    const link = await B.gateway.accept(inv.code!);
+    await until(() => noteText(B, n) === 'one', 'mirror');
+    const bBody = notes(B.memory.doc).get(n)!.get('body') as Y.Text;
+    B.memory.doc.transact(() => bBody.insert(0, 'HACK '), 'dev-b');
+    expect(noteText(B, n)).toBe('one');
+    const aBody = notes(A.memory.doc).get(n)!.get('body') as Y.Text;
+    A.memory.doc.transact(() => aBody.insert(3, ', two'), 'dev-a');
+    await until(() => noteText(B, n) === 'one, two', 'A’s edit at B');
+    expect(noteText(A, n)).toBe('one, two');
+    A.gateway.end(link.id);
+  });
+
+  it('shares the board read only, as labels', async () => {
+    const m = post(A, 'Pinned news');
+    A.memory.doc.transact(() => A.memory.doc.getMap('board').set('b0000000001', { kind: 'message', ref: m, pinnedBy: 'd' + 'a'.repeat(32), pinnedAt: Date.now() }), 'local');
+    const inv = invite(A, { scope: { kind: 'board' }, access: 'read', expiresInMinutes: 60, multiUse: false });
+    const link = await B.gateway.accept(inv.code!);
+    await until(() => (B.gateway.state().links.find((l) => l.id === link.id)?.board?.length ?? 0) > 0, 'board at B');
+    expect(B.gateway.state().links.find((l) => l.id === link.id)?.board?.[0]).toMatchObject({ kind: 'message', label: 'Pinned news' });
+    expect(messageIds(B)).not.toContain(m);
+    A.gateway.end(link.id);
+  });
+
+  it('refuses forged, expired, replayed, used, wrongly scoped invitations and a wrong certificate', async () => {
+    const n = addNote(A, 'Refusals', 'r');
+    const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
+    const dialsBefore = outbound.dials;
+    expect(await codeOf(B.gateway.accept('hello there'))).toBe('invitation-forged');
+    expect(await codeOf(B.gateway.accept(inv.code!.slice(0, 60)))).toBe('invitation-forged');
+    expect(outbound.dials).toBe(dialsBefore); // nothing was dialled for a damaged code
+    expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.token = 'A'.repeat(43)))))).toBe('invitation-forged');
+    expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.expiresAt = Date.now() - 1000))))).toBe('invitation-expired');
+    expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.fp = '0'.repeat(64)))))).toBe('fingerprint-mismatch');
+    expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.access = 'write'))))).toBe('invitation-scope');
+    // The tampered one above used the real token: the invitation is now used (single use).
+    expect(await codeOf(C.gateway.accept(inv.code!))).toBe('invitation-used');
+
+    const inv2 = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: true });
+    const link = await B.gateway.accept(inv2.code!);
+    expect(await codeOf(B.gateway.accept(inv2.code!))).toBe('invitation-replayed');
+    const linkC = await C.gateway.accept(inv2.code!); // multi use: another room may
+    A.gateway.revokeInvitation(inv2.id);
+    const inv3 = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: true });
+    A.gateway.store.db.prepare('UPDATE invitations SET expires_at = ? WHERE id = ?').run(Date.now() - 1, inv3.id);
+    expect(await codeOf(C.gateway.accept(inv3.code!))).toBe('invitation-expired');
+    expect(() => invite(A, { scope: { kind: 'note', id: 'nosuchnote1' }, access: 'read', expiresInMinutes: 5, multiUse: false })).toThrow(/no such note/);
+    expect(() => invite(A, { scope: { kind: 'board' }, access: 'write', expiresInMinutes: 5, multiUse: false })).toThrow(/read only/);
+    A.gateway.end(link.id);
+    A.gateway.end(linkC.id);
+  });
+
+  it('ends a link at its expiry on both sides', async () => {
+    const n = addNote(A, 'Short', 's');
+    const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
+    const link = await B.gateway.accept(inv.code!);
+    await until(() => noteText(B, n) === 's', 'mirror');
+    // Bring the expiry forward on the inviting side (the stored row and the live session).
+    A.gateway.session(link.id)!.row.expiresAt = Date.now();
+    await until(() => B.gateway.state().links.every((l) => l.id !== link.id), 'B to see the expiry');
+    expect(A.gateway.state().recentlyEnded.find((l) => l.id === link.id)?.reason).toBe('expired');
+    expect(noteText(B, n)).toBeNull();
+  });
+});
