@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
 import type { Hub } from '../../../hub/hub.ts';
 import { notes, timeline } from '../../../protocol/room-doc.ts';
 import { OsmoseError } from '../../../protocol/errors.ts';
@@ -184,5 +186,62 @@ describe('gateway between two rooms', () => {
     await until(() => B.gateway.state().links.every((l) => l.id !== link.id), 'B to see the expiry');
     expect(A.gateway.state().recentlyEnded.find((l) => l.id === link.id)?.reason).toBe('expired');
     expect(noteText(B, n)).toBeNull();
+  });
+});
+
+describe('a hostile hub on a link', () => {
+  it('is cut off and logged when it sends out of scope, and cannot come back', async () => {
+    const WebSocket = (await import('ws')).default;
+    const n = addNote(A, 'Guarded', 'g');
+    const other = addNote(A, 'Other', 'o');
+    const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'write', expiresInMinutes: 60, multiUse: false });
+    const token = JSON.parse(Buffer.from(inv.code!.split('.')[1]!, 'base64url').toString()).token as string;
+    const ws = new WebSocket(`wss://127.0.0.1:${A.ports.https}/gateway`, { rejectUnauthorized: false });
+    const frames: { t: string; linkId?: string; secret?: string; reason?: string }[] = [];
+    ws.on('message', (m) => frames.push(JSON.parse(m.toString())));
+    const closed = new Promise<number>((r) => ws.on('close', (c) => r(c)));
+    await new Promise((r) => ws.on('open', r));
+    ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: 'rhostile0001', name: 'Evil', place: '' }, auth: { kind: 'invitation', token } }));
+    await until(() => frames.some((f) => f.t === 'welcome'), 'welcome');
+    const welcome = frames.find((f) => f.t === 'welcome')!;
+    // Writes into a note the link does not cover.
+    ws.send(JSON.stringify({ v: 1, t: 'note-sync', noteId: other, data: 'AAA' }));
+    expect(await closed).toBe(4422);
+    expect(frames.at(-1)).toMatchObject({ t: 'end', reason: 'violation' });
+    expect(A.gateway.state().links.find((l) => l.id === welcome.linkId)).toBeUndefined();
+    expect(A.gateway.state().recentlyEnded.find((l) => l.id === welcome.linkId)?.reason).toBe('violation');
+    expect(noteText(A, other)).toBe('o');
+
+    // Its link credential is dead.
+    const again = new WebSocket(`wss://127.0.0.1:${A.ports.https}/gateway`, { rejectUnauthorized: false });
+    const got: { t: string; error?: { code: string } }[] = [];
+    again.on('message', (m) => got.push(JSON.parse(m.toString())));
+    await new Promise((r) => again.on('open', r));
+    again.send(JSON.stringify({ v: 1, t: 'hello', room: { id: 'rhostile0001', name: 'Evil', place: '' }, auth: { kind: 'link', linkId: welcome.linkId, secret: welcome.secret } }));
+    await until(() => got.length > 0, 'refusal');
+    expect(got[0]).toMatchObject({ t: 'error', error: { code: 'link-ended' } });
+  });
+
+  it('a malformed note update on a read-only link is cut off, the note unchanged', async () => {
+    const WebSocket = (await import('ws')).default;
+    const n = addNote(A, 'ReadOnly', 'keep');
+    const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
+    const token = JSON.parse(Buffer.from(inv.code!.split('.')[1]!, 'base64url').toString()).token as string;
+    const ws = new WebSocket(`wss://127.0.0.1:${A.ports.https}/gateway`, { rejectUnauthorized: false });
+    const closed = new Promise<number>((r) => ws.on('close', (c) => r(c)));
+    const frames: string[] = [];
+    ws.on('message', (m) => frames.push(m.toString()));
+    await new Promise((r) => ws.on('open', r));
+    ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: 'rhostile0002', name: 'Evil', place: '' }, auth: { kind: 'invitation', token } }));
+    await until(() => frames.length > 0, 'welcome');
+    // A Yjs update (type 2) that writes text: refused on a read-only link.
+    const doc = new Y.Doc();
+    doc.getText('body').insert(0, 'INJECTED');
+    const update = Y.encodeStateAsUpdate(doc);
+    const e = encoding.createEncoder();
+    syncProtocol.writeUpdate(e, update);
+    ws.send(JSON.stringify({ v: 1, t: 'note-sync', noteId: n, data: Buffer.from(encoding.toUint8Array(e)).toString('base64url') }));
+    expect(await closed).toBe(4422);
+    expect(noteText(A, n)).toBe('keep');
   });
 });
