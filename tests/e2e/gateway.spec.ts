@@ -1,0 +1,118 @@
+/**
+ * Two rooms, two hubs, people in each, in the test network namespace: a member invites the other
+ * room to one note, a member there accepts, both edit; nothing else crosses; the ledger says what
+ * left; ending the link cuts it. The hubs are real processes; the link is pinned TLS between them.
+ */
+import { test, expect } from './support/fixtures.ts';
+import { TestHub } from './support/hub.ts';
+import { newDevice, join, type Device } from './support/devices.ts';
+import { outboundConnections } from './support/sockets.ts';
+
+type MemoryView = { messages: string[]; notes: { id: string; title: string; text: string }[] };
+const memoryOf = (d: Device) => d.page.evaluate(() => (window as unknown as { osmose: { memory: () => MemoryView | null } }).osmose.memory());
+const noteText = async (d: Device, title: string) => (await memoryOf(d))?.notes.find((n) => n.title === title)?.text ?? null;
+
+async function makeNote(d: Device, title: string, text: string): Promise<void> {
+  await d.page.getByTestId('note-title').fill(title);
+  await d.page.getByTestId('note-create').click();
+  await d.page.getByTestId('note-body').click();
+  await d.page.keyboard.type(text);
+  await d.page.getByTestId('note-editor').getByRole('button', { name: 'Close' }).click();
+}
+
+async function openNote(d: Device, title: string): Promise<void> {
+  await d.page.getByTestId('note-row').filter({ hasText: title }).getByTestId('note-open').click();
+  await expect(d.page.getByTestId('note-editor')).toBeVisible();
+}
+
+test.describe('connecting two rooms', () => {
+  test('invite, accept, a note syncs both ways, nothing else crosses, the ledger tells, ending cuts', async ({ browser, hub }) => {
+    const other = new TestHub('gateway-b', { name: 'FW16', place: 'Next door' });
+    await other.start();
+    try {
+      const alice = await newDevice(browser, 'Alice');
+      const carol = await newDevice(browser, 'Carol');
+      const bob = await newDevice(browser, 'Bob');
+      await join(alice, hub.joinUrl());
+      await join(carol, hub.joinUrl());
+      await join(bob, other.joinUrl());
+
+      await makeNote(alice, 'Plan', 'Agenda.');
+      await makeNote(alice, 'Secret', 'Only for FW15.');
+      await expect(alice.page.getByTestId('ledger-summary')).toHaveText('Nothing has left this room.');
+
+      // Alice invites the other room to the note "Plan", read and write.
+      await alice.page.getByTestId('gateway-invite').click();
+      await alice.page.getByTestId('invite-what').selectOption({ label: 'Note: Plan' });
+      await alice.page.getByTestId('invite-write').check();
+      await alice.page.getByTestId('invite-make').click();
+      const code = await alice.page.getByTestId('invite-code').inputValue();
+      expect(code).toMatch(/^osmose-invite1\./);
+      await expect(alice.page.getByTestId('invite-qr').locator('svg')).toBeVisible();
+
+      // Until someone accepts, the other hub has opened no connection at all.
+      expect(outboundConnections(other.pid!, [other.httpPort, other.httpsPort])).toEqual([]);
+
+      // Bob pastes garbage first: a clear refusal.
+      await bob.page.getByTestId('gateway-accept-open').click();
+      await bob.page.getByTestId('gateway-code').fill('osmose-invite1.garbage');
+      await bob.page.getByTestId('gateway-accept').click();
+      await expect(bob.page.getByTestId('gateway-error')).toContainText('invitation-forged');
+
+      await bob.page.getByTestId('gateway-code').fill(code);
+      await bob.page.getByTestId('gateway-accept').click();
+      for (const [d, room] of [[bob, 'FW15'], [alice, 'FW16'], [carol, 'FW16']] as const) {
+        await expect(d.page.getByTestId('gateway-banner-text')).toContainText(`This room is connected to ${room}: the note “Plan”, read and write, until`);
+      }
+      expect(outboundConnections(other.pid!, [other.httpPort, other.httpsPort]).length).toBeGreaterThan(0);
+      // Remote people are listed apart from the people in the room.
+      await expect(bob.page.getByTestId('remote-people')).toContainText('In FW15 (remote, not in this room): ');
+      await expect(bob.page.getByTestId('remote-people')).toContainText('Alice');
+      await expect(bob.page.getByTestId('member')).toHaveCount(0);
+
+      // The note syncs both ways.
+      await expect(bob.page.getByTestId('note-row').filter({ hasText: 'Plan' }).getByTestId('note-remote')).toHaveText('from FW15');
+      await expect.poll(() => noteText(bob, 'Plan')).toBe('Agenda.');
+      await openNote(bob, 'Plan');
+      await bob.page.getByTestId('note-body').click();
+      await bob.page.keyboard.press('Control+End');
+      await bob.page.keyboard.type(' Bob brings cake.');
+      await expect.poll(() => noteText(alice, 'Plan')).toBe('Agenda. Bob brings cake.');
+      await expect.poll(() => noteText(carol, 'Plan')).toBe('Agenda. Bob brings cake.');
+      await openNote(alice, 'Plan');
+      await alice.page.getByTestId('note-body').click();
+      await alice.page.keyboard.press('Control+Home');
+      await alice.page.keyboard.type('FW15: ');
+      await expect.poll(() => noteText(bob, 'Plan')).toBe('FW15: Agenda. Bob brings cake.');
+
+      // Out of scope: never in the other room.
+      expect(await noteText(bob, 'Secret')).toBeNull();
+
+      // The ledger: what left FW15, to FW16; the same count on the wall display.
+      await expect(alice.page.getByTestId('ledger-summary')).toContainText('2 items');
+      await alice.page.getByTestId('ledger-toggle').click();
+      const rows = alice.page.getByTestId('ledger-row');
+      await expect(rows.filter({ hasText: 'the note “Plan”' }).first()).toBeVisible();
+      expect(await rows.filter({ hasText: 'Secret' }).count()).toBe(0);
+      const display = await alice.context.newPage();
+      await display.goto(`http://127.0.0.1:${hub.httpPort}/display`);
+      await expect(display.getByTestId('display-gateway-banner')).toContainText('This room is connected to FW16: the note “Plan”, read and write, until');
+      await expect(display.getByTestId('display-ledger')).toContainText('2 items have left this room');
+
+      // Bob ends it: both rooms drop the banner; the other room loses the note; later edits stay home.
+      await bob.page.getByTestId('gateway-end').click();
+      await expect(bob.page.getByTestId('gateway-banner')).toHaveCount(0);
+      await expect(alice.page.getByTestId('gateway-banner')).toHaveCount(0);
+      await expect(display.getByTestId('display-gateway-banner')).toHaveCount(0);
+      await expect(bob.page.getByTestId('note-row').filter({ hasText: 'Plan' })).toHaveCount(0);
+      await expect(alice.page.getByTestId('gateway-ended')).toContainText('The connection to FW16 ended');
+      await alice.page.getByTestId('note-body').click();
+      await alice.page.keyboard.type('after the end ');
+      await expect.poll(() => noteText(carol, 'Plan')).toContain('after the end');
+      expect(await noteText(bob, 'Plan')).toBeNull();
+      expect(outboundConnections(other.pid!, [other.httpPort, other.httpsPort])).toEqual([]);
+    } finally {
+      await other.stop();
+    }
+  });
+});
