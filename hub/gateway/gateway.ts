@@ -17,7 +17,7 @@ import {
   bannerText, GATEWAY_LIMITS, GatewayFrame, GW_CLOSE, invitationCode, invitationUrl, parseInvitation, sameScope,
   type CreateInvitationRequest, type EndReason, type GatewayDisplay, type GatewayState, type InvitationView, type LinkView, type RemotePerson,
 } from '../../protocol/gateway.ts';
-import { retentionDays } from '../../protocol/room-doc.ts';
+import { notes, retentionDays } from '../../protocol/room-doc.ts';
 import { safeEqual } from '../../protocol/crypto.ts';
 import { RateLimiter } from '../rate-limit.ts';
 import { refuseUpgrade } from '../upgrade-response.ts';
@@ -34,6 +34,8 @@ const TICK_MS = 250;
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 const ENDED_SHOWN_MS = 10 * 60_000;
+/** Links open at once, both roles together: each holds observers on the room's document. */
+export const MAX_LINKS = 32;
 
 export interface GatewayDeps {
   dataDir: string;
@@ -121,6 +123,10 @@ export class Gateway {
     if (inv.room.id === room.id) throw new OsmoseError('invitation-scope', 'this invitation is for this room itself');
     if (this.store.guestLinksForInvitation(inv.id, inv.fp).length) throw new OsmoseError('invitation-replayed', 'this room already accepted this invitation; ask for a new one to connect again');
     if (inv.scope.kind === 'board' && inv.access === 'write') throw new OsmoseError('invitation-scope', 'the board can only be shared read only');
+    if (this.sessions.size >= MAX_LINKS) throw new OsmoseError('rate-limited', `this room already has ${MAX_LINKS} connections to other rooms; end one first`);
+    if (inv.scope.kind === 'note' && notes(this.d.doc).has(inv.scope.id)) {
+      throw new OsmoseError('invitation-scope', 'this room already has that note (through another connection, or an item with the same id)');
+    }
     await checkLanHost(inv.host);
     const target = { host: inv.host, port: inv.port, fingerprint: inv.fp, caPem: null as string | null };
     target.caPem = await fetchPinnedCa(target);
@@ -277,6 +283,7 @@ export class Gateway {
       return { row, secret: null };
     }
     const inv = checkToken(this.store, this.d.doc, hello.auth.token, hello.room, this.d.room().id, now);
+    if (this.sessions.size >= MAX_LINKS) throw new OsmoseError('rate-limited', 'the inviting room has too many connections open; try again later');
     const secret = newToken();
     const row: LinkRow = {
       id: newId('l'), role: 'inviter', invitationId: inv.id, room: hello.room, scope: inv.scope, label: inv.label, access: inv.access,
@@ -373,6 +380,8 @@ export class Gateway {
       saveLinkDoc: (item, state) => this.store.saveLinkDoc(row.id, item, state),
       people: () => this.d.people(),
       onChange: () => this.changed(),
+      // Not inside the room document's observer call: end the link once it has returned.
+      onScopeGone: (what) => queueMicrotask(() => this.sessions.has(row.id) && this.finish(row.id, 'scope-gone', `${what} in ${this.d.room().name}; nothing is shared any more`, true)),
     });
     this.sessions.set(row.id, session);
     this.changed();

@@ -33,6 +33,8 @@ export interface SessionDeps {
   /** Names of the people present in this room (shown to the other room as remote people). */
   people: () => RemotePerson[];
   onChange: () => void;
+  /** The shared item is gone from this (the inviting) room: the link ends. */
+  onScopeGone: (what: string) => void;
 }
 
 const utf8 = new TextEncoder();
@@ -71,12 +73,17 @@ export class LinkSession {
         saved: d.linkDoc(scopeKey(scope)),
         save: (s) => d.saveLinkDoc(scopeKey(scope), s),
         send: (m) => this.sendNote(m),
+        onGone: () => d.onScopeGone(`the note “${row.label}” was deleted`),
       });
     } else if (scope.kind === 'thread') {
       const tl = timeline(d.doc);
+      const rootId = scope.id;
       const onTimeline = (ev: Y.YArrayEvent<unknown>) => {
-        if (ev.transaction.origin === BRIDGE || !this.peerHas) return;
-        this.sendMissingThread();
+        if (ev.transaction.origin === BRIDGE) return;
+        if (row.role === 'inviter' && ev.changes.deleted.size > 0 && !threadMessages(d.doc, rootId).some((e) => e.id === rootId)) {
+          return d.onScopeGone('the thread’s first message was deleted or expired');
+        }
+        if (this.peerHas) this.sendMissingThread();
       };
       tl.observe(onTimeline);
       this.offs.push(() => tl.unobserve(onTimeline));

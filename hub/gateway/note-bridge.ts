@@ -36,6 +36,8 @@ export interface NoteBridgeOptions {
   save: (state: Uint8Array) => void;
   /** A y-protocols sync message for the other hub. */
   send: (syncMessage: Uint8Array) => void;
+  /** Inviter: the room's note was deleted, so the link has nothing left to share. */
+  onGone?: () => void;
 }
 
 export class NoteBridge {
@@ -43,7 +45,17 @@ export class NoteBridge {
   private readonly text = this.link.getText('body');
   private readonly meta = this.link.getMap<unknown>('meta');
   private roomNote: ReturnType<typeof noteIn> = null;
+  /** Observers on the room's note (re-made when a guest's mirror is deleted and comes back). */
   private readonly offs: (() => void)[] = [];
+  private readonly onNotes = (ev: Y.YMapEvent<Y.Map<unknown>>): void => {
+    if (ev.transaction.origin === BRIDGE || !ev.keysChanged.has(this.o.noteId)) return;
+    if (noteIn(this.o.room, this.o.noteId)?.map === this.roomNote?.map) return;
+    // Deleted (or replaced) in the room.
+    for (const off of this.offs.splice(0)) off();
+    this.roomNote = null;
+    if (this.o.role === 'guest') this.attachRoom(); // the mirror is the other room's: it comes back
+    else this.o.onGone?.();
+  };
 
   constructor(private readonly o: NoteBridgeOptions) {
     if (o.saved) Y.applyUpdate(this.link, o.saved, REMOTE);
@@ -59,6 +71,7 @@ export class NoteBridge {
     }
     this.link.on('update', this.onLinkUpdate);
     this.attachRoom();
+    notes(o.room).observe(this.onNotes);
     this.save();
   }
 
@@ -93,6 +106,7 @@ export class NoteBridge {
 
   /** Stops bridging; the accepting room's mirror is removed (the other room took its note back). */
   close(removeMirror: boolean): void {
+    notes(this.o.room).unobserve(this.onNotes);
     for (const off of this.offs.splice(0)) off();
     this.link.off('update', this.onLinkUpdate);
     if (removeMirror && this.o.role === 'guest' && this.roomNote) {

@@ -167,13 +167,14 @@ describe('gateway between two rooms', () => {
     expect(await codeOf(B.gateway.accept(inv2.code!))).toBe('invitation-replayed');
     const linkC = await C.gateway.accept(inv2.code!); // multi use: another room may
     A.gateway.revokeInvitation(inv2.id);
+    A.gateway.end(link.id);
+    A.gateway.end(linkC.id);
+    await until(() => B.gateway.state().links.length === 0 && C.gateway.state().links.length === 0, 'the ends');
     const inv3 = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: true });
     A.gateway.store.db.prepare('UPDATE invitations SET expires_at = ? WHERE id = ?').run(Date.now() - 1, inv3.id);
     expect(await codeOf(C.gateway.accept(inv3.code!))).toBe('invitation-expired');
     expect(() => invite(A, { scope: { kind: 'note', id: 'nosuchnote1' }, access: 'read', expiresInMinutes: 5, multiUse: false })).toThrow(/no such note/);
     expect(() => invite(A, { scope: { kind: 'board' }, access: 'write', expiresInMinutes: 5, multiUse: false })).toThrow(/read only/);
-    A.gateway.end(link.id);
-    A.gateway.end(linkC.id);
   });
 
   it('ends a link at its expiry on both sides', async () => {
@@ -243,5 +244,65 @@ describe('a hostile hub on a link', () => {
     ws.send(JSON.stringify({ v: 1, t: 'note-sync', noteId: n, data: Buffer.from(encoding.toUint8Array(e)).toString('base64url') }));
     expect(await closed).toBe(4422);
     expect(noteText(A, n)).toBe('keep');
+  });
+});
+
+describe('what the rooms do to shared items', () => {
+  it('a guest deleting the mirror gets it back; the inviting room deleting the note ends the link', async () => {
+    const n = addNote(A, 'Doomed', 'd');
+    const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'write', expiresInMinutes: 60, multiUse: false });
+    const link = await B.gateway.accept(inv.code!);
+    await until(() => noteText(B, n) === 'd', 'mirror');
+    B.memory.doc.transact(() => notes(B.memory.doc).delete(n), 'dev-b');
+    await until(() => noteText(B, n) === 'd', 'the mirror back');
+    A.memory.doc.transact(() => notes(A.memory.doc).delete(n), 'dev-a');
+    await until(() => A.gateway.state().links.every((l) => l.id !== link.id), 'A ends the link');
+    expect(A.gateway.state().recentlyEnded.find((l) => l.id === link.id)?.reason).toBe('scope-gone');
+    await until(() => B.gateway.state().links.every((l) => l.id !== link.id), 'B hears it');
+    expect(noteText(B, n)).toBeNull();
+  });
+});
+
+describe('restarts', () => {
+  it('a link survives both hubs restarting; edits made meanwhile arrive; nothing is duplicated', async () => {
+    const { startHub } = await import('../../../hub/hub.ts');
+    const { parseConfig } = await import('../../../hub/config.ts');
+    const path = await import('node:path');
+    const X = await startRoom('RX01');
+    const Yh = await startRoom('RY01');
+    const restart = async (h: Hub & { dir: string }, name: string) => {
+      const ports = h.ports;
+      await h.close();
+      const config = parseConfig(['--name', name, '--data', path.join(h.dir, 'data'), '--app-dir', path.join(h.dir, 'app'), '--host', '127.0.0.1', '--http-port', String(ports.http), '--https-port', String(ports.https), '--quiet'], {}, h.dir);
+      if (config === 'help') throw new Error('unreachable');
+      return Object.assign(await startHub(config), { dir: h.dir });
+    };
+    let x = X;
+    let y = Yh;
+    try {
+      const n = addNote(x, 'Durable', 'base');
+      const inv = invite(x, { scope: { kind: 'note', id: n }, access: 'write', expiresInMinutes: 60, multiUse: false });
+      const link = await y.gateway.accept(inv.code!);
+      await until(() => noteText(y, n) === 'base', 'mirror');
+
+      // The inviting hub goes down; the other room keeps editing its copy.
+      const xPorts = x.ports;
+      await x.close();
+      const yBody = notes(y.memory.doc).get(n)!.get('body') as Y.Text;
+      y.memory.doc.transact(() => yBody.insert(4, ' while X was down'), 'dev-y');
+      x = await restart(Object.assign(x, { ports: xPorts }) as Hub & { dir: string }, 'RX01');
+      await until(() => noteText(x, n) === 'base while X was down', 'the edit at X after its restart', 20_000);
+
+      // Now the accepting hub restarts; X edits meanwhile.
+      const xBody = notes(x.memory.doc).get(n)!.get('body') as Y.Text;
+      y = await restart(y, 'RY01');
+      x.memory.doc.transact(() => xBody.insert(0, '[X] '), 'dev-x');
+      await until(() => noteText(y, n) === '[X] base while X was down', 'the edit at Y after its restart', 20_000);
+      expect(y.gateway.state().links[0]).toMatchObject({ id: link.id, status: 'connected' });
+      expect(noteText(x, n)).toBe('[X] base while X was down');
+    } finally {
+      await x.close();
+      await y.close();
+    }
   });
 });
