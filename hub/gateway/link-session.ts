@@ -215,7 +215,8 @@ export class LinkSession {
   private takeMessage(entry: TimelineEntry): void {
     const tl = timeline(this.d.doc);
     if (tl.toArray().some((x) => (x as { id?: unknown })?.id === entry.id)) return; // already here
-    const mirror: TimelineEntry = { ...entry, remote: { room: this.row.room.name } };
+    // Marked with the room it came from (and, in the accepting room, whether replies go back).
+    const mirror: TimelineEntry = { ...entry, remote: { room: this.row.room.name, ...(this.row.role === 'guest' ? { access: this.row.access } : {}) } };
     this.d.markReceived(entry.id);
     this.receivedHere.add(entry.id);
     this.peerHas?.add(entry.id);

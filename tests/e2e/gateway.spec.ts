@@ -5,7 +5,7 @@
  */
 import { test, expect } from './support/fixtures.ts';
 import { TestHub } from './support/hub.ts';
-import { newDevice, join, type Device } from './support/devices.ts';
+import { newDevice, join, sendChat, expectChat, type Device } from './support/devices.ts';
 import { outboundConnections } from './support/sockets.ts';
 
 type MemoryView = { messages: string[]; notes: { id: string; title: string; text: string }[] };
@@ -111,6 +111,71 @@ test.describe('connecting two rooms', () => {
       await expect.poll(() => noteText(carol, 'Plan')).toContain('after the end');
       expect(await noteText(bob, 'Plan')).toBeNull();
       expect(outboundConnections(other.pid!, [other.httpPort, other.httpsPort])).toEqual([]);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('a thread: replies cross both ways, other messages stay; a read-only note stays read only; refusals are explained', async ({ browser, hub }) => {
+    const other = new TestHub('gateway-c', { name: 'FW16', place: 'Next door' });
+    await other.start();
+    try {
+      const alice = await newDevice(browser, 'Alice');
+      const bob = await newDevice(browser, 'Bob');
+      await join(alice, hub.joinUrl());
+      await join(bob, other.joinUrl());
+      await sendChat(alice, 'Lunch at noon?');
+      await sendChat(alice, 'Private chat');
+
+      await alice.page.getByTestId('gateway-invite').click();
+      await alice.page.getByTestId('invite-what').selectOption({ label: 'Thread: Alice: Lunch at noon?' });
+      await alice.page.getByTestId('invite-write').check();
+      await alice.page.getByTestId('invite-make').click();
+      const code = await alice.page.getByTestId('invite-code').inputValue();
+
+      await bob.page.getByTestId('gateway-accept-open').click();
+      await bob.page.getByTestId('gateway-code').fill(code);
+      await bob.page.getByTestId('gateway-accept').click();
+      await expect(bob.page.getByTestId('gateway-banner-text')).toContainText('This room is connected to FW15: the thread “Lunch at noon?”, read and write');
+      const root = bob.page.getByTestId('chat-message').filter({ hasText: 'Lunch at noon?' });
+      await expect(root.getByTestId('chat-remote')).toHaveText('from FW15');
+      await root.getByTestId('reply').click();
+      await sendChat(bob, 'Count FW16 in');
+      await sendChat(bob, 'FW16 internal');
+      await expectChat(alice, 'Count FW16 in');
+      await expect(alice.page.getByTestId('chat-message').filter({ hasText: 'Count FW16 in' }).getByTestId('chat-remote')).toHaveText('from FW16');
+      await sendChat(alice, 'Private after');
+      // Out of scope both ways.
+      await expect.poll(async () => (await memoryOf(bob))?.messages ?? []).not.toContain('Private chat');
+      expect((await memoryOf(alice))?.messages).not.toContain('FW16 internal');
+
+      // Accepting the same invitation again is refused, and says why.
+      await bob.page.getByTestId('gateway-accept-open').click();
+      await bob.page.getByTestId('gateway-code').fill(code);
+      await bob.page.getByTestId('gateway-accept').click();
+      await expect(bob.page.getByTestId('gateway-error')).toContainText('already accepted this invitation');
+
+      // A read-only note: the other room cannot edit it.
+      await makeNote(alice, 'Rules', 'Be kind.');
+      await alice.page.getByTestId('gateway-invite').click();
+      await alice.page.getByTestId('gateway-invite').click();
+      await alice.page.getByTestId('invite-what').selectOption({ label: 'Note: Rules' });
+      await alice.page.getByTestId('invite-read').check();
+      await alice.page.getByTestId('invite-make').click();
+      await expect(alice.page.getByTestId('invite-code')).not.toHaveValue(code);
+      const code2 = await alice.page.getByTestId('invite-code').inputValue();
+      await bob.page.getByTestId('gateway-code').fill(code2);
+      await bob.page.getByTestId('gateway-accept').click();
+      await expect(bob.page.getByTestId('gateway-banner')).toHaveCount(2);
+      await expect(bob.page.getByTestId('note-row').filter({ hasText: 'Rules' }).getByTestId('note-remote')).toHaveText('from FW15, read only');
+      await openNote(bob, 'Rules');
+      await expect(bob.page.getByTestId('note-body')).toHaveAttribute('readonly', '');
+
+      // Alice ends the thread's link from her banner: Bob loses the thread, keeps his own words.
+      await alice.page.getByTestId('gateway-banner').filter({ hasText: 'thread' }).getByTestId('gateway-end').click();
+      await expect(bob.page.getByTestId('gateway-banner')).toHaveCount(1);
+      await expect.poll(async () => (await memoryOf(bob))?.messages ?? []).not.toContain('Lunch at noon?');
+      expect((await memoryOf(bob))?.messages).toContain('Count FW16 in');
     } finally {
       await other.stop();
     }

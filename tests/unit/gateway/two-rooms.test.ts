@@ -99,7 +99,7 @@ describe('gateway between two rooms', () => {
     await until(() => messageIds(B).includes(root) && messageIds(B).includes(reply), 'the thread at B');
     expect(messageIds(B)).not.toContain(other);
     const mirrored = timeline(B.memory.doc).toArray().find((e) => (e as { id: string }).id === root) as { remote?: { room: string } };
-    expect(mirrored.remote).toEqual({ room: 'FW15' });
+    expect(mirrored.remote).toEqual({ room: 'FW15', access: 'write' });
 
     const bReply = post(B, 'From FW16: count us in', root);
     const bOther = post(B, 'FW16 only');
