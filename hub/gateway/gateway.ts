@@ -170,9 +170,10 @@ export class Gateway {
 
   /** A member (or expiry) ends the link: the other side is told, the socket closes now. */
   end(linkId: string, reason: EndReason = 'ended', message = 'a member ended the connection'): void {
-    const session = this.sessions.get(linkId);
-    if (!session && !this.store.link(linkId)?.endedAt) {
-      if (!this.store.link(linkId)) throw new OsmoseError('not-found', 'no such connection');
+    if (!this.sessions.has(linkId)) {
+      const row = this.store.link(linkId);
+      if (!row) throw new OsmoseError('not-found', 'no such connection');
+      if (row.endedAt !== null) return; // already over: ending twice is fine
     }
     this.finish(linkId, reason, message, true);
   }
@@ -210,9 +211,13 @@ export class Gateway {
     }),
     onChange: (fn: () => void): (() => void) => {
       let timer: NodeJS.Timeout | null = null;
-      return this.onChange(() => {
+      const off = this.onChange(() => {
         timer ??= setTimeout(() => ((timer = null), fn()), 250);
       });
+      return () => {
+        off();
+        if (timer) clearTimeout(timer);
+      };
     },
   };
 

@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { describeScope, scopeKey, type BoardEntry, type GatewayFrame, type RemotePerson } from '../../protocol/gateway.ts';
 import { timeline, board, type TimelineEntry } from '../../protocol/room-doc.ts';
 import type { LinkRow } from './store.ts';
+import { log } from '../log.ts';
 import type { Ledger, LedgerContext } from './ledger.ts';
 import { LINK_ITEM } from './ledger.ts';
 import { NoteBridge, BRIDGE } from './note-bridge.ts';
@@ -159,7 +160,11 @@ export class LinkSession {
 
   /** Records a frame sent outside a session's socket (the handshake): the ledger counts it too. */
   recordControl(text: string, what: string): void {
-    this.d.ledger.record(this.ctx, LINK_ITEM, what, utf8.encode(text).length);
+    try {
+      this.d.ledger.record(this.ctx, LINK_ITEM, what, utf8.encode(text).length);
+    } catch (err) {
+      log.error('gateway: could not record the handshake in the ledger', { link: this.row.id, error: (err as Error).message });
+    }
   }
 
   /** The people in this room changed: tell the other room (names only). */
@@ -237,8 +242,16 @@ export class LinkSession {
     const s = this.socket;
     if (!s) return; // caught up on the next connection
     const text = encodeFrame(frame);
-    // Recorded before it leaves: the ledger never misses a frame that went out.
-    this.d.ledger.record(this.ctx, item, what, utf8.encode(text).length);
+    // Recorded before it leaves: the ledger never misses a frame that went out. If it cannot be
+    // recorded (disk full), nothing goes: the connection drops and catches up once it can.
+    try {
+      this.d.ledger.record(this.ctx, item, what, utf8.encode(text).length);
+    } catch (err) {
+      log.error('gateway: could not record a frame in the ledger; not sending it', { link: this.row.id, error: (err as Error).message });
+      this.socket = null;
+      s.close(1011, 'ledger unavailable');
+      return;
+    }
     s.send(text);
   }
 }
