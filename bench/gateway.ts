@@ -39,6 +39,8 @@ export interface GatewayResult {
   crossRoom: Summary;
   ratioP50: number;
   ledger: { newRowUs: Summary; joinRowUs: Summary; bytesPerRow: number; items: number };
+  /** A member ends the link in one room → the other hub has ended it too. */
+  endMs: Summary;
   notes: string[];
 }
 
@@ -156,6 +158,32 @@ export async function runGateway(opts: GatewayOptions, log: (s: string) => void)
     log(`  the same edit, into the other room:     p50 ${crossS.p50} ms, p95 ${crossS.p95} ms (${(crossS.p50 / inS.p50).toFixed(2)}x)`);
     const ledgerRows = A.gateway.ledger.entries().length;
 
+    // Ending: B's member ends the link; time until A has ended it too (its listener fires).
+    const ends: number[] = [];
+    const endNote = 'benchnote02';
+    A.memory.doc.transact(() => {
+      const m = new Y.Map<unknown>();
+      m.set('title', 'Ending');
+      m.set('body', new Y.Text('x'));
+      notes(A.memory.doc).set(endNote, m);
+    }, 'local');
+    for (let i = 0; i < 10; i++) {
+      const inv2 = A.gateway.createInvitation({ v: PROTOCOL_VERSION, scope: { kind: 'note', id: endNote }, access: 'read', expiresInMinutes: 5, multiUse: false }, { deviceId: 'd' + '0'.repeat(32), name: 'Bench' }, '127.0.0.1');
+      const linkB = await B.gateway.accept(inv2.code!);
+      await waitFor(() => A.gateway.session(linkB.id)?.connected === true, 10_000, 'the link at A');
+      const gone = new Promise<number>((resolve) => {
+        const off = A.gateway.onChange(() => {
+          if (!A.gateway.session(linkB.id)) {
+            off();
+            resolve(performance.now());
+          }
+        });
+      });
+      const t0 = performance.now();
+      B.gateway.end(linkB.id);
+      ends.push((await gone) - t0);
+    }
+
     // Ledger cost per item, on its own file.
     const store = new GatewayStore(fs.mkdtempSync(path.join(base, 'ledger-')));
     const ledger = new Ledger(store.db);
@@ -179,6 +207,8 @@ export async function runGateway(opts: GatewayOptions, log: (s: string) => void)
     store.close();
     const newS = summarize(newRow);
     const joinS = summarize(joinRow);
+    const endS = summarize(ends);
+    log(`  a member ends the link in one room → the other hub has ended it: p50 ${endS.p50} ms, max ${endS.max} ms (n=${endS.n})`);
     log(`  ledger, a new item: p50 ${newS.p50} µs; a frame for an item already listed this minute: p50 ${joinS.p50} µs; ${bytesPerRow} bytes on disk per row`);
 
     return {
@@ -187,6 +217,7 @@ export async function runGateway(opts: GatewayOptions, log: (s: string) => void)
       crossRoom: crossS,
       ratioP50: round(crossS.p50 / inS.p50, 2),
       ledger: { newRowUs: newS, joinRowUs: joinS, bytesPerRow, items: opts.ledgerItems },
+      endMs: endS,
       notes: [
         'Both hubs and all three devices run in this one Node process on loopback: the figures compare the two paths, they are not phone-to-phone times.',
         `The link's ledger held ${ledgerRows} rows after ${inS.n + warmup} edits (frames about one item within a minute share a row).`,

@@ -82,6 +82,7 @@ export function rows(r: Results): Row[] {
       { metric: `edit into the other room, p95`, ours: ms(g.crossRoom.p95, 2), baseline: `${ms(g.inRoom.p95, 2)} (in the room)`, ratio: ratio(g.crossRoom.p95, g.inRoom.p95), target: '', meets: '' },
       { metric: `ledger per item: new row, p50 (SQLite FULL)`, ours: us(g.ledger.newRowUs.p50), baseline: `${us(g.ledger.joinRowUs.p50)} (frame joins a row)`, ratio: '', target: '', meets: '' },
       { metric: `ledger on disk per row`, ours: `${g.ledger.bytesPerRow} bytes`, baseline: '', ratio: '', target: '', meets: '' },
+      { metric: `link ended → other hub cut, max (n=${g.endMs.n})`, ours: ms(g.endMs.max, 1), baseline: `p50 ${ms(g.endMs.p50, 1)}`, ratio: '', target: '<= 1000 ms', meets: yn(Number.isFinite(g.endMs.max) ? g.endMs.max <= 1000 : null) },
     );
   }
   return out;
