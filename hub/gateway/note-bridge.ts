@@ -42,13 +42,16 @@ export interface NoteBridgeOptions {
 
 export class NoteBridge {
   readonly link = new Y.Doc({ gc: true });
+  /** This bridge's own writes. Per bridge, not shared: with two links on one note (a multi-use
+   * invitation), what one link brings in is a room edit for the other, so both stay equal. */
+  private readonly origin = { bridge: BRIDGE };
   private readonly text = this.link.getText('body');
   private readonly meta = this.link.getMap<unknown>('meta');
   private roomNote: ReturnType<typeof noteIn> = null;
   /** Observers on the room's note (re-made when a guest's mirror is deleted and comes back). */
   private readonly offs: (() => void)[] = [];
   private readonly onNotes = (ev: Y.YMapEvent<Y.Map<unknown>>): void => {
-    if (ev.transaction.origin === BRIDGE || !ev.keysChanged.has(this.o.noteId)) return;
+    if (ev.transaction.origin === this.origin || !ev.keysChanged.has(this.o.noteId)) return;
     if (noteIn(this.o.room, this.o.noteId)?.map === this.roomNote?.map) return;
     // Deleted (or replaced) in the room.
     for (const off of this.offs.splice(0)) off();
@@ -66,7 +69,7 @@ export class NoteBridge {
         this.link.transact(() => {
           this.text.insert(0, note.body.toString());
           this.meta.set('title', note.title);
-        }, BRIDGE);
+        }, this.origin);
       }
     }
     this.link.on('update', this.onLinkUpdate);
@@ -110,7 +113,7 @@ export class NoteBridge {
     for (const off of this.offs.splice(0)) off();
     this.link.off('update', this.onLinkUpdate);
     if (removeMirror && this.o.role === 'guest' && this.roomNote) {
-      this.o.room.transact(() => notes(this.o.room).delete(this.o.noteId), BRIDGE);
+      this.o.room.transact(() => notes(this.o.room).delete(this.o.noteId), this.origin);
     }
     this.link.destroy();
   }
@@ -165,37 +168,37 @@ export class NoteBridge {
         map.set('createdBy', 'gateway');
         map.set('remote', { room: this.o.remoteRoom, linkId: this.o.linkId, access: this.o.access });
         notes(room).set(noteId, map);
-      }, BRIDGE);
+      }, this.origin);
       note = noteIn(room, noteId);
     }
     if (!note) return;
     this.roomNote = note;
     // Whoever holds the truth for this side: the room (inviter) or the link (guest).
     if (this.o.role === 'inviter') {
-      replaceText(this.link, this.text, note.body.toString(), BRIDGE);
-      if (this.meta.get('title') !== note.title) this.link.transact(() => this.meta.set('title', note.title), BRIDGE);
+      replaceText(this.link, this.text, note.body.toString(), this.origin);
+      if (this.meta.get('title') !== note.title) this.link.transact(() => this.meta.set('title', note.title), this.origin);
     } else {
-      replaceText(room, note.body, this.text.toString(), BRIDGE);
-      if (note.title !== this.title) room.transact(() => note!.map.set('title', this.title), BRIDGE);
+      replaceText(room, note.body, this.text.toString(), this.origin);
+      if (note.title !== this.title) room.transact(() => note!.map.set('title', this.title), this.origin);
     }
 
     const onRoomText = (ev: Y.YTextEvent) => {
-      if (ev.transaction.origin === BRIDGE) return;
-      if (this.writable) this.link.transact(() => this.text.applyDelta(ev.delta as never), BRIDGE);
-      else replaceText(room, note!.body, this.text.toString(), BRIDGE); // read only: undo
+      if (ev.transaction.origin === this.origin) return;
+      if (this.writable) this.link.transact(() => this.text.applyDelta(ev.delta as never), this.origin);
+      else replaceText(room, note!.body, this.text.toString(), this.origin); // read only: undo
     };
     const onRoomMap = (ev: Y.YMapEvent<unknown>) => {
-      if (ev.transaction.origin === BRIDGE || !ev.keysChanged.has('title')) return;
-      if (this.writable) this.link.transact(() => this.meta.set('title', note!.title.slice(0, TITLE_CHARS)), BRIDGE);
-      else room.transact(() => note!.map.set('title', this.title), BRIDGE);
+      if (ev.transaction.origin === this.origin || !ev.keysChanged.has('title')) return;
+      if (this.writable) this.link.transact(() => this.meta.set('title', note!.title.slice(0, TITLE_CHARS)), this.origin);
+      else room.transact(() => note!.map.set('title', this.title), this.origin);
     };
     const onLinkText = (ev: Y.YTextEvent) => {
-      if (ev.transaction.origin === BRIDGE) return;
-      room.transact(() => note!.body.applyDelta(ev.delta as never), BRIDGE);
+      if (ev.transaction.origin === this.origin) return;
+      room.transact(() => note!.body.applyDelta(ev.delta as never), this.origin);
     };
     const onLinkMeta = (ev: Y.YMapEvent<unknown>) => {
-      if (ev.transaction.origin === BRIDGE) return;
-      room.transact(() => note!.map.set('title', this.title), BRIDGE);
+      if (ev.transaction.origin === this.origin) return;
+      room.transact(() => note!.map.set('title', this.title), this.origin);
     };
     note.body.observe(onRoomText);
     note.map.observe(onRoomMap);

@@ -306,3 +306,24 @@ describe('restarts', () => {
     }
   });
 });
+
+describe('one note, several rooms', () => {
+  it('a multi-use invitation: edits from each room reach the others through the inviting room', async () => {
+    const n = addNote(A, 'Shared by three', 'abc');
+    const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'write', expiresInMinutes: 60, multiUse: true });
+    const toB = await B.gateway.accept(inv.code!);
+    const toC = await C.gateway.accept(inv.code!);
+    await until(() => noteText(B, n) === 'abc' && noteText(C, n) === 'abc', 'both mirrors');
+    const bBody = notes(B.memory.doc).get(n)!.get('body') as Y.Text;
+    const cBody = notes(C.memory.doc).get(n)!.get('body') as Y.Text;
+    B.memory.doc.transact(() => bBody.insert(3, ' from B'), 'dev-b');
+    await until(() => noteText(C, n) === 'abc from B', 'B’s edit at C');
+    C.memory.doc.transact(() => cBody.insert(0, 'C: '), 'dev-c');
+    await until(() => noteText(B, n) === 'C: abc from B' && noteText(A, n) === 'C: abc from B', 'C’s edit everywhere');
+    const aBody = notes(A.memory.doc).get(n)!.get('body') as Y.Text;
+    A.memory.doc.transact(() => aBody.insert(aBody.length, '!'), 'dev-a');
+    await until(() => [A, B, C].every((h) => noteText(h, n) === 'C: abc from B!'), 'A’s edit everywhere');
+    A.gateway.end(toB.id);
+    A.gateway.end(toC.id);
+  });
+});
