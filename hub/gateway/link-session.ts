@@ -70,6 +70,7 @@ export class LinkSession {
         room: d.doc,
         noteId: scope.id,
         remoteRoom: row.room.name,
+        label: row.label,
         linkId: row.id,
         saved: d.linkDoc(scopeKey(scope)),
         save: (s) => d.saveLinkDoc(scopeKey(scope), s),
@@ -94,6 +95,11 @@ export class LinkSession {
       b.observe(onBoard);
       this.offs.push(() => b.unobserve(onBoard));
     }
+  }
+
+  /** The shared item's name now (a note may be renamed while shared). */
+  get label(): string {
+    return this.note?.knownTitle ?? this.row.label;
   }
 
   get connected(): boolean {

@@ -28,6 +28,8 @@ export interface NoteBridgeOptions {
   access: Access;
   room: Y.Doc;
   noteId: string;
+  /** The note's title as the invitation named it (the mirror's title until the first sync). */
+  label: string;
   /** The other room's name, shown on the mirror. */
   remoteRoom: string;
   linkId: string;
@@ -103,8 +105,13 @@ export class NoteBridge {
   }
 
   get title(): string {
+    return this.knownTitle ?? 'Untitled note';
+  }
+
+  /** The title, once the per-link copy has one (a guest's copy is empty until the first sync). */
+  get knownTitle(): string | null {
     const t = this.meta.get('title');
-    return typeof t === 'string' ? t : 'Untitled note';
+    return typeof t === 'string' ? t : null;
   }
 
   /** Stops bridging; the accepting room's mirror is removed (the other room took its note back). */
@@ -162,7 +169,7 @@ export class NoteBridge {
     if (!note && this.o.role === 'guest') {
       room.transact(() => {
         const map = new Y.Map<unknown>();
-        map.set('title', this.title);
+        map.set('title', this.knownTitle ?? this.o.label);
         map.set('body', new Y.Text());
         map.set('createdAt', Date.now());
         map.set('createdBy', 'gateway');
@@ -179,7 +186,8 @@ export class NoteBridge {
       if (this.meta.get('title') !== note.title) this.link.transact(() => this.meta.set('title', note.title), this.origin);
     } else {
       replaceText(room, note.body, this.text.toString(), this.origin);
-      if (note.title !== this.title) room.transact(() => note!.map.set('title', this.title), this.origin);
+      const known = this.knownTitle;
+      if (known !== null && note.title !== known) room.transact(() => note!.map.set('title', known), this.origin);
     }
 
     const onRoomText = (ev: Y.YTextEvent) => {
@@ -189,7 +197,8 @@ export class NoteBridge {
     };
     const onRoomMap = (ev: Y.YMapEvent<unknown>) => {
       if (ev.transaction.origin === this.origin || !ev.keysChanged.has('title')) return;
-      if (this.writable) this.link.transact(() => this.meta.set('title', note!.title.slice(0, TITLE_CHARS)), this.origin);
+      const now = note!.map.get('title');
+      if (this.writable && typeof now === 'string') this.link.transact(() => this.meta.set('title', now.slice(0, TITLE_CHARS)), this.origin);
       else room.transact(() => note!.map.set('title', this.title), this.origin);
     };
     const onLinkText = (ev: Y.YTextEvent) => {

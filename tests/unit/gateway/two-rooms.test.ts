@@ -323,6 +323,10 @@ describe('one note, several rooms', () => {
     const aBody = notes(A.memory.doc).get(n)!.get('body') as Y.Text;
     A.memory.doc.transact(() => aBody.insert(aBody.length, '!'), 'dev-a');
     await until(() => [A, B, C].every((h) => noteText(h, n) === 'C: abc from B!'), 'A’s edit everywhere');
+    // A title change crosses too.
+    B.memory.doc.transact(() => notes(B.memory.doc).get(n)!.set('title', 'Renamed in B'), 'dev-b');
+    await until(() => [A, C].every((h) => notes(h.memory.doc).get(n)?.get('title') === 'Renamed in B'), 'the title everywhere');
+    expect(C.gateway.state().links[0]?.banner).toBe('This room is connected to FW15: the note “Renamed in B”, read and write');
     A.gateway.end(toB.id);
     A.gateway.end(toC.id);
   });
