@@ -69,6 +69,8 @@ test.describe('connecting two rooms', () => {
       await expect(bob.page.getByTestId('remote-people')).toContainText('In FW15 (remote, not in this room): ');
       await expect(bob.page.getByTestId('remote-people')).toContainText('Alice');
       await expect(bob.page.getByTestId('member')).toHaveCount(0);
+      await expect(bob.page.getByTestId('remote-member')).toHaveCount(2); // Alice and Carol, apart, as remote
+      await expect(bob.page.getByTestId('remote-member').first()).toContainText('remote · FW15');
 
       // The note syncs both ways.
       await expect(bob.page.getByTestId('note-row').filter({ hasText: 'Plan' }).getByTestId('note-remote')).toHaveText('from FW15');
@@ -176,6 +178,41 @@ test.describe('connecting two rooms', () => {
       await expect(bob.page.getByTestId('gateway-banner')).toHaveCount(1);
       await expect.poll(async () => (await memoryOf(bob))?.messages ?? []).not.toContain('Lunch at noon?');
       expect((await memoryOf(bob))?.messages).toContain('Count FW16 in');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('the inviting hub dies and comes back: the link reconnects by itself and nothing is lost', async ({ browser, hub }) => {
+    const other = new TestHub('gateway-d', { name: 'FW16', place: 'Next door' });
+    await other.start();
+    try {
+      const alice = await newDevice(browser, 'Alice');
+      const bob = await newDevice(browser, 'Bob');
+      await join(alice, hub.joinUrl());
+      await join(bob, other.joinUrl());
+      await makeNote(alice, 'Minutes', 'Start.');
+      await alice.page.getByTestId('gateway-invite').click();
+      await alice.page.getByTestId('invite-what').selectOption({ label: 'Note: Minutes' });
+      await alice.page.getByTestId('invite-write').check();
+      await alice.page.getByTestId('invite-make').click();
+      const code = await alice.page.getByTestId('invite-code').inputValue();
+      await bob.page.getByTestId('gateway-accept-open').click();
+      await bob.page.getByTestId('gateway-code').fill(code);
+      await bob.page.getByTestId('gateway-accept').click();
+      await expect.poll(() => noteText(bob, 'Minutes')).toBe('Start.');
+
+      // The inviting hub is killed; Bob keeps writing into the shared note.
+      await hub.kill();
+      await expect(bob.page.getByTestId('gateway-banner')).toHaveAttribute('data-status', 'reconnecting');
+      await openNote(bob, 'Minutes');
+      await bob.page.getByTestId('note-body').click();
+      await bob.page.keyboard.press('Control+End');
+      await bob.page.keyboard.type(' Bob, during the outage.');
+      await hub.start();
+      await expect(bob.page.getByTestId('gateway-banner')).toHaveAttribute('data-status', 'connected', { timeout: 45_000 });
+      await expect.poll(() => noteText(alice, 'Minutes'), { timeout: 30_000 }).toBe('Start. Bob, during the outage.');
+      expect(await noteText(bob, 'Minutes')).toBe('Start. Bob, during the outage.');
     } finally {
       await other.stop();
     }
