@@ -77,7 +77,8 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     people: () => roster.members().filter((m) => m.status === 'present').map((m) => ({ name: m.profile.name })),
     onPeopleChange: (fn) => void roster.onChange(fn),
     inviter: (hint) => ({
-      host: hint ?? lanAddresses()[0] ?? '127.0.0.1',
+      // Where this device reached the hub; else the address it was told to listen on; else its first LAN address.
+      host: hint ?? (config.host !== '0.0.0.0' && config.host !== '::' ? config.host : lanAddresses()[0]) ?? '127.0.0.1',
       port: httpsPort,
       fingerprint: tls.ca ? fingerprintHex(tls.ca.rootFingerprintSha256) : pemFingerprint(tls.cert),
     }),

@@ -85,6 +85,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   'invitation-replayed': 409,
   'invitation-scope': 422,
   'fingerprint-mismatch': 502,
+  'hub-unreachable': 502,
   'out-of-scope': 422,
   'link-ended': 410,
   internal: 500,
