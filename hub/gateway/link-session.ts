@@ -81,8 +81,9 @@ export class LinkSession {
       const tl = timeline(d.doc);
       const rootId = scope.id;
       const onTimeline = (ev: Y.YArrayEvent<unknown>) => {
+        this.threadCache = null;
         if (ev.transaction.origin === BRIDGE) return;
-        if (row.role === 'inviter' && ev.changes.deleted.size > 0 && !threadMessages(d.doc, rootId).some((e) => e.id === rootId)) {
+        if (row.role === 'inviter' && ev.changes.deleted.size > 0 && !this.thread().some((e) => e.id === rootId)) {
           return d.onScopeGone('the thread’s first message was deleted or expired');
         }
         if (this.peerHas) this.sendMissingThread();
@@ -116,7 +117,7 @@ export class LinkSession {
     const { scope } = this.row;
     if (scope.kind === 'note' && this.note) this.sendNote(this.note.step1());
     if (scope.kind === 'thread') {
-      const ids = threadMessages(this.d.doc, scope.id).map((e) => e.id);
+      const ids = this.thread().map((e) => e.id);
       this.send({ v: PROTOCOL_VERSION, t: 'thread-have', rootId: scope.id, ids }, LINK_ITEM, `list of the thread's message ids (${ids.length})`);
     }
     if (scope.kind === 'board' && this.row.role === 'inviter') this.sendBoard();
@@ -133,7 +134,7 @@ export class LinkSession {
 
   /** A frame from the other hub (validated). Throws an OsmoseError when it breaks the scope. */
   receive(frame: GatewayFrame): void {
-    const violation = inboundViolation(frame, this.row);
+    const violation = inboundViolation(frame, this.row, (id) => this.thread().some((e) => e.id === id));
     if (violation) throw violation;
     switch (frame.t) {
       case 'note-sync': {
@@ -205,6 +206,13 @@ export class LinkSession {
     return this.d.receivedOnLink;
   }
 
+  /** The shared thread as this room holds it (recomputed after the timeline changes). */
+  private threadCache: TimelineEntry[] | null = null;
+  private thread(): TimelineEntry[] {
+    if (this.row.scope.kind !== 'thread') return [];
+    return (this.threadCache ??= threadMessages(this.d.doc, this.row.scope.id));
+  }
+
   private sendNote(syncMessage: Uint8Array): void {
     const title = this.note?.title ?? this.row.label;
     this.send({ v: PROTOCOL_VERSION, t: 'note-sync', noteId: (this.row.scope as { id: string }).id, data: b64u(syncMessage) }, scopeKey(this.row.scope), `the note “${short(title)}”`);
@@ -214,7 +222,7 @@ export class LinkSession {
     if (!this.peerHas || this.row.scope.kind !== 'thread') return;
     // A guest sends its own replies only on a read-and-write link; nothing that came from elsewhere.
     if (this.row.role === 'guest' && this.row.access !== 'write') return;
-    for (const e of threadMessages(this.d.doc, this.row.scope.id)) {
+    for (const e of this.thread()) {
       if (this.peerHas.has(e.id) || this.d.received.has(e.id)) continue;
       if (this.row.role === 'guest' && e.id === this.row.scope.id) continue;
       this.peerHas.add(e.id);

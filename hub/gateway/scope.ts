@@ -20,9 +20,28 @@ export function noteIn(doc: Y.Doc, id: string): { map: Y.Map<unknown>; body: Y.T
   return body instanceof Y.Text ? { map, body, title: typeof title === 'string' ? title : 'Untitled note' } : null;
 }
 
-/** The root message and its direct replies, in time order. */
+/**
+ * The root message and every reply to it, to a reply to it, and so on: parents before their
+ * replies (so the other room always knows what a reply answers), otherwise in time order.
+ */
 export function threadMessages(doc: Y.Doc, rootId: string): TimelineEntry[] {
-  return readTimeline(doc).filter((e) => e.id === rootId || e.replyTo === rootId);
+  const all = readTimeline(doc);
+  const root = all.find((e) => e.id === rootId && !e.replyTo);
+  if (!root) return [];
+  const out: TimelineEntry[] = [root];
+  const inThread = new Set([rootId]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const e of all) {
+      if (e.replyTo && !inThread.has(e.id) && inThread.has(e.replyTo)) {
+        inThread.add(e.id);
+        out.push(e);
+        grew = true;
+      }
+    }
+  }
+  return out;
 }
 
 export function scopeExists(doc: Y.Doc, scope: Scope): boolean {
@@ -65,7 +84,12 @@ export function boardSnapshot(doc: Y.Doc): BoardEntry[] {
  * schema-checked). `role` is this hub's role on the link. Returns the violation, or null.
  * A note's content (write on a read-only link) is checked where it is applied.
  */
-export function inboundViolation(frame: GatewayFrame, link: { role: Role; scope: Scope; access: Access }): OsmoseError | null {
+export function inboundViolation(
+  frame: GatewayFrame,
+  link: { role: Role; scope: Scope; access: Access },
+  /** Whether a message id is part of the shared thread here (the root, or a reply within it). */
+  inThread: (id: string) => boolean = () => false,
+): OsmoseError | null {
   const out = (message: string) => new OsmoseError('out-of-scope', message);
   const { scope } = link;
   switch (frame.t) {
@@ -79,9 +103,10 @@ export function inboundViolation(frame: GatewayFrame, link: { role: Role; scope:
     case 'message': {
       if (scope.kind !== 'thread') return out('a message on a link that covers no thread');
       const e = frame.entry;
-      if (link.role === 'guest') return e.id === scope.id || e.replyTo === scope.id ? null : out('a message outside the shared thread');
+      const answersThread = e.replyTo !== undefined && (e.replyTo === scope.id || inThread(e.replyTo));
+      if (link.role === 'guest') return (e.id === scope.id && !e.replyTo) || answersThread ? null : out('a message outside the shared thread');
       if (link.access !== 'write') return out('a message on a read-only link');
-      return e.replyTo === scope.id && e.id !== scope.id ? null : out('a message outside the shared thread');
+      return answersThread && e.id !== scope.id ? null : out('a message outside the shared thread');
     }
     case 'board':
       return scope.kind === 'board' && link.role === 'guest' ? null : out('a board this link does not cover');

@@ -20,8 +20,9 @@ function room() {
 }
 
 describe('scope in the room document', () => {
-  it('a thread is the root and its direct replies only', () => {
-    expect(threadMessages(room(), 'root-0001').map((e) => e.id)).toEqual(['reply-001', 'root-0001'].sort());
+  it('a thread is the root and the replies under it, at any depth, parents first; nothing else', () => {
+    expect(threadMessages(room(), 'root-0001').map((e) => e.id)).toEqual(['root-0001', 'reply-001', 'reply-002']);
+    expect(threadMessages(room(), 'reply-001')).toEqual([]); // a reply is not a thread
   });
   it('knows what exists and names it', () => {
     const doc = room();
@@ -60,12 +61,15 @@ describe('inbound boundary check', () => {
     ['a board from the guest', { v, t: 'board', items: [] }, { role: 'inviter', scope: { kind: 'board' }, access: 'read' }, false],
     ['a board to the guest', { v, t: 'board', items: [] }, { role: 'guest', scope: { kind: 'board' }, access: 'read' }, true],
     ['a board on a note link', { v, t: 'board', items: [] }, { role: 'guest', scope: note, access: 'read' }, false],
+    ['a reply to a reply in the thread', { v, t: 'message', entry: msg('x0000002', 'hi', 'reply-001') }, { role: 'inviter', scope: thread, access: 'write' }, true],
+    ['a reply to a message outside the thread', { v, t: 'message', entry: msg('x0000003', 'hi', 'other-001') }, { role: 'inviter', scope: thread, access: 'write' }, false],
     ['another thread listing', { v, t: 'thread-have', rootId: 'other-001', ids: [] }, { role: 'guest', scope: thread, access: 'read' }, false],
     ['a second hello', { v, t: 'hello', room: { id: 'rabcdefghij', name: 'X', place: '' }, auth: { kind: 'invitation', token: 'T'.repeat(43) } }, { role: 'inviter', scope: note, access: 'read' }, false],
     ['presence', { v, t: 'presence', people: [{ name: 'Bea' }] }, { role: 'inviter', scope: note, access: 'read' }, true],
   ];
+  const inThread = (id: string) => threadMessages(room(), 'root-0001').some((e) => e.id === id);
   it.each(cases)('%s', (_what, frame, link, allowed) => {
-    const v = inboundViolation(frame, link);
+    const v = inboundViolation(frame, link, inThread);
     expect(v === null).toBe(allowed);
     if (v) expect(v.code).toBe('out-of-scope');
   });

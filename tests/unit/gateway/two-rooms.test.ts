@@ -103,7 +103,8 @@ describe('gateway between two rooms', () => {
 
     const bReply = post(B, 'From FW16: count us in', root);
     const bOther = post(B, 'FW16 only');
-    await until(() => messageIds(A).includes(bReply), 'B’s reply at A');
+    const bNested = post(B, 'Answering the Yes', reply); // a reply to a reply is in the thread too
+    await until(() => messageIds(A).includes(bReply) && messageIds(A).includes(bNested), 'B’s replies at A');
     await sleep(200);
     expect(messageIds(A)).not.toContain(bOther);
     expect(B.gateway.ledger.entries().map((e) => e.item)).not.toContain(`message:${bOther}`);
