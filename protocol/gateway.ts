@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.ts';
-import { B64u, DeviceId, RoomInfo, WireErrorSchema } from './common.ts';
+import { B64u, DeviceId, DisplayName, RoomInfo, WireErrorSchema } from './common.ts';
 import { ItemId, TimelineEntry } from './room-doc.ts';
 import { OsmoseError } from './errors.ts';
 import { LIMITS } from './limits.ts';
@@ -150,7 +150,8 @@ export function fingerprintHex(fp: string): string {
 
 // ---- Hub ↔ hub frames (JSON text over WSS) -----------------------------------------------------
 
-export const RemotePerson = z.object({ name: z.string().min(1).max(LIMITS.displayNameChars) });
+/** Names only (no device ids, no capabilities), held to the same rules as names in the room. */
+export const RemotePerson = z.object({ name: DisplayName });
 export type RemotePerson = z.infer<typeof RemotePerson>;
 
 export const BoardEntry = z.object({
@@ -280,8 +281,6 @@ export const LedgerEntry = z.object({
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 export const LedgerResponse = z.object({ v: V, entries: z.array(LedgerEntry), summary: LedgerSummary });
 
-/** Who asked (for the invitation list); the device id only, the name is read from the roster. */
-export const Actor = z.object({ deviceId: DeviceId, name: z.string().max(LIMITS.displayNameChars) });
 
 /** "This room is connected to FW16: the note “Plan”, read only, until 14:05" (the date is local). */
 export function bannerText(room: string, scope: Scope, label: string, access: Access): string {
