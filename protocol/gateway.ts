@@ -9,10 +9,9 @@
  */
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.ts';
-import { B64u, DeviceId, DisplayName, RoomInfo, WireErrorSchema } from './common.ts';
+import { B64u, DisplayName, RoomInfo, WireErrorSchema } from './common.ts';
 import { ItemId, TimelineEntry } from './room-doc.ts';
 import { OsmoseError } from './errors.ts';
-import { LIMITS } from './limits.ts';
 
 const V = z.literal(PROTOCOL_VERSION);
 
