@@ -159,6 +159,10 @@ describe('gateway between two rooms', () => {
     expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.token = 'A'.repeat(43)))))).toBe('invitation-forged');
     expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.expiresAt = Date.now() - 1000))))).toBe('invitation-expired');
     expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.fp = '0'.repeat(64)))))).toBe('fingerprint-mismatch');
+    // Someone else answering at the invited address (here: room C's hub, its own CA): refused before the token is sent.
+    const cUsesBefore = C.gateway.store.db.prepare('SELECT COUNT(*) AS n FROM links').get() as { n: number };
+    expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.port = C.ports.https))))).toBe('fingerprint-mismatch');
+    expect(C.gateway.store.db.prepare('SELECT COUNT(*) AS n FROM links').get()).toEqual(cUsesBefore);
     expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.access = 'write'))))).toBe('invitation-scope');
     // The tampered one above used the real token: the invitation is now used (single use).
     expect(await codeOf(C.gateway.accept(inv.code!))).toBe('invitation-used');
