@@ -402,6 +402,8 @@ export class Gateway {
     ws.removeAllListeners('close');
     ws.on('error', (err) => log.warn('gateway socket error', { link: linkId, error: err.message }));
     ws.on('message', (data, isBinary) => {
+      // The link may have ended while frames were still on their way: they are dropped.
+      if (this.sessions.get(linkId) !== session || this.conns.get(linkId)?.ws !== ws) return;
       conn.lastFrame = this.now();
       this.countIn(linkId, data);
       try {
