@@ -61,7 +61,8 @@ export class LinkSession {
     readonly row: LinkRow,
     private readonly d: SessionDeps,
   ) {
-    this.ctx = { linkId: row.id, invitationId: row.invitationId, scope: `${scopeKey(row.scope)} (${describeScope(row.scope, row.label, row.access)})`, toRoom: row.room };
+    // The item column holds the ids; the scope is said in words, as the invitation said it.
+    this.ctx = { linkId: row.id, invitationId: row.invitationId, scope: describeScope(row.scope, row.label, row.access), toRoom: row.room };
     const { scope } = row;
     if (scope.kind === 'note') {
       this.note = new NoteBridge({
