@@ -14,7 +14,7 @@ import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { RoomInfo } from '../../protocol/common.ts';
 import {
-  bannerText, GATEWAY_LIMITS, GatewayFrame, GW_CLOSE, invitationCode, invitationUrl, parseInvitation, sameScope,
+  bannerText, describeScope, GATEWAY_LIMITS, GatewayFrame, GW_CLOSE, invitationCode, invitationUrl, parseInvitation, sameScope,
   type CreateInvitationRequest, type EndReason, type GatewayDisplay, type GatewayState, type InvitationView, type LinkView, type RemotePerson,
 } from '../../protocol/gateway.ts';
 import { notes, retentionDays } from '../../protocol/room-doc.ts';
@@ -91,6 +91,7 @@ export class Gateway {
       this.openSession(row);
       if (row.role === 'guest') this.scheduleDial(row.id, 0);
     }
+    for (const p of this.store.pendingEnds()) this.scheduleEndNotice(p.linkId, 0);
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.pinger = setInterval(() => this.keepAlive(), PING_MS);
     this.pruner = setInterval(() => this.prune(), 3_600_000);
@@ -347,6 +348,52 @@ export class Gateway {
     }
   }
 
+  private scheduleEndNotice(linkId: string, delay: number): void {
+    if (this.closed) return;
+    const key = `end:${linkId}`;
+    const r = this.retries.get(key) ?? { timer: null, delay: RECONNECT_MIN_MS };
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      void this.deliverEnd(linkId, key);
+    }, delay);
+    r.timer.unref();
+    this.retries.set(key, r);
+  }
+
+  /** Reconnects with the link's credential only to say that the link is over. */
+  private async deliverEnd(linkId: string, key: string): Promise<void> {
+    const row = this.store.link(linkId);
+    const pending = this.store.pendingEnds().find((p) => p.linkId === linkId);
+    if (!row || !pending || this.closed) return;
+    const done = () => {
+      this.store.removePendingEnd(linkId);
+      this.retries.delete(key);
+    };
+    if (row.expiresAt <= this.now()) return done(); // the other side ends it at the expiry anyway
+    const ctx = { linkId, invitationId: row.invitationId, scope: describeScope(row.scope, row.label, row.access), toRoom: row.room };
+    try {
+      const ws = await dialPinned({ host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem: row.caPem });
+      const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
+      this.ledger.record(ctx, 'link', 'handshake (to say the connection ended)', Buffer.byteLength(hello));
+      await this.handshake(ws, hello);
+      const end = encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: pending.reason, message: pending.message.slice(0, 300) } satisfies GatewayFrame);
+      this.ledger.record(ctx, 'link', 'end of the connection', Buffer.byteLength(end));
+      ws.send(end);
+      ws.close(GW_CLOSE.ended, 'ended');
+      setTimeout(() => ws.terminate(), 500).unref();
+      log.info('gateway: the other hub was told the link ended', { link: linkId });
+      done();
+    } catch (err) {
+      const code = err instanceof OsmoseError ? err.code : 'hub-unreachable';
+      if (['link-ended', 'invitation-forged', 'invitation-expired'].includes(code)) return done(); // it knows already
+      const r = this.retries.get(key);
+      if (!r) return;
+      r.delay = Math.min(RECONNECT_MAX_MS, r.delay * 2);
+      this.scheduleEndNotice(linkId, r.delay / 2 + Math.random() * (r.delay / 2));
+    }
+  }
+
   /** Sends our hello and waits for the welcome (or the refusal). */
   private handshake(ws: WebSocket, hello: string): Promise<Extract<GatewayFrame, { t: 'welcome' }> & { bytes: number }> {
     return new Promise((resolve, reject) => {
@@ -452,6 +499,18 @@ export class Gateway {
     this.sessions.delete(linkId);
     session?.close();
     this.store.endLink(linkId, this.now(), reason, message);
+    // Ended here while the inviting hub was out of reach: tell it when it can be reached, so it
+    // does not show the link as "reconnecting" until the expiry.
+    if (tellOther && session?.row.role === 'guest' && reason !== 'expired') {
+      const later = () => {
+        this.store.addPendingEnd(linkId, reason, message);
+        this.scheduleEndNotice(linkId, 0);
+      };
+      // Delivered if the other hub answered our close (frames arrive in order, the end first);
+      // a connection that was already dead ends with 1006 when we terminate it.
+      if (conn) conn.ws.once('close', (code: number) => code === 1006 && later());
+      else later();
+    }
     if (session) log.info('gateway: link ended', { link: linkId, reason });
     this.changed();
   }

@@ -72,6 +72,7 @@ export class GatewayStore {
         id INTEGER PRIMARY KEY AUTOINCREMENT, link_id TEXT NOT NULL, invitation_id TEXT NOT NULL, scope TEXT NOT NULL,
         to_room TEXT NOT NULL, item TEXT NOT NULL, what TEXT NOT NULL, frames INTEGER NOT NULL, bytes INTEGER NOT NULL,
         first_at INTEGER NOT NULL, last_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS pending_ends (link_id TEXT PRIMARY KEY, reason TEXT NOT NULL, message TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS ledger_coalesce ON ledger (link_id, item, last_at);
     `);
   }
@@ -148,6 +149,20 @@ export class GatewayStore {
     // The per-link copies of shared items have no use any more.
     this.db.prepare('DELETE FROM link_docs WHERE link_id = ?').run(id);
     return changed;
+  }
+
+  // Ends this room made while the other hub was unreachable: delivered when it can be reached.
+
+  addPendingEnd(linkId: string, reason: EndReason, message: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO pending_ends VALUES (?,?,?)').run(linkId, reason, message);
+  }
+
+  pendingEnds(): { linkId: string; reason: EndReason; message: string }[] {
+    return (this.db.prepare('SELECT link_id AS linkId, reason, message FROM pending_ends').all() as { linkId: string; reason: EndReason; message: string }[]);
+  }
+
+  removePendingEnd(linkId: string): void {
+    this.db.prepare('DELETE FROM pending_ends WHERE link_id = ?').run(linkId);
   }
 
   // Per-link documents and received items ---------------------------------------------------

@@ -305,6 +305,16 @@ describe('restarts', () => {
       await until(() => noteText(y, n) === '[X] base while X was down', 'the edit at Y after its restart', 20_000);
       expect(y.gateway.state().links[0]).toMatchObject({ id: link.id, status: 'connected' });
       expect(noteText(x, n)).toBe('[X] base while X was down');
+
+      // X goes down again; a member of Y ends the link meanwhile. When X is back, Y tells it.
+      const xPorts2 = x.ports;
+      await x.close();
+      y.gateway.end(link.id);
+      expect(noteText(y, n)).toBeNull();
+      x = await restart(Object.assign(x, { ports: xPorts2 }) as Hub & { dir: string }, 'RX01');
+      await until(() => x.gateway.state().links.length === 0, 'X to hear of the end after its restart', 20_000);
+      expect(x.gateway.state().recentlyEnded[0]).toMatchObject({ id: link.id, reason: 'ended' });
+      expect(noteText(x, n)).toBe('[X] base while X was down'); // the inviting room keeps its note
     } finally {
       await x.close();
       await y.close();
