@@ -14,7 +14,7 @@ import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { RoomInfo } from '../../protocol/common.ts';
 import {
-  bannerText, describeScope, GATEWAY_LIMITS, GatewayFrame, GW_CLOSE, invitationCode, invitationUrl, parseInvitation, sameScope,
+  describeScope, GATEWAY_LIMITS, GatewayFrame, GW_CLOSE, invitationCode, invitationUrl, parseInvitation, sameScope,
   type CreateInvitationRequest, type EndReason, type GatewayDisplay, type GatewayState, type InvitationView, type LinkView, type RemotePerson,
 } from '../../protocol/gateway.ts';
 import { notes, retentionDays } from '../../protocol/room-doc.ts';
@@ -25,6 +25,8 @@ import { log } from '../log.ts';
 import { GatewayStore, type LinkRow } from './store.ts';
 import { Ledger } from './ledger.ts';
 import { LinkSession } from './link-session.ts';
+import { handshake } from './handshake.ts';
+import { invitationView, linkView } from './views.ts';
 import { checkToken, createInvitation, newId, newToken, type Inviter } from './invitations.ts';
 import { checkLanHost, dialPinned, fetchPinnedCa, sha256Hex } from './pinned-dial.ts';
 
@@ -105,7 +107,7 @@ export class Gateway {
     const { row, payload } = createInvitation(this.store, this.d.doc, req, by, { room: this.d.room(), ...this.d.inviter(hostHint) }, this.now());
     log.info('gateway: invitation made', { invitation: row.id, scope: row.scope.kind, access: row.access, multiUse: row.multiUse, by: by.deviceId.slice(0, 9) });
     this.changed();
-    return { ...this.invitationView(row), code: invitationCode(payload), url: invitationUrl(payload) };
+    return { ...invitationView(row), code: invitationCode(payload), url: invitationUrl(payload) };
   }
 
   revokeInvitation(id: string): void {
@@ -133,7 +135,7 @@ export class Gateway {
     target.caPem = await fetchPinnedCa(target);
     const ws = await dialPinned(target);
     const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room, auth: { kind: 'invitation', token: inv.token } } satisfies GatewayFrame);
-    const welcome = await this.handshake(ws, hello);
+    const welcome = await handshake(ws, hello);
     // The inviting hub's word must match what the person saw before accepting.
     if (welcome.invitationId !== inv.id || welcome.room.id !== inv.room.id || !sameScope(welcome.scope, inv.scope) || welcome.access !== inv.access || welcome.expiresAt !== inv.expiresAt || !welcome.secret) {
       // Tell the inviting hub, so its side of the link ends too.
@@ -166,7 +168,7 @@ export class Gateway {
     session.recordControl(hello, 'handshake (this room’s name and the invitation token)');
     log.info('gateway: invitation accepted; link open', { link: row.id, to: row.room.name, scope: row.scope.kind, access: row.access });
     this.attach(row.id, ws, session);
-    return this.linkView(session);
+    return linkView(session);
   }
 
   /** A member (or expiry) ends the link: the other side is told, the socket closes now. */
@@ -185,8 +187,8 @@ export class Gateway {
     const now = this.now();
     return {
       v: PROTOCOL_VERSION,
-      links: [...this.sessions.values()].map((s) => this.linkView(s)),
-      invitations: this.store.openInvitations(now).map((i) => this.invitationView(i)),
+      links: [...this.sessions.values()].map((s) => linkView(s)),
+      invitations: this.store.openInvitations(now).map((i) => invitationView(i)),
       recentlyEnded: this.store.recentlyEnded(now - ENDED_SHOWN_MS).map((l) => ({ id: l.id, room: l.room, reason: l.endReason ?? 'ended', message: l.endMessage ?? '', at: l.endedAt ?? now })),
       ledger: this.ledger.summary(),
     };
@@ -205,7 +207,7 @@ export class Gateway {
   readonly display = {
     view: (): GatewayDisplay => ({
       links: [...this.sessions.values()].map((s) => {
-        const v = this.linkView(s);
+        const v = linkView(s);
         return { banner: v.banner, expiresAt: v.expiresAt, status: v.status, room: v.room.name, remotePeople: v.remotePeople };
       }),
       ledger: this.ledger.summary(),
@@ -329,7 +331,7 @@ export class Gateway {
       const ws = await dialPinned(target);
       const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
       session.recordControl(hello, 'handshake (reconnecting)');
-      const welcome = await this.handshake(ws, hello);
+      const welcome = await handshake(ws, hello);
       this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + welcome.bytes);
       if (!this.sessions.has(linkId)) return void ws.close(GW_CLOSE.ended, 'ended');
       r.delay = RECONNECT_MIN_MS;
@@ -376,7 +378,7 @@ export class Gateway {
       const ws = await dialPinned({ host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem: row.caPem });
       const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
       this.ledger.record(ctx, 'link', 'handshake (to say the connection ended)', Buffer.byteLength(hello));
-      await this.handshake(ws, hello);
+      await handshake(ws, hello);
       const end = encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: pending.reason, message: pending.message.slice(0, 300) } satisfies GatewayFrame);
       this.ledger.record(ctx, 'link', 'end of the connection', Buffer.byteLength(end));
       ws.send(end);
@@ -392,26 +394,6 @@ export class Gateway {
       r.delay = Math.min(RECONNECT_MAX_MS, r.delay * 2);
       this.scheduleEndNotice(linkId, r.delay / 2 + Math.random() * (r.delay / 2));
     }
-  }
-
-  /** Sends our hello and waits for the welcome (or the refusal). */
-  private handshake(ws: WebSocket, hello: string): Promise<Extract<GatewayFrame, { t: 'welcome' }> & { bytes: number }> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => (ws.terminate(), reject(new OsmoseError('timeout', "the other room's hub did not answer"))), GATEWAY_LIMITS.helloTimeoutMs);
-      ws.once('message', (data: RawData) => {
-        clearTimeout(timer);
-        const decoded = decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
-        if (!decoded.ok) return ws.terminate(), reject(new OsmoseError('bad-request', "the other room's hub answered with something malformed"));
-        const msg = decoded.value;
-        if (msg.t === 'welcome') return resolve({ ...msg, bytes: Buffer.byteLength(data.toString()) });
-        ws.terminate();
-        if (msg.t === 'error') return reject(new OsmoseError(msg.error.code, msg.error.message));
-        reject(new OsmoseError('bad-request', "the other room's hub answered out of turn"));
-      });
-      ws.once('close', () => (clearTimeout(timer), reject(new OsmoseError('hub-unreachable', "the other room's hub closed the connection"))));
-      ws.on('error', () => undefined);
-      ws.send(hello);
-    });
   }
 
   // ---- Both sides ---------------------------------------------------------------------------------
@@ -545,27 +527,4 @@ export class Gateway {
   private changed(): void {
     for (const l of this.listeners) l();
   }
-
-  private invitationView(i: ReturnType<GatewayStore['openInvitations']>[number]): InvitationView {
-    return { id: i.id, scope: i.scope, label: i.label, access: i.access, expiresAt: i.expiresAt, multiUse: i.multiUse, uses: i.uses, createdByName: i.createdByName, createdAt: i.createdAt };
-  }
-
-  private linkView(s: LinkSession): LinkView {
-    const r = s.row;
-    return {
-      id: r.id,
-      role: r.role,
-      room: r.room,
-      scope: r.scope,
-      label: s.label,
-      access: r.access,
-      expiresAt: r.expiresAt,
-      status: s.connected ? 'connected' : s.connectedAt === null && r.role === 'guest' ? 'connecting' : 'reconnecting',
-      banner: bannerText(r.room.name, r.scope, s.label, r.access),
-      remotePeople: s.remotePeople,
-      ...(r.scope.kind === 'board' && r.role === 'guest' ? { board: s.remoteBoard } : {}),
-      ...(s.lastError ? { lastError: s.lastError } : {}),
-    };
-  }
 }
-
