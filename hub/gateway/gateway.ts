@@ -515,8 +515,11 @@ export class Gateway {
   }
 
   private prune(): void {
-    const removed = this.ledger.prune(retentionDays(this.d.doc));
-    if (removed) log.info('gateway: ledger entries past the room’s retention removed', { rows: removed });
+    const days = retentionDays(this.d.doc);
+    const removed = this.ledger.prune(days);
+    // Ended links and spent invitations name items (a note's title, a message's first words).
+    const old = this.store.pruneBefore(this.now() - days * 86_400_000);
+    if (removed || old) log.info('gateway: ledger entries, ended links and invitations past the room’s retention removed', { rows: removed, records: old });
   }
 
   private countIn(linkId: string, data: RawData): void {

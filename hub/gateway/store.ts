@@ -186,6 +186,20 @@ export class GatewayStore {
     return new Set(rows.map((r) => r.item_id));
   }
 
+  /** Retention: invitations over and links ended before `cutoff` go (with what they named). */
+  pruneBefore(cutoff: number): number {
+    return this.db.transaction(() => {
+      const old = (this.db.prepare('SELECT id FROM links WHERE ended_at IS NOT NULL AND ended_at < ?').all(cutoff) as { id: string }[]).map((r) => r.id);
+      for (const id of old) {
+        this.db.prepare('DELETE FROM received WHERE link_id = ?').run(id);
+        this.db.prepare('DELETE FROM pending_ends WHERE link_id = ?').run(id);
+        this.db.prepare('DELETE FROM links WHERE id = ?').run(id);
+      }
+      const inv = this.db.prepare('DELETE FROM invitations WHERE expires_at < ? OR (revoked_at IS NOT NULL AND revoked_at < ?)').run(cutoff, cutoff).changes;
+      return old.length + inv;
+    })();
+  }
+
   close(): void {
     this.db.close();
   }

@@ -46,4 +46,21 @@ describe('ledger', () => {
     expect(l.prune(1)).toBe(1);
     expect(l.entries().map((e) => e.item)).toEqual(['message:m2']);
   });
+
+  it('retention also removes spent invitations and ended links', () => {
+    const { store } = ledger();
+    const scope = { kind: 'board' as const };
+    store.addInvitation({ id: 'i' + '2'.repeat(24), tokenHash: 'h1', scope, label: 'the board', access: 'read', expiresAt: 1000, multiUse: false, uses: 0, createdBy: 'd', createdByName: 'A', createdAt: 0, revokedAt: null });
+    store.addInvitation({ id: 'i' + '3'.repeat(24), tokenHash: 'h2', scope, label: 'the board', access: 'read', expiresAt: 9_000_000, multiUse: false, uses: 0, createdBy: 'd', createdByName: 'A', createdAt: 0, revokedAt: null });
+    const link = { id: 'l' + '2'.repeat(24), role: 'inviter' as const, invitationId: 'i' + '2'.repeat(24), room: ctx.toRoom, scope, label: 'the board', access: 'read' as const, expiresAt: 5000, createdAt: 0, secret: 'h', host: null, port: null, fingerprint: null, caPem: null, endedAt: null, endReason: null, endMessage: null };
+    store.addLink(link);
+    store.addLink({ ...link, id: 'l' + '3'.repeat(24) });
+    store.endLink(link.id, 2000, 'ended', 'x');
+    store.markReceived(link.id, 'msg-00001');
+    expect(store.pruneBefore(5000)).toBe(2);
+    expect(store.link(link.id)).toBeNull();
+    expect(store.link('l' + '3'.repeat(24))).not.toBeNull(); // still open
+    expect(store.invitation('i' + '3'.repeat(24))).not.toBeNull();
+    expect(store.received(link.id).size).toBe(0);
+  });
 });
