@@ -11,6 +11,7 @@ import { GATEWAY_LIMITS, GatewayFrame, parseInvitation } from '../../../protocol
 import { inboundViolation } from '../../../hub/gateway/scope.ts';
 import type { Hub } from '../../../hub/hub.ts';
 import { startRoom } from './support.ts';
+import { notes } from '../../../protocol/room-doc.ts';
 
 const RUNS = { seed: 5, numRuns: 2000 } as const;
 const types = ['hello', 'welcome', 'note-sync', 'thread-have', 'message', 'board', 'presence', 'ping', 'pong', 'end', 'error', 'x'];
@@ -77,5 +78,41 @@ describe('a live hub and a hostile peer', () => {
     const ws = new WebSocket(`ws://127.0.0.1:${hub.ports.http}/gateway`);
     const status = await new Promise<number>((r) => ws.on('unexpected-response', (_q, res) => r(res.statusCode ?? 0)));
     expect(status).toBe(400);
+  });
+});
+
+describe('a live link and a hostile peer', () => {
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await startRoom('FUZZLINK');
+  });
+  afterAll(() => hub.close());
+
+  it('on an open link, garbage cuts the link off (or is harmless), and the hub keeps serving', async () => {
+    const { addNote, invite } = await import('./support.ts');
+    const note = addNote(hub, 'Fuzzed', 'safe');
+    const samples = fc.sample(fc.oneof(versioned, fc.string({ maxLength: 200 }), fc.json()), { seed: 11, numRuns: 25 });
+    let cut = 0;
+    for (const [i, s] of samples.entries()) {
+      const inv = invite(hub, { scope: { kind: 'note', id: note }, access: i % 2 ? 'write' : 'read', expiresInMinutes: 5, multiUse: false });
+      const token = JSON.parse(Buffer.from(inv.code!.split('.')[1]!, 'base64url').toString()).token as string;
+      const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/gateway`, { rejectUnauthorized: false });
+      const frames: string[] = [];
+      ws.on('message', (m) => frames.push(m.toString()));
+      ws.on('error', () => undefined);
+      const closed = new Promise<number>((r) => ws.on('close', (c) => r(c)));
+      await new Promise((r) => ws.on('open', r));
+      ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: `rfuzz${String(i).padStart(6, '0')}`, name: 'Fuzz', place: '' }, auth: { kind: 'invitation', token } }));
+      while (!frames.some((f) => f.includes('"welcome"'))) await new Promise((r) => setTimeout(r, 5));
+      ws.send(s);
+      const outcome = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('open'), 300))]);
+      if (outcome === 4422) cut++;
+      else expect(outcome).toBe('open'); // a frame the link allows (a ping, presence): nothing happens
+      ws.terminate();
+    }
+    expect(cut).toBeGreaterThan(samples.length / 2);
+    const ok = await fetch(`http://127.0.0.1:${hub.ports.http}/api/hub`);
+    expect(ok.status).toBe(200);
+    expect((notes(hub.memory.doc).get(note)!.get('body') as { toString(): string }).toString()).toBe('safe');
   });
 });
