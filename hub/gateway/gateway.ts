@@ -167,7 +167,7 @@ export class Gateway {
     const session = this.openSession(row);
     session.recordControl(hello, 'handshake (this room’s name and the invitation token)');
     log.info('gateway: invitation accepted; link open', { link: row.id, to: row.room.name, scope: row.scope.kind, access: row.access });
-    this.attach(row.id, ws, session);
+    this.attach(row.id, ws, session, welcome.backlog);
     return linkView(session);
   }
 
@@ -336,7 +336,7 @@ export class Gateway {
       if (!this.sessions.has(linkId)) return void ws.close(GW_CLOSE.ended, 'ended');
       r.delay = RECONNECT_MIN_MS;
       session.lastError = undefined;
-      this.attach(linkId, ws, session);
+      this.attach(linkId, ws, session, welcome.backlog);
       log.info('gateway: link reconnected', { link: linkId });
     } catch (err) {
       const e = err instanceof OsmoseError ? err : new OsmoseError('hub-unreachable', (err as Error).message);
@@ -422,7 +422,7 @@ export class Gateway {
     return session;
   }
 
-  private attach(linkId: string, ws: WebSocket, session: LinkSession): void {
+  private attach(linkId: string, ws: WebSocket, session: LinkSession, backlog: RawData[] = []): void {
     const previous = this.conns.get(linkId);
     if (previous && previous.ws !== ws) previous.ws.close(GW_CLOSE.replaced, 'replaced');
     const conn: Conn = { ws, lastFrame: this.now() };
@@ -430,7 +430,7 @@ export class Gateway {
     ws.removeAllListeners('message');
     ws.removeAllListeners('close');
     ws.on('error', (err) => log.warn('gateway socket error', { link: linkId, error: err.message }));
-    ws.on('message', (data, isBinary) => {
+    const onMessage = (data: RawData, isBinary: boolean) => {
       // The link may have ended while frames were still on their way: they are dropped.
       if (this.sessions.get(linkId) !== session || this.conns.get(linkId)?.ws !== ws) return;
       conn.lastFrame = this.now();
@@ -446,7 +446,8 @@ export class Gateway {
         const e = err instanceof OsmoseError ? err : new OsmoseError('internal', (err as Error).message);
         this.cutOff(linkId, e);
       }
-    });
+    };
+    ws.on('message', onMessage);
     ws.on('close', () => {
       if (this.conns.get(linkId)?.ws !== ws) return;
       this.conns.delete(linkId);
@@ -457,6 +458,8 @@ export class Gateway {
       send: (text) => ws.readyState === ws.OPEN && ws.send(text),
       close: (code, reason) => ws.close(code, reason),
     });
+    // Frames that came right behind the welcome, in order, before anything newer.
+    for (const data of backlog) onMessage(data, false);
   }
 
   /** The other hub sent something malformed or out of scope: cut off, logged, not reconnected. */
