@@ -6,6 +6,7 @@ import type { RttResult } from './rtt.ts';
 import type { CapacityResult } from './capacity.ts';
 import type { FilesResult } from './files.ts';
 import type { MemoryResult } from './memory.ts';
+import type { GatewayResult } from './gateway.ts';
 import { round } from './stats.ts';
 
 export interface Results {
@@ -14,6 +15,7 @@ export interface Results {
   capacity?: CapacityResult;
   files?: FilesResult;
   memory?: MemoryResult;
+  gateway?: GatewayResult;
 }
 
 export interface Row {
@@ -72,6 +74,17 @@ export function rows(r: Results): Row[] {
     );
   }
   if (r.memory) out.push(...memoryRows(r.memory));
+  if (r.gateway) {
+    const g = r.gateway;
+    const us = (v: number) => (Number.isFinite(v) ? `${round(v, 0)} µs` : 'n/a');
+    out.push(
+      { metric: `edit into the other room, p50 (n=${g.edits})`, ours: ms(g.crossRoom.p50, 2), baseline: `${ms(g.inRoom.p50, 2)} (same edit, in the room)`, ratio: ratio(g.crossRoom.p50, g.inRoom.p50), target: '', meets: '' },
+      { metric: `edit into the other room, p95`, ours: ms(g.crossRoom.p95, 2), baseline: `${ms(g.inRoom.p95, 2)} (in the room)`, ratio: ratio(g.crossRoom.p95, g.inRoom.p95), target: '', meets: '' },
+      { metric: `ledger per item: new row, p50 (SQLite FULL)`, ours: us(g.ledger.newRowUs.p50), baseline: `${us(g.ledger.joinRowUs.p50)} (frame joins a row)`, ratio: '', target: '', meets: '' },
+      { metric: `ledger on disk per row`, ours: `${g.ledger.bytesPerRow} bytes`, baseline: '', ratio: '', target: '', meets: '' },
+      { metric: `link ended → other hub cut, max (n=${g.endMs.n})`, ours: ms(g.endMs.max, 1), baseline: `p50 ${ms(g.endMs.p50, 1)}`, ratio: '', target: '<= 1000 ms', meets: yn(Number.isFinite(g.endMs.max) ? g.endMs.max <= 1000 : null) },
+    );
+  }
   return out;
 }
 

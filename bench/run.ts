@@ -17,9 +17,10 @@ import { runFiles } from './files.ts';
 import { runMemory, catchUpBreakdownTable } from './memory.ts';
 import { runVoice, voiceRows, type VoiceResult } from './voice.ts';
 import { runVoiceRoom, voiceRoomRows, type VoiceRoomResult } from './voice-room.ts';
+import { runGateway } from './gateway.ts';
 import { rows, table, breakdownTable, capacityTable, writeJson, type Results } from './report.ts';
 
-const STAGES = ['join', 'rtt', 'capacity', 'files', 'memory', 'voice', 'voice-room'] as const;
+const STAGES = ['join', 'rtt', 'capacity', 'files', 'memory', 'gateway', 'voice', 'voice-room'] as const;
 type Stage = (typeof STAGES)[number];
 
 function parseArgs(argv: string[]) {
@@ -29,7 +30,7 @@ function parseArgs(argv: string[]) {
     const m = /^--([a-z-]+)=(\d+)$/.exec(a);
     if (m) flags[m[1]!] = Number(m[2]);
     else if ((STAGES as readonly string[]).includes(a)) stages.push(a as Stage);
-    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGES.join(', ')}; flags: --warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --voice-steps= --model-runs= --voice-clips= --voice-window=)`);
+    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGES.join(', ')}; flags: --warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --gateway-edits= --ledger-items= --voice-steps= --model-runs= --voice-clips= --voice-window=)`);
   }
   return {
     stages: stages.length ? STAGES.filter((s) => stages.includes(s)) : [...STAGES],
@@ -37,6 +38,7 @@ function parseArgs(argv: string[]) {
     rtt: { count: flags.pings ?? 1000, warmup: 100, block: 250 },
     capacity: { batch: flags.batch ?? 500, max: flags['max-clients'] ?? 10_000, settleMs: 2000 },
     files: { sizeMb: flags['file-mb'] ?? 200 },
+    gateway: { edits: flags['gateway-edits'] ?? 300, ledgerItems: flags['ledger-items'] ?? 2000 },
     memory: { runs: flags['memory-runs'] ?? 3, messages: flags.messages ?? 10_000, noteChars: 1_000_000, updates: flags.updates ?? 10_000, hubUpdates: 1000 },
     voice: { steps: flags['voice-steps'] ?? 1000, modelRuns: flags['model-runs'] ?? 30, coldRepeats: 3 },
     voiceRoom: { clips: flags['voice-clips'] ?? 12, windowSeconds: flags['voice-window'] ?? 12 },
@@ -70,6 +72,7 @@ async function main(): Promise<number> {
         if (stage === 'files') results.files = await runFiles(browser!, opts.files, log);
         if (stage === 'voice') results.voice = await runVoice(browser!, opts.voice, log);
         if (stage === 'voice-room') results.voiceRoom = await runVoiceRoom(browser!, opts.voiceRoom, log);
+        if (stage === 'gateway') results.gateway = await runGateway(opts.gateway, log);
         if (stage === 'memory') {
           results.memory = await runMemory(browser!, opts.memory, log);
           // Parts that failed still leave the others' numbers in the report.
@@ -95,6 +98,7 @@ async function main(): Promise<number> {
     for (const n of results.join.notes) log(`- ${n}`);
   }
   if (results.capacity) log('\nHub signaling capacity:\n' + capacityTable(results.capacity));
+  if (results.gateway) for (const n of results.gateway.notes) log(`- ${n}`);
   if (results.memory) {
     log('\nWhere the catch-up time goes:\n' + catchUpBreakdownTable(results.memory));
     for (const n of results.memory.notes) log(`- ${n}`);

@@ -20,6 +20,8 @@ export function lanOnly(req: Request, res: Response, next: NextFunction): void {
 export interface AppDeps extends ApiDeps, Omit<DisplayDeps, 'appDir'>, Omit<PageDeps, 'appDir' | 'secure'> {
   /** The room's files at the hub (one router, shared by both ports). */
   files: Router;
+  /** Links to other rooms: the app's gateway API and the invitation page. */
+  gateway?: Router;
 }
 
 export function createHttpApp(deps: AppDeps, secure: boolean): Express {
@@ -37,6 +39,7 @@ export function createHttpApp(deps: AppDeps, secure: boolean): Express {
   );
   const appDir = deps.config.appDir;
   app.use(deps.files);
+  if (deps.gateway) app.use(deps.gateway);
   app.use(apiRouter(deps));
   app.use(displayRouter({ ...deps, appDir }));
   app.use(pagesRouter({ ...deps, appDir, secure }));

@@ -24,10 +24,16 @@ import { createHttpApp } from './http-app.ts';
 import { upgradeRouter } from './upgrade-router.ts';
 import { log, registerSecret } from './log.ts';
 import { writeFileAtomic } from './files.ts';
+import { Gateway } from './gateway/gateway.ts';
+import { gatewayRouter } from './gateway/routes.ts';
+import { pemFingerprint } from './gateway/pinned-dial.ts';
+import { fingerprintHex } from '../protocol/gateway.ts';
 
 export interface Hub {
   room: RoomInfo;
   memory: RoomMemory;
+  /** Links to other rooms, invitations, the ledger. */
+  gateway: Gateway;
   secrets: () => RoomSecrets;
   joinLinks: () => { address: string; url: string }[];
   tls: () => TlsMaterial;
@@ -63,6 +69,20 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   // Files on disk that the room no longer lists (expired while the hub was off, or never shared).
   void fileStore.fileIds().then((ids) => deleteFiles(ids.filter((id) => !docFiles(memory.doc).has(id))));
   roomChannel = new RoomChannel(auth, roster, () => room, memory);
+  let httpsPort = config.httpsPort;
+  const gateway = new Gateway({
+    dataDir: config.dataDir,
+    doc: memory.doc,
+    room: () => room,
+    people: () => roster.members().filter((m) => m.status === 'present').map((m) => ({ name: m.profile.name })),
+    onPeopleChange: (fn) => void roster.onChange(fn),
+    inviter: (hint) => ({
+      // Where this device reached the hub; else the address it was told to listen on; else its first LAN address.
+      host: hint ?? (config.host !== '0.0.0.0' && config.host !== '::' ? config.host : lanAddresses()[0]) ?? '127.0.0.1',
+      port: httpsPort,
+      fingerprint: tls.ca ? fingerprintHex(tls.ca.rootFingerprintSha256) : pemFingerprint(tls.cert),
+    }),
+  });
 
   const joinLinks = () => {
     const addrs = lanAddresses();
@@ -80,11 +100,13 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     joinLinks,
     doc: memory.doc,
     files: filesRouter({ dataDir: config.dataDir, auth, store: fileStore }),
+    gateway: gatewayRouter({ auth, gateway, nameOf: (id) => roster.members().find((m) => m.peerId === id)?.profile.name ?? 'A member' }),
+    gatewayDisplay: gateway.display,
   };
   const httpServer = http.createServer(createHttpApp(deps, false));
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, createHttpApp(deps, true));
   const signaling = new Signaling(auth, httpsServer);
-  const onUpgrade = upgradeRouter(roomChannel, signaling);
+  const onUpgrade = upgradeRouter(roomChannel, signaling, gateway);
   for (const s of [httpServer, httpsServer]) {
     s.on('upgrade', onUpgrade);
     s.on('clientError', (_err, socket) => socket.destroy());
@@ -94,6 +116,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   }
   await Promise.all([listen(httpServer, config.host, config.httpPort), listen(httpsServer, config.host, config.httpsPort)]);
   const ports = { http: (httpServer.address() as AddressInfo).port, https: (httpsServer.address() as AddressInfo).port };
+  httpsPort = ports.https;
 
   const ticker = setInterval(() => {
     roster.tick();
@@ -130,6 +153,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   return {
     room,
     memory,
+    gateway,
     secrets: () => secrets,
     joinLinks,
     tls: () => tls,
@@ -141,6 +165,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
       clearInterval(addressWatch);
       roomChannel.close();
       signaling.close();
+      gateway.close();
       memory.close();
       await Promise.all([closeServer(httpServer), closeServer(httpsServer)]);
       try {

@@ -10,8 +10,10 @@ import { refuseUpgrade } from './upgrade-response.ts';
 import type { RoomChannel } from './room-channel.ts';
 import type { Signaling } from './signaling.ts';
 import { log } from './log.ts';
+import { GATEWAY_PATH } from '../protocol/gateway.ts';
+import type { Gateway } from './gateway/gateway.ts';
 
-export function upgradeRouter(room: RoomChannel, signaling: Signaling) {
+export function upgradeRouter(room: RoomChannel, signaling: Signaling, gateway?: Gateway) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.warn('upgrade socket error', { error: err.message }));
     if (!isLanAddress(req.socket.remoteAddress)) {
@@ -19,6 +21,7 @@ export function upgradeRouter(room: RoomChannel, signaling: Signaling) {
     }
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname === API.roomSocket) return room.handleUpgrade(req, socket, head);
+    if (pathname === GATEWAY_PATH && gateway) return gateway.handleUpgrade(req, socket, head);
     if (pathname === `${API.signalingPath}peerjs`) {
       signaling.handleUpgrade(req, socket, head).catch((err: Error) => {
         log.error('signaling upgrade failed', { error: err.message });

@@ -35,6 +35,14 @@ export const ERROR_CODES = [
   'mic-denied', // the person (or the browser) did not allow the microphone
   'mic-unavailable', // no microphone, or audio capture could not start
   'busy', // a device serving the room's voice service is full or not serving now
+  'invitation-expired', // the invitation's time is over (or it was withdrawn)
+  'invitation-forged', // not an invitation this hub made: unknown token, damaged or made-up code
+  'invitation-used', // a single-use invitation that another room already accepted
+  'invitation-replayed', // this room already accepted this invitation (or its link was ended)
+  'invitation-scope', // the invitation's scope is wrong: not what the code says, or the item is gone
+  'fingerprint-mismatch', // the remote hub's certificate is not the one the invitation pins
+  'out-of-scope', // a remote hub sent data the link does not cover; the link is cut
+  'link-ended', // the connection between the rooms was ended (by a member or by expiry)
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -74,6 +82,15 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   'not-found': 404,
   'storage-full': 507,
   'hash-mismatch': 422,
+  'invitation-expired': 410,
+  'invitation-forged': 403,
+  'invitation-used': 409,
+  'invitation-replayed': 409,
+  'invitation-scope': 422,
+  'fingerprint-mismatch': 502,
+  'hub-unreachable': 502,
+  'out-of-scope': 422,
+  'link-ended': 410,
   internal: 500,
 };
 

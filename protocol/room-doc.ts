@@ -37,6 +37,8 @@ export const TimelineEntry = z.object({
   text: z.string().min(1).max(LIMITS.chatTextChars),
   sentAt: z.number().int(),
   replyTo: ItemId.optional(),
+  /** Set by the hub on a message that came from another room through a gateway. */
+  remote: z.object({ room: z.string().max(LIMITS.roomNameChars), access: z.enum(['read', 'write']).optional() }).optional(),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 

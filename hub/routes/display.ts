@@ -15,6 +15,7 @@ import type { Roster } from '../roster.ts';
 import { sendError } from './errors.ts';
 import { onVoiceChange, voiceView, type VoiceView } from '../voice-view.ts';
 import type * as Y from 'yjs';
+import type { GatewayDisplay } from '../../protocol/gateway.ts';
 
 export interface DisplayDeps {
   appDir: string;
@@ -25,6 +26,8 @@ export interface DisplayDeps {
   caFingerprint: () => string | null;
   /** The hub's replica of the room's memory (timers and voice events are shown). */
   doc: Y.Doc;
+  /** Links to other rooms and the ledger's count (absent in tests that run no gateway). */
+  gatewayDisplay?: { view: () => GatewayDisplay; onChange: (fn: () => void) => () => void };
 }
 
 export interface DisplayState {
@@ -35,6 +38,7 @@ export interface DisplayState {
   caFingerprint: string | null;
   members: Member[];
   voice: VoiceView;
+  gateway?: GatewayDisplay;
 }
 
 function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
@@ -56,6 +60,7 @@ export function displayRouter(deps: DisplayDeps): Router {
       caFingerprint: deps.caFingerprint(),
       members: deps.roster.members(),
       voice: voiceView(deps.doc, Date.now()),
+      ...(deps.gatewayDisplay ? { gateway: deps.gatewayDisplay.view() } : {}),
     };
     res.setHeader('Cache-Control', 'no-store');
     res.json(state);
@@ -69,10 +74,13 @@ export function displayRouter(deps: DisplayDeps): Router {
     const off = deps.roster.onChange(push);
     const pushVoice = () => res.write(`event: voice\ndata: ${JSON.stringify(voiceView(deps.doc, Date.now()))}\n\n`);
     const offVoice = onVoiceChange(deps.doc, pushVoice);
+    const pushGateway = () => deps.gatewayDisplay && res.write(`event: gateway\ndata: ${JSON.stringify(deps.gatewayDisplay.view())}\n\n`);
+    const offGateway = deps.gatewayDisplay?.onChange(pushGateway);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {
       off();
       offVoice();
+      offGateway?.();
       clearInterval(keepAlive);
     });
   });

@@ -27,6 +27,8 @@ export interface NoteSummary {
   title: string;
   createdAt: number;
   length: number;
+  /** A mirror of another room's note (through a gateway link). */
+  remote?: { room: string; access: 'read' | 'write' };
 }
 
 const AwarenessState = z.object({
@@ -35,6 +37,8 @@ const AwarenessState = z.object({
   typing: z.boolean(),
   viewing: z.string().max(64).nullable(),
 });
+
+const RemoteMark = z.object({ room: z.string().max(LIMITS.roomNameChars), access: z.enum(['read', 'write']) });
 
 export interface MemoryTransport {
   /** Sends a frame to the hub; false when the hub is not connected. */
@@ -267,7 +271,8 @@ export class RoomMemoryState {
       const title = note.get('title');
       const body = note.get('body');
       const createdAt = note.get('createdAt');
-      list.push({ id, title: typeof title === 'string' ? title.slice(0, 120) : 'Untitled note', createdAt: typeof createdAt === 'number' ? createdAt : 0, length: body instanceof Y.Text ? body.length : 0 });
+      const remote = RemoteMark.safeParse(note.get('remote'));
+      list.push({ id, title: typeof title === 'string' ? title.slice(0, 120) : 'Untitled note', createdAt: typeof createdAt === 'number' ? createdAt : 0, length: body instanceof Y.Text ? body.length : 0, ...(remote.success ? { remote: remote.data } : {}) });
     }
     this.notes = list.sort((a, b) => b.createdAt - a.createdAt);
   }

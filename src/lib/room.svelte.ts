@@ -344,6 +344,9 @@ export class RoomState {
     this.meshVersion++;
   }
 
+  /** This device's room credential, for the hub's APIs (files, gateway). */
+  credential = async (): Promise<{ peerId: string; token: string }> => ({ peerId: this.deviceId, token: await this.token() });
+
   private async token(): Promise<string> {
     const c = this.joined?.credential;
     if (c && c.expiresAt - Date.now() > 60_000) return c.token;

@@ -83,6 +83,11 @@ export class TestHub {
     this.proc = null;
   }
 
+  /** The hub process's id (for checks on its sockets). */
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
+  }
+
   signal(sig: NodeJS.Signals): void {
     this.proc?.kill(sig);
   }

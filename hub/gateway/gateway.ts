@@ -1,0 +1,536 @@
+/**
+ * The gateway: this room's links to other rooms. It accepts links on the HTTPS port's
+ * `/gateway` WebSocket (as the inviting room) and dials out only for links a member accepted
+ * (as the guest room), reconnecting with backoff. Links end by a member, by expiry, or when the
+ * other side breaks the scope (cut off and logged). State for the app and /display comes from here.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type * as Y from 'yjs';
+import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
+import { OsmoseError } from '../../protocol/errors.ts';
+import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import type { RoomInfo } from '../../protocol/common.ts';
+import {
+  describeScope, GATEWAY_LIMITS, GatewayFrame, GW_CLOSE, invitationCode, invitationUrl, parseInvitation, sameScope,
+  type CreateInvitationRequest, type EndReason, type GatewayDisplay, type GatewayState, type InvitationView, type LinkView, type RemotePerson,
+} from '../../protocol/gateway.ts';
+import { notes, retentionDays } from '../../protocol/room-doc.ts';
+import { safeEqual } from '../../protocol/crypto.ts';
+import { RateLimiter } from '../rate-limit.ts';
+import { refuseUpgrade } from '../upgrade-response.ts';
+import { log } from '../log.ts';
+import { GatewayStore, type LinkRow } from './store.ts';
+import { Ledger } from './ledger.ts';
+import { LinkSession } from './link-session.ts';
+import { handshake } from './handshake.ts';
+import { invitationView, linkView } from './views.ts';
+import { checkToken, createInvitation, newId, newToken, type Inviter } from './invitations.ts';
+import { checkLanHost, dialPinned, fetchPinnedCa, sha256Hex } from './pinned-dial.ts';
+
+const PING_MS = 10_000;
+const SILENT_AFTER_MS = 30_000;
+const TICK_MS = 250;
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
+const ENDED_SHOWN_MS = 10 * 60_000;
+/** Links open at once, both roles together: each holds observers on the room's document. */
+export const MAX_LINKS = 32;
+
+export interface GatewayDeps {
+  dataDir: string;
+  doc: Y.Doc;
+  room: () => RoomInfo;
+  /** Names of the people present here (sent to linked rooms). */
+  people: () => RemotePerson[];
+  onPeopleChange: (fn: () => void) => void;
+  /** Where other rooms reach this hub, and the certificate they pin. */
+  inviter: (hostHint: string | null) => Omit<Inviter, 'room'>;
+  now?: () => number;
+}
+
+interface Conn {
+  ws: WebSocket;
+  lastFrame: number;
+}
+
+export class Gateway {
+  readonly store: GatewayStore;
+  readonly ledger: Ledger;
+  private readonly sessions = new Map<string, LinkSession>();
+  private readonly conns = new Map<string, Conn>();
+  private readonly retries = new Map<string, { timer: NodeJS.Timeout | null; delay: number }>();
+  private readonly received: Set<string>;
+  /** Bytes that came in on each link, counted at the socket (tests compare them with the other side's ledger). */
+  readonly bytesIn = new Map<string, number>();
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_LIMITS.frameBytes, perMessageDeflate: false });
+  private readonly failures = new RateLimiter(10, 60_000);
+  private readonly listeners = new Set<() => void>();
+  private readonly ticker: NodeJS.Timeout;
+  private readonly pinger: NodeJS.Timeout;
+  private readonly pruner: NodeJS.Timeout;
+  private closed = false;
+  private readonly now: () => number;
+
+  constructor(private readonly d: GatewayDeps) {
+    this.now = d.now ?? Date.now;
+    this.store = new GatewayStore(d.dataDir);
+    this.ledger = new Ledger(this.store.db, this.now);
+    this.ledger.onChange(() => this.changed());
+    this.received = this.store.received();
+    this.wss.on('connection', (ws, req: IncomingMessage) => this.onInbound(ws, req));
+    d.onPeopleChange(() => {
+      for (const s of this.sessions.values()) s.sendPresence();
+    });
+    for (const row of this.store.activeLinks()) {
+      if (row.expiresAt <= this.now()) {
+        this.store.endLink(row.id, this.now(), 'expired', 'the connection expired');
+        continue;
+      }
+      // Only links a member accepted are ever dialled: with none, the hub opens no connection.
+      this.openSession(row);
+      if (row.role === 'guest') this.scheduleDial(row.id, 0);
+    }
+    for (const p of this.store.pendingEnds()) this.scheduleEndNotice(p.linkId, 0);
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.pinger = setInterval(() => this.keepAlive(), PING_MS);
+    this.pruner = setInterval(() => this.prune(), 3_600_000);
+    for (const t of [this.ticker, this.pinger, this.pruner]) t.unref();
+    this.prune();
+  }
+
+  // ---- Members' actions (from the app's API) -------------------------------------------------
+
+  createInvitation(req: CreateInvitationRequest, by: { deviceId: string; name: string }, hostHint: string | null): InvitationView {
+    const { row, payload } = createInvitation(this.store, this.d.doc, req, by, { room: this.d.room(), ...this.d.inviter(hostHint) }, this.now());
+    log.info('gateway: invitation made', { invitation: row.id, scope: row.scope.kind, access: row.access, multiUse: row.multiUse, by: by.deviceId.slice(0, 9) });
+    this.changed();
+    return { ...invitationView(row), code: invitationCode(payload), url: invitationUrl(payload) };
+  }
+
+  revokeInvitation(id: string): void {
+    if (!this.store.revokeInvitation(id, this.now())) throw new OsmoseError('not-found', 'no such open invitation');
+    log.info('gateway: invitation withdrawn', { invitation: id });
+    this.changed();
+  }
+
+  /** A member pasted another room's invitation: connect out, pinned, and open the link. */
+  async accept(code: string): Promise<LinkView> {
+    const parsed = parseInvitation(code);
+    if (!parsed.ok) throw parsed.error;
+    const inv = parsed.value;
+    const room = this.d.room();
+    if (inv.expiresAt <= this.now()) throw new OsmoseError('invitation-expired', 'that invitation has expired; ask for a new one');
+    if (inv.room.id === room.id) throw new OsmoseError('invitation-scope', 'this invitation is for this room itself');
+    if (this.store.guestLinksForInvitation(inv.id, inv.fp).length) throw new OsmoseError('invitation-replayed', 'this room already accepted this invitation; ask for a new one to connect again');
+    if (inv.scope.kind === 'board' && inv.access === 'write') throw new OsmoseError('invitation-scope', 'the board can only be shared read only');
+    if (this.sessions.size >= MAX_LINKS) throw new OsmoseError('rate-limited', `this room already has ${MAX_LINKS} connections to other rooms; end one first`);
+    if (inv.scope.kind === 'note' && notes(this.d.doc).has(inv.scope.id)) {
+      throw new OsmoseError('invitation-scope', 'this room already has that note (through another connection, or an item with the same id)');
+    }
+    await checkLanHost(inv.host);
+    const target = { host: inv.host, port: inv.port, fingerprint: inv.fp, caPem: null as string | null };
+    target.caPem = await fetchPinnedCa(target);
+    const ws = await dialPinned(target);
+    const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room, auth: { kind: 'invitation', token: inv.token } } satisfies GatewayFrame);
+    const welcome = await handshake(ws, hello);
+    // The inviting hub's word must match what the person saw before accepting.
+    if (welcome.invitationId !== inv.id || welcome.room.id !== inv.room.id || !sameScope(welcome.scope, inv.scope) || welcome.access !== inv.access || welcome.expiresAt !== inv.expiresAt || !welcome.secret) {
+      // Tell the inviting hub, so its side of the link ends too.
+      ws.send(encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: 'violation', message: 'the invitation said something else; refused by the accepting room' } satisfies GatewayFrame));
+      ws.close(GW_CLOSE.refused, 'invitation-scope');
+      throw new OsmoseError('invitation-scope', 'the inviting hub describes a different scope than this invitation says; nothing was shared');
+    }
+    const row: LinkRow = {
+      id: welcome.linkId,
+      role: 'guest',
+      invitationId: inv.id,
+      room: welcome.room,
+      scope: welcome.scope,
+      label: welcome.label,
+      access: welcome.access,
+      expiresAt: welcome.expiresAt,
+      createdAt: this.now(),
+      secret: welcome.secret,
+      host: inv.host,
+      port: inv.port,
+      fingerprint: inv.fp,
+      caPem: target.caPem,
+      endedAt: null,
+      endReason: null,
+      endMessage: null,
+    };
+    this.store.addLink(row);
+    this.bytesIn.set(row.id, welcome.bytes);
+    const session = this.openSession(row);
+    session.recordControl(hello, 'handshake (this room’s name and the invitation token)');
+    log.info('gateway: invitation accepted; link open', { link: row.id, to: row.room.name, scope: row.scope.kind, access: row.access });
+    this.attach(row.id, ws, session, welcome.backlog);
+    return linkView(session);
+  }
+
+  /** A member (or expiry) ends the link: the other side is told, the socket closes now. */
+  end(linkId: string, reason: EndReason = 'ended', message = 'a member ended the connection'): void {
+    if (!this.sessions.has(linkId)) {
+      const row = this.store.link(linkId);
+      if (!row) throw new OsmoseError('not-found', 'no such connection');
+      if (row.endedAt !== null) return; // already over: ending twice is fine
+    }
+    this.finish(linkId, reason, message, true);
+  }
+
+  // ---- State -----------------------------------------------------------------------------------
+
+  state(): GatewayState {
+    const now = this.now();
+    return {
+      v: PROTOCOL_VERSION,
+      links: [...this.sessions.values()].map((s) => linkView(s)),
+      invitations: this.store.openInvitations(now).map((i) => invitationView(i)),
+      recentlyEnded: this.store.recentlyEnded(now - ENDED_SHOWN_MS).map((l) => ({ id: l.id, room: l.room, reason: l.endReason ?? 'ended', message: l.endMessage ?? '', at: l.endedAt ?? now })),
+      ledger: this.ledger.summary(),
+    };
+  }
+
+  session(linkId: string): LinkSession | undefined {
+    return this.sessions.get(linkId);
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** For /display: banners, remote people and the ledger's count, changes at most 4 times a second. */
+  readonly display = {
+    view: (): GatewayDisplay => ({
+      links: [...this.sessions.values()].map((s) => {
+        const v = linkView(s);
+        return { banner: v.banner, expiresAt: v.expiresAt, status: v.status, room: v.room.name, remotePeople: v.remotePeople };
+      }),
+      ledger: this.ledger.summary(),
+    }),
+    onChange: (fn: () => void): (() => void) => {
+      let timer: NodeJS.Timeout | null = null;
+      const off = this.onChange(() => {
+        timer ??= setTimeout(() => ((timer = null), fn()), 250);
+      });
+      return () => {
+        off();
+        if (timer) clearTimeout(timer);
+      };
+    },
+  };
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!(req.socket as TLSSocket).encrypted) return refuseUpgrade(socket, 400, { code: 'bad-request', message: 'rooms link over HTTPS only' });
+    const blocked = this.failures.blocked(req.socket.remoteAddress ?? '');
+    if (blocked) return refuseUpgrade(socket, 429, { code: 'rate-limited', message: 'too many refused links from this address; wait a minute' });
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of [this.ticker, this.pinger, this.pruner]) clearInterval(t);
+    for (const r of this.retries.values()) if (r.timer) clearTimeout(r.timer);
+    for (const c of this.conns.values()) c.ws.terminate();
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+    for (const s of this.sessions.values()) s.close(false);
+    this.store.close();
+  }
+
+  // ---- Inbound (this room invited) ---------------------------------------------------------------
+
+  private onInbound(ws: WebSocket, req: IncomingMessage): void {
+    const from = req.socket.remoteAddress ?? '';
+    ws.on('error', (err) => log.warn('gateway socket error', { error: err.message }));
+    const timer = setTimeout(() => refuse(new OsmoseError('unauthorized', 'no hello within 5 s')), GATEWAY_LIMITS.helloTimeoutMs);
+    const refuse = (err: OsmoseError) => {
+      clearTimeout(timer);
+      this.failures.take(from);
+      log.info('gateway: link refused', { code: err.code, from });
+      if (ws.readyState === ws.OPEN) ws.send(encodeFrame({ v: PROTOCOL_VERSION, t: 'error', error: err.toWire() } satisfies GatewayFrame));
+      ws.close(GW_CLOSE.refused, err.code);
+    };
+    ws.once('message', (data, isBinary) => {
+      clearTimeout(timer);
+      try {
+        const decoded = isBinary ? null : decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
+        if (!decoded?.ok) return refuse(decoded?.error ?? new OsmoseError('bad-request', 'binary frame'));
+        const hello = decoded.value;
+        if (hello.t !== 'hello') return refuse(new OsmoseError('unauthorized', 'hello first'));
+        const { row, secret } = this.admit(hello);
+        this.countIn(row.id, data);
+        const session = this.sessions.get(row.id)!;
+        const welcome = encodeFrame({
+          v: PROTOCOL_VERSION, t: 'welcome', linkId: row.id, invitationId: row.invitationId, ...(secret ? { secret } : {}),
+          room: this.d.room(), scope: row.scope, label: row.label, access: row.access, expiresAt: row.expiresAt,
+        } satisfies GatewayFrame);
+        session.recordControl(welcome, 'handshake (this room’s name, the scope, the expiry)');
+        ws.send(welcome);
+        this.attach(row.id, ws, session);
+      } catch (err) {
+        refuse(err instanceof OsmoseError ? err : new OsmoseError('internal', 'could not open the link'));
+        if (!(err instanceof OsmoseError)) log.error('gateway: hello failed', { error: (err as Error).message });
+      }
+    });
+  }
+
+  private admit(hello: Extract<GatewayFrame, { t: 'hello' }>): { row: LinkRow; secret: string | null } {
+    const now = this.now();
+    if (hello.auth.kind === 'link') {
+      const row = this.store.link(hello.auth.linkId);
+      if (!row || row.role !== 'inviter' || !safeEqual(sha256Hex(hello.auth.secret), row.secret) || row.room.id !== hello.room.id) {
+        throw new OsmoseError('invitation-forged', 'this hub has no such link');
+      }
+      if (row.endedAt !== null) throw new OsmoseError('link-ended', row.endMessage || 'the connection was ended');
+      if (row.expiresAt <= now) throw new OsmoseError('invitation-expired', 'the connection expired');
+      return { row, secret: null };
+    }
+    const inv = checkToken(this.store, this.d.doc, hello.auth.token, hello.room, this.d.room().id, now);
+    if (this.sessions.size >= MAX_LINKS) throw new OsmoseError('rate-limited', 'the inviting room has too many connections open; try again later');
+    const secret = newToken();
+    const row: LinkRow = {
+      id: newId('l'), role: 'inviter', invitationId: inv.id, room: hello.room, scope: inv.scope, label: inv.label, access: inv.access,
+      expiresAt: inv.expiresAt, createdAt: now, secret: sha256Hex(secret), host: null, port: null, fingerprint: null, caPem: null,
+      endedAt: null, endReason: null, endMessage: null,
+    };
+    this.store.db.transaction(() => {
+      this.store.useInvitation(inv.id);
+      this.store.addLink(row);
+    })();
+    this.openSession(row);
+    log.info('gateway: link opened', { link: row.id, invitation: inv.id, from: hello.room.name, scope: inv.scope.kind, access: inv.access });
+    return { row, secret };
+  }
+
+  // ---- Outbound (this room accepted) ------------------------------------------------------------
+
+  private scheduleDial(linkId: string, delay: number): void {
+    if (this.closed) return;
+    const r = this.retries.get(linkId) ?? { timer: null, delay: RECONNECT_MIN_MS };
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      void this.dial(linkId);
+    }, delay);
+    r.timer.unref();
+    this.retries.set(linkId, r);
+  }
+
+  private async dial(linkId: string): Promise<void> {
+    const row = this.store.link(linkId);
+    const session = this.sessions.get(linkId);
+    if (!row || row.endedAt !== null || !session || this.conns.has(linkId) || this.closed) return;
+    const r = this.retries.get(linkId)!;
+    try {
+      const target = { host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem: row.caPem };
+      const ws = await dialPinned(target);
+      const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
+      session.recordControl(hello, 'handshake (reconnecting)');
+      const welcome = await handshake(ws, hello);
+      this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + welcome.bytes);
+      if (!this.sessions.has(linkId)) return void ws.close(GW_CLOSE.ended, 'ended');
+      r.delay = RECONNECT_MIN_MS;
+      session.lastError = undefined;
+      this.attach(linkId, ws, session, welcome.backlog);
+      log.info('gateway: link reconnected', { link: linkId });
+    } catch (err) {
+      const e = err instanceof OsmoseError ? err : new OsmoseError('hub-unreachable', (err as Error).message);
+      if (['link-ended', 'invitation-forged', 'invitation-expired'].includes(e.code)) {
+        return this.finish(linkId, e.code === 'invitation-expired' ? 'expired' : 'ended', `the other room ended the connection (${e.message})`, false);
+      }
+      session.lastError = e.message;
+      this.changed();
+      r.delay = Math.min(RECONNECT_MAX_MS, r.delay * 2);
+      this.scheduleDial(linkId, r.delay / 2 + Math.random() * (r.delay / 2));
+    }
+  }
+
+  private scheduleEndNotice(linkId: string, delay: number): void {
+    if (this.closed) return;
+    const key = `end:${linkId}`;
+    const r = this.retries.get(key) ?? { timer: null, delay: RECONNECT_MIN_MS };
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      void this.deliverEnd(linkId, key);
+    }, delay);
+    r.timer.unref();
+    this.retries.set(key, r);
+  }
+
+  /** Reconnects with the link's credential only to say that the link is over. */
+  private async deliverEnd(linkId: string, key: string): Promise<void> {
+    const row = this.store.link(linkId);
+    const pending = this.store.pendingEnds().find((p) => p.linkId === linkId);
+    if (!row || !pending || this.closed) return;
+    const done = () => {
+      this.store.removePendingEnd(linkId);
+      this.retries.delete(key);
+    };
+    if (row.expiresAt <= this.now()) return done(); // the other side ends it at the expiry anyway
+    const ctx = { linkId, invitationId: row.invitationId, scope: describeScope(row.scope, row.label, row.access), toRoom: row.room };
+    try {
+      const ws = await dialPinned({ host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem: row.caPem });
+      const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
+      this.ledger.record(ctx, 'link', 'handshake (to say the connection ended)', Buffer.byteLength(hello));
+      await handshake(ws, hello);
+      const end = encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: pending.reason, message: pending.message.slice(0, 300) } satisfies GatewayFrame);
+      this.ledger.record(ctx, 'link', 'end of the connection', Buffer.byteLength(end));
+      ws.send(end);
+      ws.close(GW_CLOSE.ended, 'ended');
+      setTimeout(() => ws.terminate(), 500).unref();
+      log.info('gateway: the other hub was told the link ended', { link: linkId });
+      done();
+    } catch (err) {
+      const code = err instanceof OsmoseError ? err.code : 'hub-unreachable';
+      if (['link-ended', 'invitation-forged', 'invitation-expired'].includes(code)) return done(); // it knows already
+      const r = this.retries.get(key);
+      if (!r) return;
+      r.delay = Math.min(RECONNECT_MAX_MS, r.delay * 2);
+      this.scheduleEndNotice(linkId, r.delay / 2 + Math.random() * (r.delay / 2));
+    }
+  }
+
+  // ---- Both sides ---------------------------------------------------------------------------------
+
+  private openSession(row: LinkRow): LinkSession {
+    const receivedOnLink = this.store.received(row.id);
+    const session = new LinkSession(row, {
+      doc: this.d.doc,
+      ledger: this.ledger,
+      received: this.received,
+      receivedOnLink,
+      markReceived: (id) => {
+        this.received.add(id);
+        receivedOnLink.add(id);
+        this.store.markReceived(row.id, id);
+      },
+      linkDoc: (item) => this.store.linkDoc(row.id, item),
+      saveLinkDoc: (item, state) => this.store.saveLinkDoc(row.id, item, state),
+      people: () => this.d.people(),
+      onChange: () => this.changed(),
+      // Not inside the room document's observer call: end the link once it has returned.
+      onScopeGone: (what) => queueMicrotask(() => this.sessions.has(row.id) && this.finish(row.id, 'scope-gone', `${what} in ${this.d.room().name}; nothing is shared any more`, true)),
+    });
+    this.sessions.set(row.id, session);
+    this.changed();
+    return session;
+  }
+
+  private attach(linkId: string, ws: WebSocket, session: LinkSession, backlog: RawData[] = []): void {
+    const previous = this.conns.get(linkId);
+    if (previous && previous.ws !== ws) previous.ws.close(GW_CLOSE.replaced, 'replaced');
+    const conn: Conn = { ws, lastFrame: this.now() };
+    this.conns.set(linkId, conn);
+    ws.removeAllListeners('message');
+    ws.removeAllListeners('close');
+    ws.on('error', (err) => log.warn('gateway socket error', { link: linkId, error: err.message }));
+    const onMessage = (data: RawData, isBinary: boolean) => {
+      // The link may have ended while frames were still on their way: they are dropped.
+      if (this.sessions.get(linkId) !== session || this.conns.get(linkId)?.ws !== ws) return;
+      conn.lastFrame = this.now();
+      this.countIn(linkId, data);
+      try {
+        const decoded = isBinary ? null : decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
+        if (!decoded?.ok) throw decoded?.error ?? new OsmoseError('bad-request', 'binary frame');
+        const frame = decoded.value;
+        if (frame.t === 'end') return this.finish(linkId, frame.reason === 'violation' ? 'violation' : frame.reason, `the other room ended the connection: ${frame.message}`, false);
+        if (frame.t === 'error') return void log.warn('gateway: the other hub reports', { link: linkId, code: frame.error.code, message: frame.error.message });
+        session.receive(frame);
+      } catch (err) {
+        const e = err instanceof OsmoseError ? err : new OsmoseError('internal', (err as Error).message);
+        this.cutOff(linkId, e);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.on('close', () => {
+      if (this.conns.get(linkId)?.ws !== ws) return;
+      this.conns.delete(linkId);
+      session.detach();
+      if (session.row.role === 'guest' && this.sessions.has(linkId)) this.scheduleDial(linkId, RECONNECT_MIN_MS);
+    });
+    session.attach({
+      send: (text) => ws.readyState === ws.OPEN && ws.send(text),
+      close: (code, reason) => ws.close(code, reason),
+    });
+    // Frames that came right behind the welcome, in order, before anything newer.
+    for (const data of backlog) onMessage(data, false);
+  }
+
+  /** The other hub sent something malformed or out of scope: cut off, logged, not reconnected. */
+  private cutOff(linkId: string, err: OsmoseError): void {
+    log.warn('gateway: the other hub broke the link’s scope; cut off', { link: linkId, code: err.code, message: err.message });
+    this.finish(linkId, 'violation', `cut off: the other room sent data the link does not cover (${err.code}: ${err.message})`.slice(0, 300), true);
+  }
+
+  private finish(linkId: string, reason: EndReason, message: string, tellOther: boolean): void {
+    const session = this.sessions.get(linkId);
+    const conn = this.conns.get(linkId);
+    this.conns.delete(linkId);
+    if (conn && tellOther && session) {
+      session.sendControl({ v: PROTOCOL_VERSION, t: 'end', reason, message: message.slice(0, 300) }, 'end of the connection');
+    }
+    conn?.ws.close(reason === 'violation' ? GW_CLOSE.violation : GW_CLOSE.ended, reason);
+    // Terminate if the close handshake does not finish at once: the cut must not wait on the other side.
+    if (conn) setTimeout(() => conn.ws.terminate(), 500).unref();
+    const r = this.retries.get(linkId);
+    if (r?.timer) clearTimeout(r.timer);
+    this.retries.delete(linkId);
+    this.sessions.delete(linkId);
+    session?.close();
+    this.store.endLink(linkId, this.now(), reason, message);
+    // Ended here while the inviting hub was out of reach: tell it when it can be reached, so it
+    // does not show the link as "reconnecting" until the expiry.
+    if (tellOther && session?.row.role === 'guest' && reason !== 'expired') {
+      const later = () => {
+        this.store.addPendingEnd(linkId, reason, message);
+        this.scheduleEndNotice(linkId, 0);
+      };
+      // Delivered if the other hub answered our close (frames arrive in order, the end first);
+      // a connection that was already dead ends with 1006 when we terminate it.
+      if (conn) conn.ws.once('close', (code: number) => code === 1006 && later());
+      else later();
+    }
+    if (session) log.info('gateway: link ended', { link: linkId, reason });
+    this.changed();
+  }
+
+  private tick(): void {
+    const now = this.now();
+    for (const s of [...this.sessions.values()]) if (s.row.expiresAt <= now) this.finish(s.row.id, 'expired', 'the connection reached its expiry', true);
+  }
+
+  private keepAlive(): void {
+    const now = this.now();
+    for (const [id, c] of this.conns) {
+      if (now - c.lastFrame > SILENT_AFTER_MS) {
+        c.ws.terminate(); // the close handler reconnects (guest) or waits (inviter)
+        continue;
+      }
+      const s = this.sessions.get(id);
+      if (s?.row.role === 'guest') s.sendControl({ v: PROTOCOL_VERSION, t: 'ping', n: now }, 'keep-alive');
+    }
+  }
+
+  private prune(): void {
+    const days = retentionDays(this.d.doc);
+    const removed = this.ledger.prune(days);
+    // Ended links and spent invitations name items (a note's title, a message's first words).
+    const old = this.store.pruneBefore(this.now() - days * 86_400_000);
+    if (removed || old) log.info('gateway: ledger entries, ended links and invitations past the room’s retention removed', { rows: removed, records: old });
+  }
+
+  private countIn(linkId: string, data: RawData): void {
+    const n = Array.isArray(data) ? data.reduce((a, b) => a + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+    this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + n);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+}

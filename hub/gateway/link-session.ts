@@ -1,0 +1,273 @@
+/**
+ * One active link, from this hub's side, for as long as the link lasts (connections come and
+ * go under it). It sends only what the scope covers, records every frame in the ledger before it
+ * goes, checks what comes in against the scope, and mirrors the other room's items into this
+ * room's document as marked remote items.
+ */
+import * as Y from 'yjs';
+import { encodeFrame } from '../../protocol/codec.ts';
+import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import { describeScope, scopeKey, type BoardEntry, type GatewayFrame, type RemotePerson } from '../../protocol/gateway.ts';
+import { timeline, board, type TimelineEntry } from '../../protocol/room-doc.ts';
+import type { LinkRow } from './store.ts';
+import { log } from '../log.ts';
+import type { Ledger, LedgerContext } from './ledger.ts';
+import { LINK_ITEM } from './ledger.ts';
+import { NoteBridge, BRIDGE } from './note-bridge.ts';
+import { boardSnapshot, inboundViolation, threadMessages } from './scope.ts';
+
+export interface LinkSocket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SessionDeps {
+  doc: Y.Doc;
+  ledger: Ledger;
+  /** Items that came in through any link: never sent out again (not this room's to give). */
+  received: Set<string>;
+  markReceived: (itemId: string) => void;
+  /** Items that came in on this link (from the store: survives a restart). */
+  receivedOnLink: Set<string>;
+  linkDoc: (item: string) => Uint8Array | null;
+  saveLinkDoc: (item: string, state: Uint8Array) => void;
+  /** Names of the people present in this room (shown to the other room as remote people). */
+  people: () => RemotePerson[];
+  onChange: () => void;
+  /** The shared item is gone from this (the inviting) room: the link ends. */
+  onScopeGone: (what: string) => void;
+}
+
+const utf8 = new TextEncoder();
+const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+const short = (s: string, n = 40) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+export class LinkSession {
+  private socket: LinkSocket | null = null;
+  private note: NoteBridge | null = null;
+  /** Thread ids the other side holds; null until it said (then we send what it lacks). */
+  private peerHas: Set<string> | null = null;
+  private lastBoard = '';
+  private lastPresence = '';
+  private readonly offs: (() => void)[] = [];
+  remotePeople: RemotePerson[] = [];
+  remoteBoard: BoardEntry[] = [];
+  connectedAt: number | null = null;
+  /** Why the last connection attempt failed (guest), shown in the app. */
+  lastError: string | undefined;
+  readonly ctx: LedgerContext;
+
+  constructor(
+    readonly row: LinkRow,
+    private readonly d: SessionDeps,
+  ) {
+    // The item column holds the ids; the scope is said in words, as the invitation said it.
+    this.ctx = { linkId: row.id, invitationId: row.invitationId, scope: describeScope(row.scope, row.label, row.access), toRoom: row.room };
+    const { scope } = row;
+    if (scope.kind === 'note') {
+      this.note = new NoteBridge({
+        role: row.role,
+        access: row.access,
+        room: d.doc,
+        noteId: scope.id,
+        remoteRoom: row.room.name,
+        label: row.label,
+        linkId: row.id,
+        saved: d.linkDoc(scopeKey(scope)),
+        save: (s) => d.saveLinkDoc(scopeKey(scope), s),
+        send: (m) => this.sendNote(m),
+        onGone: () => d.onScopeGone(`the note “${row.label}” was deleted`),
+      });
+    } else if (scope.kind === 'thread') {
+      const tl = timeline(d.doc);
+      const rootId = scope.id;
+      const onTimeline = (ev: Y.YArrayEvent<unknown>) => {
+        this.threadCache = null;
+        if (ev.transaction.origin === BRIDGE) return;
+        if (row.role === 'inviter' && ev.changes.deleted.size > 0 && !this.thread().some((e) => e.id === rootId)) {
+          return d.onScopeGone('the thread’s first message was deleted or expired');
+        }
+        if (this.peerHas) this.sendMissingThread();
+      };
+      tl.observe(onTimeline);
+      this.offs.push(() => tl.unobserve(onTimeline));
+    } else if (row.role === 'inviter') {
+      const b = board(d.doc);
+      const onBoard = () => this.sendBoard();
+      b.observe(onBoard);
+      this.offs.push(() => b.unobserve(onBoard));
+    }
+  }
+
+  /** The shared item's name now (a note may be renamed while shared). */
+  get label(): string {
+    return this.note?.knownTitle ?? this.row.label;
+  }
+
+  get connected(): boolean {
+    return this.socket !== null;
+  }
+
+  /** A (re)connection: start each item's catch-up. */
+  attach(socket: LinkSocket): void {
+    this.socket = socket;
+    this.connectedAt = Date.now();
+    this.peerHas = null;
+    this.lastBoard = '';
+    this.lastPresence = '';
+    const { scope } = this.row;
+    if (scope.kind === 'note' && this.note) this.sendNote(this.note.step1());
+    if (scope.kind === 'thread') {
+      const ids = this.thread().map((e) => e.id);
+      this.send({ v: PROTOCOL_VERSION, t: 'thread-have', rootId: scope.id, ids }, LINK_ITEM, `list of the thread's message ids (${ids.length})`);
+    }
+    if (scope.kind === 'board' && this.row.role === 'inviter') this.sendBoard();
+    this.sendPresence();
+    this.d.onChange();
+  }
+
+  detach(): void {
+    this.socket = null;
+    this.peerHas = null;
+    this.remotePeople = [];
+    this.d.onChange();
+  }
+
+  /** A frame from the other hub (validated). Throws an OsmoseError when it breaks the scope. */
+  receive(frame: GatewayFrame): void {
+    const violation = inboundViolation(frame, this.row, (id) => this.thread().some((e) => e.id === id));
+    if (violation) throw violation;
+    switch (frame.t) {
+      case 'note-sync': {
+        const bytes = Buffer.from(frame.data, 'base64url');
+        this.note!.receive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+        return this.d.onChange();
+      }
+      case 'thread-have':
+        this.peerHas = new Set(frame.ids);
+        return this.sendMissingThread();
+      case 'message':
+        return this.takeMessage(frame.entry);
+      case 'board':
+        this.remoteBoard = frame.items;
+        return this.d.onChange();
+      case 'presence':
+        this.remotePeople = frame.people;
+        return this.d.onChange();
+      case 'ping':
+        return this.send({ v: PROTOCOL_VERSION, t: 'pong', n: frame.n }, LINK_ITEM, 'keep-alive');
+      default:
+        return;
+    }
+  }
+
+  /** Sends a frame about the link itself (handshake, keep-alive, end): recorded as link upkeep. */
+  sendControl(frame: GatewayFrame, what: string): void {
+    this.send(frame, LINK_ITEM, what);
+  }
+
+  /** Records a frame sent outside a session's socket (the handshake): the ledger counts it too. */
+  recordControl(text: string, what: string): void {
+    try {
+      this.d.ledger.record(this.ctx, LINK_ITEM, what, utf8.encode(text).length);
+    } catch (err) {
+      log.error('gateway: could not record the handshake in the ledger', { link: this.row.id, error: (err as Error).message });
+    }
+  }
+
+  /** The people in this room changed: tell the other room (names only). */
+  sendPresence(): void {
+    const people = this.d.people();
+    const key = JSON.stringify(people);
+    if (key === this.lastPresence) return;
+    this.lastPresence = key;
+    this.send({ v: PROTOCOL_VERSION, t: 'presence', people }, 'presence', `names of the people in this room (${people.length})`);
+  }
+
+  /** The link is over: stop observing; the accepting room's mirrors of the other room's items go. */
+  close(removeMirrors = true): void {
+    for (const off of this.offs.splice(0)) off();
+    this.note?.close(removeMirrors);
+    this.note = null;
+    if (removeMirrors && this.row.role === 'guest' && this.row.scope.kind === 'thread') {
+      const mine = this.receivedHere;
+      const tl = timeline(this.d.doc);
+      this.d.doc.transact(() => {
+        for (let i = tl.length - 1; i >= 0; i--) {
+          const id = (tl.get(i) as { id?: unknown })?.id;
+          if (typeof id === 'string' && mine.has(id)) tl.delete(i, 1);
+        }
+      }, BRIDGE);
+    }
+    this.socket = null;
+  }
+
+  /** Ids of items that came in on this link (for removing the mirrors at the end). */
+  private get receivedHere(): Set<string> {
+    return this.d.receivedOnLink;
+  }
+
+  /** The shared thread as this room holds it (recomputed after the timeline changes). */
+  private threadCache: TimelineEntry[] | null = null;
+  private thread(): TimelineEntry[] {
+    if (this.row.scope.kind !== 'thread') return [];
+    return (this.threadCache ??= threadMessages(this.d.doc, this.row.scope.id));
+  }
+
+  private sendNote(syncMessage: Uint8Array): void {
+    const title = this.note?.title ?? this.row.label;
+    this.send({ v: PROTOCOL_VERSION, t: 'note-sync', noteId: (this.row.scope as { id: string }).id, data: b64u(syncMessage) }, scopeKey(this.row.scope), `the note “${short(title)}”`);
+  }
+
+  private sendMissingThread(): void {
+    if (!this.peerHas || this.row.scope.kind !== 'thread') return;
+    // A guest sends its own replies only on a read-and-write link; nothing that came from elsewhere.
+    if (this.row.role === 'guest' && this.row.access !== 'write') return;
+    for (const e of this.thread()) {
+      if (this.peerHas.has(e.id) || this.d.received.has(e.id)) continue;
+      if (this.row.role === 'guest' && e.id === this.row.scope.id) continue;
+      this.peerHas.add(e.id);
+      const { remote: _remote, ...entry } = e;
+      this.send({ v: PROTOCOL_VERSION, t: 'message', entry }, `message:${e.id}`, `a message by ${short(e.authorName, 20)}: “${short(e.text)}”`);
+    }
+  }
+
+  private takeMessage(entry: TimelineEntry): void {
+    const tl = timeline(this.d.doc);
+    if (tl.toArray().some((x) => (x as { id?: unknown })?.id === entry.id)) return; // already here
+    // Marked with the room it came from (and, in the accepting room, whether replies go back).
+    const mirror: TimelineEntry = { ...entry, remote: { room: this.row.room.name, ...(this.row.role === 'guest' ? { access: this.row.access } : {}) } };
+    this.d.markReceived(entry.id);
+    this.receivedHere.add(entry.id);
+    this.peerHas?.add(entry.id);
+    this.d.doc.transact(() => tl.push([mirror]), BRIDGE);
+    this.d.onChange();
+  }
+
+  private sendBoard(): void {
+    if (!this.socket) return;
+    const items = boardSnapshot(this.d.doc);
+    const key = JSON.stringify(items);
+    if (key === this.lastBoard) return;
+    this.lastBoard = key;
+    this.send({ v: PROTOCOL_VERSION, t: 'board', items }, 'board', `the board (${items.length} pinned)`);
+  }
+
+  private send(frame: GatewayFrame, item: string, what: string): void {
+    const s = this.socket;
+    if (!s) return; // caught up on the next connection
+    const text = encodeFrame(frame);
+    // Recorded before it leaves: the ledger never misses a frame that went out. If it cannot be
+    // recorded (disk full), nothing goes: the connection drops and catches up once it can.
+    try {
+      this.d.ledger.record(this.ctx, item, what, utf8.encode(text).length);
+    } catch (err) {
+      log.error('gateway: could not record a frame in the ledger; not sending it', { link: this.row.id, error: (err as Error).message });
+      this.socket = null;
+      s.close(1011, 'ledger unavailable');
+      return;
+    }
+    s.send(text);
+  }
+}
+

@@ -1,0 +1,76 @@
+/** Real hubs in-process on loopback, each its own room (own secret, own CA), for gateway tests. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as Y from 'yjs';
+import { startHub, type Hub } from '../../../hub/hub.ts';
+import { parseConfig } from '../../../hub/config.ts';
+import { notes, timeline, type TimelineEntry } from '../../../protocol/room-doc.ts';
+import type { CreateInvitationRequest } from '../../../protocol/gateway.ts';
+import { PROTOCOL_VERSION } from '../../../protocol/version.ts';
+
+export async function startRoom(name: string): Promise<Hub & { dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `osmose-gw-${name}-`));
+  const appDir = path.join(dir, 'app');
+  fs.mkdirSync(appDir);
+  for (const f of ['index.html', 'display.html', 'onboarding.html']) fs.writeFileSync(path.join(appDir, f), `<p>${f}</p>`);
+  const config = parseConfig(['--name', name, '--data', path.join(dir, 'data'), '--app-dir', appDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--quiet'], {}, dir);
+  if (config === 'help') throw new Error('unreachable');
+  const hub = await startHub(config);
+  return Object.assign(hub, { dir });
+}
+
+export const ALICE = { deviceId: 'd' + 'a'.repeat(32), name: 'Alice' };
+
+export function invite(hub: Hub, req: Omit<CreateInvitationRequest, 'v'>) {
+  return hub.gateway.createInvitation({ v: PROTOCOL_VERSION, ...req }, ALICE, '127.0.0.1');
+}
+
+export function addNote(hub: Hub, title: string, text: string): string {
+  const id = `n${Math.random().toString(16).slice(2, 14)}`;
+  hub.memory.doc.transact(() => {
+    const m = new Y.Map<unknown>();
+    m.set('title', title);
+    const body = new Y.Text();
+    body.insert(0, text);
+    m.set('body', body);
+    m.set('createdAt', Date.now());
+    m.set('createdBy', ALICE.deviceId);
+    notes(hub.memory.doc).set(id, m);
+  }, 'local');
+  return id;
+}
+
+export function noteText(hub: Hub, id: string): string | null {
+  const b = notes(hub.memory.doc).get(id)?.get('body');
+  return b instanceof Y.Text ? b.toString() : null;
+}
+
+export function post(hub: Hub, text: string, replyTo?: string): string {
+  const id = `m${Math.random().toString(16).slice(2, 14)}`;
+  const entry: TimelineEntry = { id, author: ALICE.deviceId, authorName: 'Alice', text, sentAt: Date.now(), ...(replyTo ? { replyTo } : {}) };
+  hub.memory.doc.transact(() => timeline(hub.memory.doc).push([entry]), 'local');
+  return id;
+}
+
+export function messageIds(hub: Hub): string[] {
+  return timeline(hub.memory.doc).toArray().map((e) => (e as { id: string }).id);
+}
+
+export async function until(cond: () => boolean, what = 'condition', ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Re-encodes an invitation code with some fields changed (a tampered or forged code). */
+export function tamper(code: string, change: (p: Record<string, unknown>) => void): string {
+  const [prefix, body] = [code.slice(0, code.indexOf('.') + 1), code.slice(code.indexOf('.') + 1)];
+  const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+  change(p);
+  return prefix + Buffer.from(JSON.stringify(p)).toString('base64url');
+}
