@@ -13,6 +13,8 @@ export interface WakeStreamHandle {
 
 export interface WakeEngine {
   open(phrases: readonly PhraseId[]): Promise<WakeStreamHandle>;
+  /** Starts loading what `open` will need (a microphone is about to go live); never throws. */
+  warm?(phrases: readonly PhraseId[]): void;
 }
 
 /**
@@ -83,6 +85,7 @@ export class OrderedFeeder {
 
 /** The runtime's wake streams (src/lib/inference/runtime.ts), as the voice service uses them. */
 export interface RuntimeLike {
+  warmWake?(models: readonly string[]): Promise<void>;
   openWake(models: readonly string[]): Promise<{
     push(samples: Float32Array): Promise<RuntimeStep[]>;
     close(): Promise<void>;
@@ -124,6 +127,11 @@ export function runtimeEngine(runtime: () => Promise<RuntimeLike>): WakeEngine {
         push: async (samples) => (await s.push(samples)).map(toVoiceStep),
         close: () => void s.close().catch(() => undefined),
       };
+    },
+    warm(phrases) {
+      void runtime()
+        .then((rt) => rt.warmWake?.(phrases.map((p) => phrase(p).model)))
+        .catch((err: unknown) => console.warn('[osmose] voice models could not be warmed', err));
     },
   };
 }

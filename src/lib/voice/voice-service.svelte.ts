@@ -167,6 +167,8 @@ export class VoiceService {
     const token = ++this.micToken;
     this.mic = 'starting';
     this.micError = null;
+    // The models load while the browser asks for the microphone (about a second saved).
+    if (!this.wantsRoom()) this.deps.engine.warm?.(this.settings.phrases);
     try {
       const open = this.deps.openMicrophone ?? ((cb) => Microphone.open(cb));
       const mic = await open((samples, level) => this.block(samples, level));
