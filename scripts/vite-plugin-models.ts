@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { Plugin } from 'vite';
 import { MODELS, RUNTIME_FILES, MODELS_PATH, ORT_PATH, type ModelEntry } from '../models/registry.ts';
@@ -61,6 +62,9 @@ export function collectFiles(root = process.cwd()): { files: CopiedFile[]; regis
 
 const CONTENT_TYPES: Record<string, string> = { '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.json': 'application/json' };
 
+/** Files at least this large get a `.gz` copy in the build. */
+const PRECOMPRESS_MIN_BYTES = 64 * 1024;
+
 export function modelsPlugin(): Plugin {
   let collected: ReturnType<typeof collectFiles> | null = null;
   return {
@@ -70,7 +74,13 @@ export function modelsPlugin(): Plugin {
     },
     generateBundle() {
       const c = collected ?? collectFiles();
-      for (const f of c.files) this.emitFile({ type: 'asset', fileName: f.url.slice(1), source: fs.readFileSync(f.source) });
+      for (const f of c.files) {
+        const bytes = fs.readFileSync(f.source);
+        this.emitFile({ type: 'asset', fileName: f.url.slice(1), source: bytes });
+        // A gzip copy beside it: ORT's 14 MB wasm crosses the room's Wi-Fi as 3.7 MB. The hub serves
+        // it to browsers that accept gzip (hub/routes/precompressed.ts); the bytes they get are the same.
+        if (bytes.length >= PRECOMPRESS_MIN_BYTES) this.emitFile({ type: 'asset', fileName: `${f.url.slice(1)}.gz`, source: zlib.gzipSync(bytes, { level: 6 }) });
+      }
       this.emitFile({ type: 'asset', fileName: `${MODELS_PATH.slice(1)}registry.json`, source: JSON.stringify(c.registry, null, 2) + '\n' });
     },
     configureServer(server) {

@@ -7,6 +7,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { API } from '../../protocol/hub-api.ts';
 import { pemToDer } from '../tls.ts';
+import { precompressed } from './precompressed.ts';
+import { MODELS_PATH, ORT_PATH } from '../../models/registry.ts';
 
 export interface PageDeps {
   appDir: string;
@@ -48,6 +50,8 @@ export function pagesRouter(deps: PageDeps): Router {
     r.get('/guest', sendPage(app));
   }
 
+  // ORT's runtime and the models: their gzip copies to browsers that accept them.
+  r.use(precompressed(deps.appDir, [ORT_PATH, MODELS_PATH]));
   r.use(
     express.static(deps.appDir, {
       index: false,

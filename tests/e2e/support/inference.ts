@@ -4,6 +4,7 @@ import path from 'node:path';
 import https from 'node:https';
 import type { Page } from '@playwright/test';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import { REPO } from './env.ts';
 
 /**
@@ -21,6 +22,8 @@ export function appCopy(label: string, tamper?: string): string {
     const i = bytes.length >> 1;
     bytes[i] = bytes[i]! ^ 0xff; // one flipped byte, same size
     fs.writeFileSync(file, bytes);
+    // The hub serves the gzip copy to browsers: it must carry the same tampered bytes.
+    if (fs.existsSync(`${file}.gz`)) fs.writeFileSync(`${file}.gz`, zlib.gzipSync(bytes));
   }
   return dir;
 }
