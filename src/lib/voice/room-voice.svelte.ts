@@ -74,6 +74,24 @@ export class RoomVoiceState {
     return event;
   }
 
+  /** Raises the score of one of this device's recent events to its utterance's peak. */
+  raiseScore(id: string, score: number): void {
+    const arr = voiceEvents(this.doc);
+    for (let i = arr.length - 1; i >= Math.max(0, arr.length - 50); i--) {
+      const e = VoiceEvent.safeParse(arr.get(i));
+      if (!e.success || e.data.id !== id) continue;
+      if (e.data.heardBy !== this.me.deviceId || score <= e.data.score) return;
+      const next = VoiceEvent.safeParse({ ...e.data, score: Math.round(Math.min(1, score) * 1000) / 1000 });
+      if (next.success) {
+        this.doc.transact(() => {
+          arr.delete(i, 1);
+          arr.insert(i, [next.data]);
+        }, ORIGIN.local);
+      }
+      return;
+    }
+  }
+
   startTimer(minutes: number): void {
     const ms = Math.round(minutes * 60_000);
     this.doc.transact(() => this.putTimer(ms, 'manual', Date.now()), ORIGIN.local);

@@ -82,7 +82,7 @@ export class VoiceService {
   private loaded = false;
 
   constructor(private readonly deps: VoiceDeps) {
-    this.detector = new WakeDetector({ threshold: this.settings.threshold, phrases: this.settings.phrases });
+    this.detector = new WakeDetector({ threshold: this.settings.threshold, phrases: this.settings.phrases, onPeak: (d) => this.peak(d) });
     this.server = new VoiceServer({
       engine: deps.engine,
       send: (to, msg) => void deps.send(to, msg),
@@ -310,6 +310,17 @@ export class VoiceService {
     }
   }
 
+  /** Events this device recorded, by phrase and the time they fired, until their peak is known. */
+  private recorded = new Map<string, string>();
+
+  private peak(d: Detection): void {
+    const key = `${d.phrase}@${d.at}`;
+    const id = this.recorded.get(key);
+    this.recorded.delete(key);
+    this.detections = this.detections.map((x) => (x.phrase === d.phrase && x.at === d.at ? { ...x, score: d.score } : x));
+    if (id) this.deps.room()?.raiseScore(id, d.score);
+  }
+
   private takeSteps(steps: VoiceStep[], processedBy: string): void {
     const last = steps[steps.length - 1];
     if (!last) return;
@@ -321,7 +332,11 @@ export class VoiceService {
     for (const step of steps) {
       for (const d of this.detector.step(step, now)) {
         this.detections = [{ ...d, processedBy }, ...this.detections].slice(0, 10);
-        this.deps.room()?.detected({ phrase: d.phrase, score: d.score, processedBy, at: d.at, ...(step.timerMinutes ? { timerMinutes: step.timerMinutes } : {}) });
+        const event = this.deps.room()?.detected({ phrase: d.phrase, score: d.score, processedBy, at: d.at, ...(step.timerMinutes ? { timerMinutes: step.timerMinutes } : {}) });
+        if (event) {
+          this.recorded.set(`${d.phrase}@${d.at}`, event.id);
+          if (this.recorded.size > 20) this.recorded.delete(this.recorded.keys().next().value!);
+        }
       }
     }
   }

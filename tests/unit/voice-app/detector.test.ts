@@ -53,3 +53,23 @@ describe('pickServer', () => {
     expect(pickServer([c('d1', 0), c('d2', 1)], null, new Set(['d1']))).toBe('d2');
   });
 });
+
+describe('WakeDetector peaks', () => {
+  it("reports the utterance's peak once its score falls, for the detection it belongs to", () => {
+    const peaks: unknown[] = [];
+    const d = new WakeDetector({ threshold: 0.5, phrases: ['hey_jarvis'], onPeak: (p) => peaks.push(p) });
+    const fired = [0.2, 0.55, 0.8, 0.97, 0.9, 0.3].flatMap((s, i) => d.step(step(s), i * 80));
+    expect(fired).toEqual([{ phrase: 'hey_jarvis', score: 0.55, at: 80 }]);
+    expect(peaks).toEqual([{ phrase: 'hey_jarvis', score: 0.97, at: 80 }]);
+  });
+
+  it('says nothing when the first step was the peak, and gives up after peakSteps', () => {
+    const peaks: unknown[] = [];
+    const d = new WakeDetector({ threshold: 0.5, phrases: ['hey_jarvis'], onPeak: (p) => peaks.push(p), peakSteps: 3 });
+    [0.9, 0.6, 0.1].forEach((s, i) => d.step(step(s), i * 80));
+    expect(peaks).toEqual([]);
+    const e = new WakeDetector({ threshold: 0.5, phrases: ['hey_jarvis'], onPeak: (p) => peaks.push(p), peakSteps: 3 });
+    [0.6, 0.7, 0.8, 0.9, 0.95].forEach((s, i) => e.step(step(s), i * 80));
+    expect(peaks).toEqual([{ phrase: 'hey_jarvis', score: 0.9, at: 0 }]);
+  });
+});
