@@ -20,6 +20,11 @@ export interface ClientDeps {
 const AVOID_MS = 30_000;
 /** No result for this long while we send: the server is treated as gone. */
 const QUIET_MS = 4_000;
+/**
+ * The newest blocks are kept (in memory, ~1.6 s) and sent first to a new server: a phrase spoken
+ * while the stream moves is not lost, and the new pipeline starts warm.
+ */
+const REPLAY_BLOCKS = 20;
 
 export class VoiceClient {
   server: string | null = null;
@@ -30,6 +35,7 @@ export class VoiceClient {
   private avoid = new Map<string, number>();
   private lastResult = 0;
   private closed = false;
+  private recent: Float32Array[] = [];
   private readonly now: () => number;
 
   constructor(
@@ -65,12 +71,18 @@ export class VoiceClient {
 
   block(samples: Float32Array): void {
     if (this.closed) return;
+    this.recent.push(samples);
+    if (this.recent.length > REPLAY_BLOCKS) this.recent.shift();
     if (!this.server) return this.reconsider();
     if (!this.live) return;
     const t = this.now();
     if (t - this.lastResult > QUIET_MS && this.sentAt.size > 0) return this.giveUp(this.server);
+    this.send(samples, t);
+  }
+
+  private send(samples: Float32Array, t: number): void {
     this.seq++;
-    this.deps.sendAudio(this.server, encodeAudioFrame(this.stream, this.seq, samples));
+    this.deps.sendAudio(this.server!, encodeAudioFrame(this.stream, this.seq, samples));
     this.sentAt.set(this.seq, t);
     if (this.sentAt.size > 100) this.sentAt.delete(this.sentAt.keys().next().value!);
   }
@@ -78,11 +90,17 @@ export class VoiceClient {
   control(from: string, msg: VoiceControl): void {
     if (this.closed || from !== this.server || msg.stream !== this.stream) return;
     switch (msg.op) {
-      case 'opened':
+      case 'opened': {
         this.live = true;
         this.lastResult = this.now();
         this.deps.state(this.server, true);
+        // What the microphone heard while no server ran it (or while the old one was leaving).
+        // Not timed: their round trip includes the backlog.
+        const t = this.now();
+        for (const b of this.recent) this.send(b, t);
+        this.sentAt.clear();
         return;
+      }
       case 'refused':
         return this.giveUp(from);
       case 'result': {
@@ -112,6 +130,7 @@ export class VoiceClient {
     this.closed = true;
     this.server = null;
     this.live = false;
+    this.recent = [];
   }
 
   private giveUp(peerId: string): void {

@@ -124,7 +124,8 @@ describe('shared room compute', () => {
     expect(room.client.live).toBe(true);
     room.client.block(block(0.2));
     await tick();
-    expect(room.got.map((g) => g.server)).toEqual(['d1', 'd2']);
+    // d2 first hears the kept block (replayed), then the new one.
+    expect(room.got.map((g) => g.server)).toEqual(['d1', 'd2', 'd2']);
   });
 
   it('avoids a server that refuses (not offering, or full) and uses another', async () => {
@@ -203,5 +204,24 @@ describe('toVoiceStep', () => {
       classes: { 'timer_v0.1': { none: 0.1, '1_minute_timer': 0.1, '10_minute_timer': 0.7 } },
     });
     expect(s).toEqual({ vad: 1, speech: true, scores: { hey_jarvis: 0.9, timer: 0.8 }, timerMinutes: 10 });
+  });
+});
+
+describe('shared room compute: failover replay', () => {
+  it('sends the newest blocks to a new server first, so speech during the move is not lost', async () => {
+    const room = new Room();
+    room.addServer('d1');
+    room.addServer('d2');
+    room.start();
+    await tick();
+    for (let i = 1; i <= 3; i++) room.client.block(block(i / 10));
+    await tick();
+    room.leave('d1');
+    // Spoken while the stream moves (d2 is opening).
+    room.client.block(block(0.9));
+    await tick();
+    await tick();
+    const onD2 = room.got.filter((g) => g.server === 'd2').map((g) => Math.round(g.steps[0]!.scores.hey_jarvis! * 10));
+    expect(onD2).toEqual([1, 2, 3, 9]);
   });
 });
