@@ -29,6 +29,10 @@ export const GATEWAY_LIMITS = {
   labelChars: 120,
   /** First frame from a connecting hub. */
   helloTimeoutMs: 5_000,
+  /** What one linked room may send on a link per 10 s (a first sync of a long note fits easily). */
+  floodFrames: 5_000,
+  floodBytes: 32 * 1024 * 1024,
+  floodWindowMs: 10_000,
 } as const;
 
 /** The inter-hub WebSocket path on the inviting hub's HTTPS port. */

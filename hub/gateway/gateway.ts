@@ -20,6 +20,7 @@ import {
 import { notes, retentionDays } from '../../protocol/room-doc.ts';
 import { safeEqual } from '../../protocol/crypto.ts';
 import { RateLimiter } from '../rate-limit.ts';
+import { FloodGuard } from './flood-guard.ts';
 import { refuseUpgrade } from '../upgrade-response.ts';
 import { log } from '../log.ts';
 import { GatewayStore, type LinkRow } from './store.ts';
@@ -65,6 +66,8 @@ export class Gateway {
   private readonly received: Set<string>;
   /** Bytes that came in on each link, counted at the socket (tests compare them with the other side's ledger). */
   readonly bytesIn = new Map<string, number>();
+  /** What a linked room may send per link (frames, bytes per 10 s). */
+  private readonly flood = new FloodGuard({ frames: GATEWAY_LIMITS.floodFrames, bytes: GATEWAY_LIMITS.floodBytes, windowMs: GATEWAY_LIMITS.floodWindowMs });
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_LIMITS.frameBytes, perMessageDeflate: false });
   private readonly failures = new RateLimiter(10, 60_000);
   private readonly listeners = new Set<() => void>();
@@ -435,6 +438,10 @@ export class Gateway {
       if (this.sessions.get(linkId) !== session || this.conns.get(linkId)?.ws !== ws) return;
       conn.lastFrame = this.now();
       this.countIn(linkId, data);
+      if (!this.flood.take(linkId, rawBytes(data))) {
+        log.warn('gateway: the other hub sent too much too fast; cut off', { link: linkId });
+        return this.finish(linkId, 'violation', `cut off: the other room sent more than ${GATEWAY_LIMITS.floodFrames} frames or ${GATEWAY_LIMITS.floodBytes >> 20} MB in ${GATEWAY_LIMITS.floodWindowMs / 1000} s`, true);
+      }
       try {
         const decoded = isBinary ? null : decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
         if (!decoded?.ok) throw decoded?.error ?? new OsmoseError('bad-request', 'binary frame');
@@ -469,6 +476,7 @@ export class Gateway {
   }
 
   private finish(linkId: string, reason: EndReason, message: string, tellOther: boolean): void {
+    this.flood.forget(linkId);
     const session = this.sessions.get(linkId);
     const conn = this.conns.get(linkId);
     this.conns.delete(linkId);
@@ -526,11 +534,14 @@ export class Gateway {
   }
 
   private countIn(linkId: string, data: RawData): void {
-    const n = Array.isArray(data) ? data.reduce((a, b) => a + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
-    this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + n);
+    this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + rawBytes(data));
   }
 
   private changed(): void {
     for (const l of this.listeners) l();
   }
+}
+
+function rawBytes(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((a, b) => a + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
 }

@@ -116,3 +116,32 @@ describe('a live link and a hostile peer', () => {
     expect((notes(hub.memory.doc).get(note)!.get('body') as { toString(): string }).toString()).toBe('safe');
   });
 });
+
+describe('a linked room that floods', () => {
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await startRoom('FLOODLINK');
+  });
+  afterAll(() => hub.close());
+
+  it('is cut off once it sends more frames in 10 s than a link allows, and the hub keeps serving', async () => {
+    const { addNote, invite } = await import('./support.ts');
+    const note = addNote(hub, 'Flooded', 'safe');
+    const inv = invite(hub, { scope: { kind: 'note', id: note }, access: 'write', expiresInMinutes: 5, multiUse: false });
+    const token = JSON.parse(Buffer.from(inv.code!.split('.')[1]!, 'base64url').toString()).token as string;
+    const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/gateway`, { rejectUnauthorized: false });
+    const frames: string[] = [];
+    ws.on('message', (m) => frames.push(m.toString()));
+    ws.on('error', () => undefined);
+    const closed = new Promise<number>((r) => ws.on('close', (c) => r(c)));
+    await new Promise((r) => ws.on('open', r));
+    ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: 'rflood000001', name: 'Flood', place: '' }, auth: { kind: 'invitation', token } }));
+    while (!frames.some((f) => f.includes('"welcome"'))) await new Promise((r) => setTimeout(r, 5));
+    // Pings are frames any link allows: one by one harmless, 5,001 in a burst a flood.
+    for (let n = 0; n <= GATEWAY_LIMITS.floodFrames; n++) ws.send(JSON.stringify({ v: 1, t: 'ping', n }));
+    expect(await closed).toBe(4422);
+    expect(frames.some((f) => f.includes('too fast') || f.includes(`${GATEWAY_LIMITS.floodFrames} frames`))).toBe(true);
+    const ok = await fetch(`http://127.0.0.1:${hub.ports.http}/api/hub`);
+    expect(ok.status).toBe(200);
+  });
+});
