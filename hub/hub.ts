@@ -28,6 +28,7 @@ import { Gateway } from './gateway/gateway.ts';
 import { gatewayRouter } from './gateway/routes.ts';
 import { pemFingerprint } from './gateway/pinned-dial.ts';
 import { fingerprintHex } from '../protocol/gateway.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
 
 export interface Hub {
   room: RoomInfo;
@@ -106,6 +107,15 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   const httpServer = http.createServer(createHttpApp(deps, false));
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, createHttpApp(deps, true));
   const signaling = new Signaling(auth, httpsServer);
+  // Devices refresh their banners and the ledger when the gateway changes, at most twice a second
+  // (every frame sent to another room is a ledger change).
+  let gatewayPush: ReturnType<typeof setTimeout> | null = null;
+  gateway.onChange(() => {
+    gatewayPush ??= setTimeout(() => {
+      gatewayPush = null;
+      roomChannel.broadcast({ v: PROTOCOL_VERSION, t: 'gateway-changed' });
+    }, 500);
+  });
   const onUpgrade = upgradeRouter(roomChannel, signaling, gateway);
   for (const s of [httpServer, httpsServer]) {
     s.on('upgrade', onUpgrade);
@@ -161,6 +171,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     reloadSecret: () => applySecrets(loadOrCreateRoom(config.dataDir).secrets),
     rotateSecret: () => applySecrets(rotateRoomSecret(config.dataDir)),
     async close() {
+      if (gatewayPush) clearTimeout(gatewayPush);
       clearInterval(ticker);
       clearInterval(addressWatch);
       roomChannel.close();

@@ -183,6 +183,12 @@ export class RoomChannel {
     this.send(ws, { v: PROTOCOL_VERSION, t: 'error', error: error.toWire() });
   }
 
+  /** Sends a message to every device on the channel. */
+  broadcast(msg: HubMessage): void {
+    const frame = encodeFrame(msg);
+    for (const ws of this.sockets.values()) if (ws.readyState === ws.OPEN) ws.send(frame);
+  }
+
   private broadcastRoster(): void {
     const frame = encodeFrame({ v: PROTOCOL_VERSION, t: 'roster', members: this.roster.members(), hubTime: Date.now() } satisfies HubMessage);
     for (const ws of this.sockets.values()) if (ws.readyState === ws.OPEN) ws.send(frame);

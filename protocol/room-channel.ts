@@ -57,7 +57,10 @@ export const HubPong = z.object({ v: V, t: z.literal('pong'), n: z.number().int(
 /** Sent before the hub closes the channel: why it did. */
 export const HubError = z.object({ v: V, t: z.literal('error'), error: WireErrorSchema });
 
-export const HubMessage = z.discriminatedUnion('t', [HubWelcome, HubRoster, HubPong, HubError]);
+/** The room's links to other rooms changed (a banner, an invitation, the ledger): ask the gateway API again. */
+export const HubGatewayChanged = z.object({ v: V, t: z.literal('gateway-changed') });
+
+export const HubMessage = z.discriminatedUnion('t', [HubWelcome, HubRoster, HubPong, HubError, HubGatewayChanged]);
 export type HubMessage = z.infer<typeof HubMessage>;
 
 /** WebSocket close codes the hub uses (4000-4999 are the application's). */

@@ -25,6 +25,8 @@ export interface HubConnectionEvents {
   closed?(): void;
   /** The hub reported a problem without closing (e.g. its disk is full). */
   problem?(error: WireError): void;
+  /** The room's links to other rooms changed. */
+  gatewayChanged?(): void;
 }
 
 const PING_MS = 10_000;
@@ -147,6 +149,8 @@ export class HubConnection {
         return this.on.roster(msg.members);
       case 'pong':
         return;
+      case 'gateway-changed':
+        return this.on.gatewayChanged?.();
       case 'error':
         this.lastError = msg.error;
         console.warn('[osmose] hub says:', msg.error.code, msg.error.message);

@@ -51,6 +51,8 @@ export class RoomState {
   /** This device's microphone and voice compute (created at boot). */
   voice = $state.raw<VoiceService | null>(null);
   shareUrl = $state<string | null>(null);
+  /** Bumped when the hub says the room's links to other rooms changed. */
+  gatewayVersion = $state(0);
   /** Bumped when the mesh changes; the members list depends on it. */
   private meshVersion = $state(0);
   private now = $state(Date.now());
@@ -285,6 +287,7 @@ export class RoomState {
         refused: (error, code) => void this.onHubRefused(error, code),
         binary: (frame) => this.memory?.fromHub(frame),
         closed: () => this.memory?.hubDown(),
+        gatewayChanged: () => this.gatewayVersion++,
         problem: (error) => {
           if (error.code === 'storage-full' && this.memory) this.memory.storageError = error.message;
         },

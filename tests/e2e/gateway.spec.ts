@@ -104,7 +104,9 @@ test.describe('connecting two rooms', () => {
       // Bob ends it: both rooms drop the banner; the other room loses the note; later edits stay home.
       await bob.page.getByTestId('gateway-end').click();
       await expect(bob.page.getByTestId('gateway-banner')).toHaveCount(0);
-      await expect(alice.page.getByTestId('gateway-banner')).toHaveCount(0);
+      // The other room's hub tells its devices (room channel `gateway-changed`); the fallback poll is
+      // every 10 s, so this is the push.
+      await expect(alice.page.getByTestId('gateway-banner')).toHaveCount(0, { timeout: 5_000 });
       await expect(display.getByTestId('display-gateway-banner')).toHaveCount(0);
       await expect(bob.page.getByTestId('note-row').filter({ hasText: 'Plan' })).toHaveCount(0);
       await expect(alice.page.getByTestId('gateway-ended')).toContainText('The connection to FW16 ended');

@@ -57,6 +57,7 @@ export const VALID = {
     { v: 1, t: 'roster', members: [member, { ...member, peerId: DEVICE_A, status: 'away' }], hubTime: 1 },
     { v: 1, t: 'pong', n: 7 },
     { v: 1, t: 'error', error: wireError },
+    { v: 1, t: 'gateway-changed' },
   ],
   mesh: [
     { v: 1, t: 'hello', deviceId: DEVICE_A, publicKey: PUBLIC_KEY, nonce: NONCE, keyId: '0123456789abcdef' },
@@ -66,5 +67,7 @@ export const VALID = {
     { v: 1, t: 'pong', n: 1, at: 12.5 },
     { v: 1, t: 'bye' },
     { v: 1, t: 'error', error: wireError },
+    { v: 1, t: 'voice', msg: { op: 'open', stream: 3, phrases: ['hey_jarvis', 'timer'] } },
+    { v: 1, t: 'voice', msg: { op: 'result', stream: 3, seq: 9, steps: [{ vad: 0.9, speech: true, scores: { hey_jarvis: 0.97 } }] } },
   ],
 } as const;

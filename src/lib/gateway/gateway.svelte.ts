@@ -1,12 +1,13 @@
 /**
  * Links to other rooms, as this device sees them: the banners, remote people, open invitations,
- * the ledger's summary (refreshed every 2 s while the page is visible, and after every action),
+ * the ledger's summary (refreshed when the hub says they changed, after every action, and every
+ * 10 s while the page is visible in case a push was missed),
  * and the members' actions. All the work is at the hub; this only asks and shows.
  */
 import type { GatewayState as State, InvitationView, LedgerEntry, LedgerSummary, LinkView, EndedLinkView, Scope, Access } from '../../../protocol/gateway.ts';
 import { GatewayApi, type GatewayApiDeps } from './gateway-api.ts';
 
-const REFRESH_MS = 2_000;
+const REFRESH_MS = 10_000;
 
 export class GatewayState {
   links = $state.raw<LinkView[]>([]);
