@@ -81,6 +81,22 @@ describe('a live hub and a hostile peer', () => {
   });
 });
 
+/** A hostile "hub" that accepted an invitation to `note` on `hub`: its socket, once welcomed. */
+async function openLink(hub: Hub, note: string, access: 'read' | 'write', roomId: string) {
+  const { invite } = await import('./support.ts');
+  const inv = invite(hub, { scope: { kind: 'note', id: note }, access, expiresInMinutes: 5, multiUse: false });
+  const token = JSON.parse(Buffer.from(inv.code!.split('.')[1]!, 'base64url').toString()).token as string;
+  const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/gateway`, { rejectUnauthorized: false });
+  const frames: string[] = [];
+  ws.on('message', (m) => frames.push(m.toString()));
+  ws.on('error', () => undefined);
+  const closed = new Promise<number>((r) => ws.on('close', (c) => r(c)));
+  await new Promise((r) => ws.on('open', r));
+  ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: roomId, name: 'Hostile', place: '' }, auth: { kind: 'invitation', token } }));
+  while (!frames.some((f) => f.includes('"welcome"'))) await new Promise((r) => setTimeout(r, 5));
+  return { ws, frames, closed };
+}
+
 describe('a live link and a hostile peer', () => {
   let hub: Hub;
   beforeAll(async () => {
@@ -89,21 +105,12 @@ describe('a live link and a hostile peer', () => {
   afterAll(() => hub.close());
 
   it('on an open link, garbage cuts the link off (or is harmless), and the hub keeps serving', async () => {
-    const { addNote, invite } = await import('./support.ts');
+    const { addNote } = await import('./support.ts');
     const note = addNote(hub, 'Fuzzed', 'safe');
     const samples = fc.sample(fc.oneof(versioned, fc.string({ maxLength: 200 }), fc.json()), { seed: 11, numRuns: 25 });
     let cut = 0;
     for (const [i, s] of samples.entries()) {
-      const inv = invite(hub, { scope: { kind: 'note', id: note }, access: i % 2 ? 'write' : 'read', expiresInMinutes: 5, multiUse: false });
-      const token = JSON.parse(Buffer.from(inv.code!.split('.')[1]!, 'base64url').toString()).token as string;
-      const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/gateway`, { rejectUnauthorized: false });
-      const frames: string[] = [];
-      ws.on('message', (m) => frames.push(m.toString()));
-      ws.on('error', () => undefined);
-      const closed = new Promise<number>((r) => ws.on('close', (c) => r(c)));
-      await new Promise((r) => ws.on('open', r));
-      ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: `rfuzz${String(i).padStart(6, '0')}`, name: 'Fuzz', place: '' }, auth: { kind: 'invitation', token } }));
-      while (!frames.some((f) => f.includes('"welcome"'))) await new Promise((r) => setTimeout(r, 5));
+      const { ws, closed } = await openLink(hub, note, i % 2 ? 'write' : 'read', `rfuzz${String(i).padStart(6, '0')}`);
       ws.send(s);
       const outcome = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('open'), 300))]);
       if (outcome === 4422) cut++;
@@ -125,18 +132,9 @@ describe('a linked room that floods', () => {
   afterAll(() => hub.close());
 
   it('is cut off once it sends more frames in 10 s than a link allows, and the hub keeps serving', async () => {
-    const { addNote, invite } = await import('./support.ts');
+    const { addNote } = await import('./support.ts');
     const note = addNote(hub, 'Flooded', 'safe');
-    const inv = invite(hub, { scope: { kind: 'note', id: note }, access: 'write', expiresInMinutes: 5, multiUse: false });
-    const token = JSON.parse(Buffer.from(inv.code!.split('.')[1]!, 'base64url').toString()).token as string;
-    const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/gateway`, { rejectUnauthorized: false });
-    const frames: string[] = [];
-    ws.on('message', (m) => frames.push(m.toString()));
-    ws.on('error', () => undefined);
-    const closed = new Promise<number>((r) => ws.on('close', (c) => r(c)));
-    await new Promise((r) => ws.on('open', r));
-    ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: 'rflood000001', name: 'Flood', place: '' }, auth: { kind: 'invitation', token } }));
-    while (!frames.some((f) => f.includes('"welcome"'))) await new Promise((r) => setTimeout(r, 5));
+    const { ws, frames, closed } = await openLink(hub, note, 'write', 'rflood000001');
     // Pings are frames any link allows: one by one harmless, 5,001 in a burst a flood.
     for (let n = 0; n <= GATEWAY_LIMITS.floodFrames; n++) ws.send(JSON.stringify({ v: 1, t: 'ping', n }));
     expect(await closed).toBe(4422);
