@@ -3,7 +3,7 @@
  * device's room credential, like the file API: only members make invitations, accept them, end
  * links or read the ledger. Nothing here can write the ledger. Also the invitation landing page.
  */
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { validateMessage } from '../../protocol/codec.ts';
@@ -12,6 +12,7 @@ import { AcceptRequest, CreateInvitationRequest, EndRequest, GATEWAY_API, GATEWA
 import type { JoinAuth } from '../join-auth.ts';
 import { normalizeAddress, isLoopbackAddress } from '../lan-guard.ts';
 import { errorHandler, sendError } from '../routes/errors.ts';
+import { requireDeviceCredential } from '../routes/device-credential.ts';
 import type { Gateway } from './gateway.ts';
 
 export interface GatewayRouterDeps {
@@ -25,16 +26,7 @@ const PREFIX = '/api/gateway';
 
 export function gatewayRouter(deps: GatewayRouterDeps): Router {
   const r = express.Router();
-  r.use(PREFIX, (req: Request, res: Response, next: NextFunction) => {
-    const token = /^Bearer (\S{1,100})$/.exec(req.get('authorization') ?? '')?.[1];
-    try {
-      deps.auth.verifyCredential(req.get(FILES_API.deviceHeader), token);
-    } catch (err) {
-      return sendError(res, err);
-    }
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  r.use(PREFIX, requireDeviceCredential(deps.auth));
   r.use(PREFIX, express.json({ limit: GATEWAY_LIMITS.apiJsonBytes, strict: true }));
   const device = (req: Request) => req.get(FILES_API.deviceHeader)!;
   const wrap = (fn: (req: Request, res: Response) => Promise<void> | void) => (req: Request, res: Response) => {

@@ -12,6 +12,7 @@ import { FILE_LIMITS, FILES_API, ManifestBody, type FileStatus } from '../../pro
 import type { JoinAuth } from '../join-auth.ts';
 import { FileStore, type HubFileStatus } from '../files/file-store.ts';
 import { errorHandler, sendError } from './errors.ts';
+import { requireDeviceCredential } from './device-credential.ts';
 
 export interface FilesRouterDeps {
   dataDir: string;
@@ -42,17 +43,7 @@ export function filesRouter(deps: FilesRouterDeps): Router {
   const manifestJson = express.json({ limit: FILE_LIMITS.manifestBytes, strict: true, type: () => true });
 
   // Credential first: an unauthenticated request gets nothing, not even a 404 for a file id.
-  r.use(FILES_API.prefix, (req: Request, res: Response, next: NextFunction) => {
-    const auth = req.get('authorization') ?? '';
-    const token = /^Bearer (\S{1,100})$/.exec(auth)?.[1];
-    try {
-      deps.auth.verifyCredential(req.get(FILES_API.deviceHeader), token);
-    } catch (err) {
-      return sendError(res, err);
-    }
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  r.use(FILES_API.prefix, requireDeviceCredential(deps.auth));
 
   const wrap = (fn: (req: Request, res: Response, next: NextFunction) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
     fn(req, res, next).catch((err: unknown) => sendError(res, err));
