@@ -1,5 +1,6 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
-import { InferenceRuntime, type WorkerLike } from '../../../src/lib/inference/runtime.ts';
+import { InferenceRuntime } from '../../../src/lib/inference/runtime.ts';
+import { FakeWorker } from './fake-worker.ts';
 import { BackendChooser, verdictKey } from '../../../src/lib/inference/backend-choice.ts';
 import { OsmoseError } from '../../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../../protocol/version.ts';
@@ -7,26 +8,6 @@ import { findModel } from '../../../models/registry.ts';
 
 const v = PROTOCOL_VERSION;
 
-/** A Worker that records requests; the test answers them in any order, or crashes it. */
-class FakeWorker implements WorkerLike {
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onerror: ((ev: ErrorEvent | Event) => void) | null = null;
-  onmessageerror: ((ev: MessageEvent) => void) | null = null;
-  sent: { msg: Record<string, unknown>; transfer: Transferable[] }[] = [];
-  terminated = false;
-  postMessage(msg: unknown, transfer: Transferable[]): void {
-    this.sent.push({ msg: msg as Record<string, unknown>, transfer });
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-  answer(msg: Record<string, unknown>): void {
-    this.onmessage?.({ data: { v, ...msg } } as MessageEvent);
-  }
-  crash(): void {
-    this.onerror?.({ message: 'boom', preventDefault() {} } as unknown as ErrorEvent);
-  }
-}
 
 function setup(opts: ConstructorParameters<typeof InferenceRuntime>[0] = {}) {
   const workers: FakeWorker[] = [];

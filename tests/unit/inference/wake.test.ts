@@ -1,39 +1,12 @@
 /** The page-side wake stream (InferenceRuntime.openWake) against a fake worker. */
 import { describe, it, expect } from 'vitest';
-import { InferenceRuntime, type WorkerLike } from '../../../src/lib/inference/runtime.ts';
+import { InferenceRuntime } from '../../../src/lib/inference/runtime.ts';
+import { FakeWorker } from './fake-worker.ts';
 import { PROTOCOL_VERSION } from '../../../protocol/version.ts';
-import { INFERENCE_LIMITS, InferenceRequest } from '../../../protocol/inference.ts';
-import { validateMessage } from '../../../protocol/codec.ts';
+import { INFERENCE_LIMITS } from '../../../protocol/inference.ts';
 
 const v = PROTOCOL_VERSION;
 
-class FakeWorker implements WorkerLike {
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onerror: ((ev: ErrorEvent | Event) => void) | null = null;
-  onmessageerror: ((ev: MessageEvent) => void) | null = null;
-  sent: { msg: Record<string, unknown>; transfer: Transferable[] }[] = [];
-  terminated = false;
-  postMessage(msg: unknown, transfer: Transferable[]): void {
-    // Everything the runtime sends must pass the worker's own validation.
-    const parsed = validateMessage(InferenceRequest, msg);
-    if (!parsed.ok) throw new Error(`invalid request: ${parsed.error.message}`);
-    this.sent.push({ msg: msg as Record<string, unknown>, transfer });
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-  answer(msg: Record<string, unknown>): void {
-    this.onmessage?.({ data: { v, ...msg } } as MessageEvent);
-  }
-  crash(): void {
-    this.onerror?.({ message: 'boom', preventDefault() {} } as unknown as ErrorEvent);
-  }
-  last(t: string): Record<string, unknown> {
-    const m = [...this.sent].reverse().find((s) => s.msg.t === t);
-    if (!m) throw new Error(`no ${t} sent`);
-    return m.msg;
-  }
-}
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const step = (endSample: number, score: number) => ({ endSample, vad: 0.9, speech: true, scores: { 'hey_jarvis_v0.1': score }, ms: { vad: 1, mel: 1, embedding: 4, classifier: 0.1 } });
