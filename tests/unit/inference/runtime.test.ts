@@ -3,10 +3,8 @@ import { InferenceRuntime } from '../../../src/lib/inference/runtime.ts';
 import { FakeWorker } from './fake-worker.ts';
 import { BackendChooser, verdictKey } from '../../../src/lib/inference/backend-choice.ts';
 import { OsmoseError } from '../../../protocol/errors.ts';
-import { PROTOCOL_VERSION } from '../../../protocol/version.ts';
 import { findModel } from '../../../models/registry.ts';
 
-const v = PROTOCOL_VERSION;
 
 
 function setup(opts: ConstructorParameters<typeof InferenceRuntime>[0] = {}) {

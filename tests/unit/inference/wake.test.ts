@@ -2,10 +2,8 @@
 import { describe, it, expect } from 'vitest';
 import { InferenceRuntime } from '../../../src/lib/inference/runtime.ts';
 import { FakeWorker } from './fake-worker.ts';
-import { PROTOCOL_VERSION } from '../../../protocol/version.ts';
 import { INFERENCE_LIMITS } from '../../../protocol/inference.ts';
 
-const v = PROTOCOL_VERSION;
 
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
