@@ -435,7 +435,7 @@ export class Gateway {
     ws.on('error', (err) => log.warn('gateway socket error', { link: linkId, error: err.message }));
     const onMessage = (data: RawData, isBinary: boolean) => {
       // The link may have ended while frames were still on their way: they are dropped.
-      if (this.sessions.get(linkId) !== session || this.conns.get(linkId)?.ws !== ws) return;
+      if (this.closed || this.sessions.get(linkId) !== session || this.conns.get(linkId)?.ws !== ws) return;
       conn.lastFrame = this.now();
       this.countIn(linkId, data);
       if (!this.flood.take(linkId, rawBytes(data))) {
@@ -456,7 +456,7 @@ export class Gateway {
     };
     ws.on('message', onMessage);
     ws.on('close', () => {
-      if (this.conns.get(linkId)?.ws !== ws) return;
+      if (this.closed || this.conns.get(linkId)?.ws !== ws) return;
       this.conns.delete(linkId);
       session.detach();
       if (session.row.role === 'guest' && this.sessions.has(linkId)) this.scheduleDial(linkId, RECONNECT_MIN_MS);
@@ -494,15 +494,19 @@ export class Gateway {
     this.store.endLink(linkId, this.now(), reason, message);
     // Ended here while the inviting hub was out of reach: tell it when it can be reached, so it
     // does not show the link as "reconnecting" until the expiry.
+    // The end is recorded before anything else can happen (a hub that stops or dies now still
+    // delivers it after its restart) and cleared once the other hub has answered our close.
     if (tellOther && session?.row.role === 'guest' && reason !== 'expired') {
-      const later = () => {
-        this.store.addPendingEnd(linkId, reason, message);
-        this.scheduleEndNotice(linkId, 0);
-      };
+      this.store.addPendingEnd(linkId, reason, message);
       // Delivered if the other hub answered our close (frames arrive in order, the end first);
       // a connection that was already dead ends with 1006 when we terminate it.
-      if (conn) conn.ws.once('close', (code: number) => code === 1006 && later());
-      else later();
+      if (conn) {
+        conn.ws.once('close', (code: number) => {
+          if (this.closed) return; // the hub is stopping: the record stays for the next start
+          if (code === 1006) this.scheduleEndNotice(linkId, 0);
+          else this.store.removePendingEnd(linkId);
+        });
+      } else this.scheduleEndNotice(linkId, 0);
     }
     if (session) log.info('gateway: link ended', { link: linkId, reason });
     this.changed();

@@ -320,6 +320,44 @@ describe('restarts', () => {
       await y.close();
     }
   });
+  it('a hub stopped right after a member ended a link raises nothing, and its end reaches the other room after restarts', async () => {
+    const { startHub } = await import('../../../hub/hub.ts');
+    const { parseConfig } = await import('../../../hub/config.ts');
+    const path = await import('node:path');
+    const restart = async (h: Hub & { dir: string }, name: string, ports = { http: 0, https: 0 }) => {
+      const config = parseConfig(['--name', name, '--data', path.join(h.dir, 'data'), '--app-dir', path.join(h.dir, 'app'), '--host', '127.0.0.1', '--http-port', String(ports.http), '--https-port', String(ports.https), '--quiet'], {}, h.dir);
+      if (config === 'help') throw new Error('unreachable');
+      return Object.assign(await startHub(config), { dir: h.dir });
+    };
+    let x: Hub & { dir: string } = await startRoom('RX02');
+    let y: Hub & { dir: string } = await startRoom('RY02');
+    const errors: Error[] = [];
+    const onError = (err: Error) => errors.push(err);
+    process.on('uncaughtException', onError);
+    try {
+      const n = addNote(x, 'Short-lived', 'x');
+      const inv = invite(x, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
+      const link = await y.gateway.accept(inv.code!);
+      await until(() => noteText(y, n) === 'x', 'mirror');
+      // Ended while connected; the other hub dies before it answers the close, and this hub stops
+      // at once: the dead socket reports its close after this gateway's store is closed.
+      const xPorts = x.ports;
+      y.gateway.end(link.id);
+      const xClosed = x.close();
+      await y.close();
+      await xClosed;
+      await sleep(700); // past the 500 ms terminate timer of the cut socket
+      expect(errors).toEqual([]);
+      x = await restart(x, 'RX02', xPorts);
+      y = await restart(y, 'RY02');
+      await until(() => x.gateway.state().recentlyEnded.some((l) => l.id === link.id), 'X to hear of the end once both are back', 20_000);
+      await until(() => y.gateway.store.pendingEnds().length === 0, 'the recorded end to be settled');
+    } finally {
+      process.off('uncaughtException', onError);
+      await y.close();
+      await x.close();
+    }
+  });
 });
 
 describe('one note, several rooms', () => {
