@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { catchUpBreakdownTable } from './memory.ts';
 import { voiceRows } from './voice.ts';
 import { voiceRoomRows } from './voice-room.ts';
+import { meshScaleRows, type MeshScaleResult } from './mesh-scale.ts';
 import { rows, table, breakdownTable, capacityTable, writeJson, type Results } from './report.ts';
 import { STAGE_NAMES, isStage, stageDef, type BenchOptions, type Stage } from './stages.ts';
 import type { VoiceResult } from './voice.ts';
@@ -22,7 +23,7 @@ import type { VoiceRoomResult } from './voice-room.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH_DIR, '..');
-const FLAGS = '--warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --gateway-edits= --ledger-items= --voice-steps= --model-runs= --voice-clips= --voice-window= --stage-minutes=';
+const FLAGS = '--warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --gateway-edits= --ledger-items= --voice-steps= --model-runs= --voice-clips= --voice-window= --mesh-max= --mesh-limit= --mesh-edits= --stage-minutes=';
 
 function parseArgs(argv: string[]): { stages: Stage[]; options: BenchOptions; stageMinutes: number } {
   const stages: Stage[] = [];
@@ -45,11 +46,14 @@ function parseArgs(argv: string[]): { stages: Stage[]; options: BenchOptions; st
       memory: { runs: flags['memory-runs'] ?? 3, messages: flags.messages ?? 10_000, noteChars: 1_000_000, updates: flags.updates ?? 10_000, hubUpdates: 1000 },
       voice: { steps: flags['voice-steps'] ?? 1000, modelRuns: flags['model-runs'] ?? 30, coldRepeats: 3 },
       voiceRoom: { clips: flags['voice-clips'] ?? 12, windowSeconds: flags['voice-window'] ?? 12 },
+      meshScale: { sizes: [8, 16, 24, 32].filter((s) => s <= (flags['mesh-max'] ?? 32)), limitSeconds: flags['mesh-limit'] ?? 90, edits: flags['mesh-edits'] ?? 5 },
     },
   };
 }
 
 const log = (s: string) => process.stdout.write(s + '\n');
+/** `voice-room` → `voiceRoom`: the key a stage's result has in the JSON. */
+const resultKey = (stage: Stage) => stage.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 interface StageOutcome {
   result?: unknown;
@@ -95,7 +99,7 @@ async function main(): Promise<number> {
   const optionsFile = path.join(work, 'options.json');
   fs.writeFileSync(optionsFile, JSON.stringify(options));
 
-  const results: Results & { voice?: VoiceResult; voiceRoom?: VoiceRoomResult } = {};
+  const results: Results & { voice?: VoiceResult; voiceRoom?: VoiceRoomResult; meshScale?: MeshScaleResult } = {};
   const errors: Record<string, string> = {};
   const stageInfo: Record<string, { seconds: number; loadavg1: number[]; ok: boolean }> = {};
   let chromiumVersion: string | null = null;
@@ -105,7 +109,7 @@ async function main(): Promise<number> {
     log(`\n== ${stage} ==`);
     const outcome = await runStage(stage, optionsFile, stageMinutes * 60_000);
     if (outcome.result !== undefined) {
-      (results as Record<string, unknown>)[stage === 'voice-room' ? 'voiceRoom' : stage] = outcome.result;
+      (results as Record<string, unknown>)[resultKey(stage)] = outcome.result;
       const partial = stageDef(stage).partialFailures?.(outcome.result);
       if (partial) errors[stage] = partial;
     }
@@ -120,7 +124,12 @@ async function main(): Promise<number> {
   }
   fs.rmSync(work, { recursive: true, force: true });
 
-  const list = [...rows(results), ...(results.voice ? voiceRows(results.voice) : []), ...(results.voiceRoom ? voiceRoomRows(results.voiceRoom) : [])];
+  const list = [
+    ...rows(results),
+    ...(results.voice ? voiceRows(results.voice) : []),
+    ...(results.voiceRoom ? voiceRoomRows(results.voiceRoom) : []),
+    ...(results.meshScale ? meshScaleRows(results.meshScale) : []),
+  ];
   log('\n' + table(list));
   if (results.join) {
     log('\nWhere the join time goes:\n' + breakdownTable(results.join));
@@ -128,6 +137,7 @@ async function main(): Promise<number> {
   }
   if (results.capacity) log('\nHub signaling capacity:\n' + capacityTable(results.capacity));
   if (results.gateway) for (const n of results.gateway.notes) log(`- ${n}`);
+  if (results.meshScale) for (const n of results.meshScale.notes) log(`- ${n}`);
   if (results.memory) {
     log('\nWhere the catch-up time goes:\n' + catchUpBreakdownTable(results.memory));
     for (const n of results.memory.notes) log(`- ${n}`);
