@@ -5,7 +5,7 @@
  */
 import * as Y from 'yjs';
 import { DocSync, ORIGIN } from '../protocol/doc-sync.ts';
-import { newDoc, applyRetention, settings, DEFAULT_RETENTION_DAYS } from '../protocol/room-doc.ts';
+import { newDoc, applyRetention, settings, DEFAULT_RETENTION_DAYS, ROOT_NAMES } from '../protocol/room-doc.ts';
 import type { OsmoseError } from '../protocol/errors.ts';
 import { MemoryStore } from './memory-store.ts';
 import { log } from './log.ts';
@@ -52,6 +52,7 @@ export class RoomMemory {
     this.doc.on('update', this.persist);
     this.sync = new DocSync(this.doc, null, {
       ack: true,
+      roots: ROOT_NAMES,
       beforeAck: () => this.storageError,
       onError: (link, err) => {
         log.warn('room memory: refused a frame', { device: link.slice(0, 9), code: err.code, message: err.message });

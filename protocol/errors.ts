@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'fingerprint-mismatch', // the remote hub's certificate is not the one the invitation pins
   'out-of-scope', // a remote hub sent data the link does not cover; the link is cut
   'link-ended', // the connection between the rooms was ended (by a member or by expiry)
+  'missing-dependencies', // a document update refers to changes this side does not hold: refused whole, the sender is asked for a state-vector sync
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

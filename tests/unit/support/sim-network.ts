@@ -20,7 +20,7 @@ import { DocSync, ORIGIN } from '../../../protocol/doc-sync.ts';
 import type { OsmoseError } from '../../../protocol/errors.ts';
 import { FRAME, Reassembler, decodeSyncFrame, fragment } from '../../../protocol/sync-frames.ts';
 import {
-  REACTIONS, applyRetention, board, notes, reactions, readBoard, readFiles, readReactions, readTimeline, settings, timeline,
+  REACTIONS, ROOT_NAMES, applyRetention, board, notes, reactions, readBoard, readFiles, readReactions, readTimeline, settings, timeline,
   type BoardItem, type TimelineEntry, newDoc,
 } from '../../../protocol/room-doc.ts';
 
@@ -211,6 +211,8 @@ export class SimNetwork {
     const errors: Replica['errors'] = [];
     const sync = new DocSync(doc, awareness, {
       ack: isHub,
+      roots: ROOT_NAMES,
+      now: () => this.now,
       onError: (link, error) => {
         errors.push({ link, error });
         this.stats.refused++;
@@ -447,6 +449,17 @@ export class SimNetwork {
       this.disconnect(c.a, c.b);
       this.connect(c.a, c.b);
     }
+    this.drain();
+  }
+
+  /**
+   * Ends the faults without re-syncing live links: the partition ends, links that are down come
+   * back (a step 1 exchange on those only), and everything queued is delivered. Whatever a live
+   * link lost has to come back by DocSync's own means (a refused update asks for a sync).
+   */
+  restore(): void {
+    this.groups = null;
+    for (const c of this.conns.values()) if (!c.up) this.connect(c.a, c.b);
     this.drain();
   }
 
