@@ -25,6 +25,7 @@ import * as decoding from 'lib0/decoding';
 import { OsmoseError } from './errors.ts';
 import { FRAME, decodeSyncFrame, encodeAck, encodeSyncFrame } from './sync-frames.ts';
 import { checkUpdate, dropParked, type UpdateLimits } from './update-check.ts';
+import { STEP1_EVERY_MS, Step1Throttle, realTimers, type Scheduler } from './step1-throttle.ts';
 
 export interface SyncLink {
   readonly id: string;
@@ -45,8 +46,10 @@ export interface DocSyncOptions {
   roots?: ReadonlySet<string>;
   /** Per-update limits (protocol/update-check.ts UPDATE_LIMITS by default). */
   limits?: UpdateLimits;
-  /** Clock for re-asking a link whose step 2 never came (ms). */
+  /** Clock (ms): re-asking a link whose step 2 never came, pacing answers to step 1s. */
   now?: () => number;
+  /** Timers for step 1 answers that wait (protocol/step1-throttle.ts); real timers by default. */
+  schedule?: Scheduler;
 }
 
 /** A step 1 unanswered this long no longer holds back a new one. */
@@ -63,12 +66,14 @@ export class DocSync {
   /** Counts updates this replica has taken in; compared with what the hub acked. */
   private version = 0;
   private ackedVersion = 0;
+  private readonly step1s: Step1Throttle;
 
   constructor(
     readonly doc: Y.Doc,
     readonly awareness: awarenessProtocol.Awareness | null,
     private readonly opts: DocSyncOptions = {},
   ) {
+    this.step1s = new Step1Throttle(STEP1_EVERY_MS, () => this.clock(), opts.schedule ?? realTimers);
     doc.on('update', this.onUpdate);
     awareness?.on('update', this.onAwareness);
   }
@@ -90,6 +95,7 @@ export class DocSync {
   removeLink(id: string): void {
     this.links.delete(id);
     this.asked.delete(id);
+    this.step1s.forget(id);
     const clients = this.awarenessClients.get(id);
     this.awarenessClients.delete(id);
     if (this.awareness && clients?.size) {
@@ -131,6 +137,7 @@ export class DocSync {
     this.doc.off('update', this.onUpdate);
     this.awareness?.off('update', this.onAwareness);
     this.links.clear();
+    this.step1s.clear();
   }
 
   private readonly ackFloor = new Map<string, number>();
@@ -143,7 +150,9 @@ export class DocSync {
     if (type === syncProtocol.messageYjsSyncStep1) {
       const stateVector = decoding.readVarUint8Array(d);
       Y.decodeStateVector(stateVector); // throws when malformed: refused now, not when answered
-      this.answer(link, stateVector);
+      // The hub (the acking link) is answered at once; members at a bounded pace.
+      if (link.wantsAck) this.answer(link, stateVector);
+      else this.step1s.request(link.id, stateVector, (sv) => this.answer(link, sv));
       return this.ack(link, seq);
     }
     if (type !== syncProtocol.messageYjsSyncStep2 && type !== syncProtocol.messageYjsUpdate) {

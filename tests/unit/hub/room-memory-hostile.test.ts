@@ -8,15 +8,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RoomMemory } from '../../../hub/room-memory.ts';
 import { setQuiet } from '../../../hub/log.ts';
 import { DocSync } from '../../../protocol/doc-sync.ts';
+import { STEP1_EVERY_MS } from '../../../protocol/step1-throttle.ts';
 import type { OsmoseError } from '../../../protocol/errors.ts';
 import { FRAME } from '../../../protocol/sync-frames.ts';
 import { newDoc, readTimeline, timeline, type TimelineEntry } from '../../../protocol/room-doc.ts';
 import { pending } from '../support/sim-network.ts';
-import { parkedDeletes, stallingUpdate, step2Frame, updateFrame } from '../support/hostile-updates.ts';
+import { parkedDeletes, stallingUpdate, step1Frame, step2Frame, updateFrame } from '../support/hostile-updates.ts';
 
 const HOSTILE = `d${'e'.repeat(32)}`;
 const HONEST = `d${'a'.repeat(32)}`;
@@ -116,5 +117,31 @@ describe('one hostile update does not stall the hub', () => {
     hub.receive(HOSTILE, step2Frame(Y.encodeStateAsUpdate(newDoc()), 3)); // the answer
     expect(step1s()).toBe(2); // refusals came in meanwhile: asked once more
     expect(toHostile.filter((f) => f[0] === FRAME.ack).length).toBe(1); // only the step 2 was acked
+  });
+});
+
+describe('a member repeating sync step 1 does not make the hub send the room over and over', () => {
+  it('one answer at once, then at most one per interval with the newest state vector', () => {
+    vi.useFakeTimers();
+    try {
+      const { hub } = hubAt();
+      const honest = device(hub, HONEST);
+      for (let i = 0; i < 50; i++) honest.post(`message ${i} ${'x'.repeat(200)}`);
+      const toHostile: Uint8Array[] = [];
+      const step2s = () => toHostile.filter((f) => f[0] === FRAME.sync && f[1] === 0 && f[2] === 1);
+      hub.attach(HOSTILE, (f) => toHostile.push(f));
+      const nothing = step1Frame(Y.encodeStateVector(newDoc()));
+      for (let i = 0; i < 100; i++) hub.receive(HOSTILE, nothing);
+      expect(step2s().length).toBe(1); // the first, in full
+      expect(step2s()[0]!.length).toBeGreaterThan(10_000);
+      vi.advanceTimersByTime(STEP1_EVERY_MS);
+      expect(step2s().length).toBe(2); // the 99 others: one answer
+      vi.advanceTimersByTime(10 * STEP1_EVERY_MS);
+      expect(step2s().length).toBe(2);
+      // Honest devices are not held up: the hub's own link answers at once.
+      expect(honest.sync.unsaved).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -42,6 +42,14 @@ class Net {
       roots: ROOT_NAMES,
       onError: (link, error) => errors.push({ link, error }),
       now: () => this.now,
+      schedule: (fn, ms) => {
+        const t = { at: this.now + ms, fn };
+        this.timers.push(t);
+        return () => {
+          const i = this.timers.indexOf(t);
+          if (i >= 0) this.timers.splice(i, 1);
+        };
+      },
     });
     n = { id, doc, sync, awareness, errors };
     this.nodes.set(id, n);
