@@ -16,6 +16,7 @@
  *   step 1 reached it, brings them and the update; a refusal while a step 1 is outstanding asks
  *   once more when that step 2 has come (on a link that reorders, the step 2 may predate the
  *   refused update). A refused step 2 is reported, not retried: an honest one is always complete.
+ * - Presence from a link is filtered first (protocol/awareness-guard.ts).
  */
 import * as Y from 'yjs';
 import * as syncProtocol from 'y-protocols/sync';
@@ -25,6 +26,7 @@ import * as decoding from 'lib0/decoding';
 import { OsmoseError } from './errors.ts';
 import { FRAME, decodeSyncFrame, encodeAck, encodeSyncFrame } from './sync-frames.ts';
 import { checkUpdate, dropParked, type UpdateLimits } from './update-check.ts';
+import { filterAwareness } from './awareness-guard.ts';
 import { STEP1_EVERY_MS, Step1Throttle, realTimers, type Scheduler } from './step1-throttle.ts';
 
 export interface SyncLink {
@@ -120,8 +122,7 @@ export class DocSync {
         case FRAME.sync:
           return this.receiveSync(link, seq, payload);
         case FRAME.awareness:
-          if (this.awareness) awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, linkId);
-          return;
+          return this.receiveAwareness(linkId, payload);
         case FRAME.ack:
           return this.acked(link, seq);
         default:
@@ -223,6 +224,17 @@ export class DocSync {
     const refusal = this.opts.beforeAck?.() ?? null;
     if (refusal) this.opts.onError?.(link.id, refusal);
     else link.send(encodeAck(seq));
+  }
+
+  private receiveAwareness(linkId: string, payload: Uint8Array): void {
+    if (!this.awareness) return;
+    const owner = (client: number) => {
+      for (const [id, set] of this.awarenessClients) if (set.has(client)) return id;
+      return undefined;
+    };
+    const verdict = filterAwareness(payload, linkId, this.doc.clientID, owner, this.awarenessClients.get(linkId)?.size ?? 0);
+    if (!verdict.ok) return this.opts.onError?.(linkId, verdict.error);
+    if (verdict.update) awarenessProtocol.applyAwarenessUpdate(this.awareness, verdict.update, linkId);
   }
 
   private send(link: SyncLink, syncMessage: Uint8Array): number {

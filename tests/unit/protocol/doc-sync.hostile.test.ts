@@ -5,10 +5,12 @@
  */
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import { describe, expect, it } from 'vitest';
 import { DocSync } from '../../../protocol/doc-sync.ts';
 import type { OsmoseError } from '../../../protocol/errors.ts';
-import { FRAME, decodeSyncFrame } from '../../../protocol/sync-frames.ts';
+import { AWARENESS_LIMITS } from '../../../protocol/awareness-guard.ts';
+import { FRAME, FRAME_LIMITS, Reassembler, decodeSyncFrame, encodeSyncFrame, fragment } from '../../../protocol/sync-frames.ts';
 import { ROOT_NAMES, newDoc, readTimeline, timeline, type TimelineEntry } from '../../../protocol/room-doc.ts';
 import { content, pending, stateVector } from '../support/sim-network.ts';
 import { encodeUpdate, stallingUpdate, updateFrame } from '../support/hostile-updates.ts';
@@ -196,5 +198,85 @@ describe('an honest update that overtakes what it depends on still arrives', () 
     } finally {
       net.destroy();
     }
+  });
+});
+
+describe('presence from a link is filtered', () => {
+  function setup() {
+    const net = new Net();
+    net.link('me', 'mallory');
+    net.link('me', 'friend');
+    net.drain();
+    return { net, me: net.node('me'), mallory: net.node('mallory'), friend: net.node('friend') };
+  }
+  const frame = (entries: [number, number, unknown][]) => {
+    const fake = new Awareness(new Y.Doc());
+    for (const [client, clock, state] of entries) fake.meta.set(client, { clock, lastUpdated: 0 }), state === null ? fake.states.delete(client) : fake.states.set(client, state as object);
+    const bytes = awarenessProtocol.encodeAwarenessUpdate(fake, entries.map(([c]) => c));
+    fake.destroy();
+    return encodeSyncFrame(FRAME.awareness, 0, bytes);
+  };
+
+  it('takes an honest state, and its removal by the link that sent it', () => {
+    const { net, me, friend } = setup();
+    try {
+      expect(me.awareness.getStates().get(friend.doc.clientID)).toMatchObject({ name: 'friend' });
+      friend.awareness.setLocalState(null);
+      net.drain();
+      expect(me.awareness.getStates().has(friend.doc.clientID)).toBe(false);
+      expect(me.errors).toEqual([]);
+    } finally {
+      net.destroy();
+    }
+  });
+
+  it('never takes a state for this device, or for a client another link speaks for', () => {
+    const { net, me, friend } = setup();
+    try {
+      const mine = me.awareness.getLocalState();
+      me.sync.receive('mallory', frame([[me.doc.clientID, 999, { deviceId: 'me', name: 'hijacked', typing: false, viewing: null }]]));
+      me.sync.receive('mallory', frame([[friend.doc.clientID, 999, { deviceId: 'friend', name: 'renamed', typing: true, viewing: null }]]));
+      me.sync.receive('mallory', frame([[friend.doc.clientID, 1000, null]]));
+      expect(me.awareness.getLocalState()).toEqual(mine);
+      expect(me.awareness.getStates().get(friend.doc.clientID)).toMatchObject({ name: 'friend', typing: false });
+    } finally {
+      net.destroy();
+    }
+  });
+
+  it(`refuses more than ${AWARENESS_LIMITS.statesPerLink} clients from one link, and frames over ${AWARENESS_LIMITS.frameBytes} bytes`, () => {
+    const { net, me } = setup();
+    try {
+      const many = Array.from({ length: 50 }, (_, i) => [10_000 + i, 1, { deviceId: 'x', name: `fake ${i}`, typing: false, viewing: null }] as [number, number, unknown]);
+      const sizeBefore = me.awareness.getStates().size;
+      me.sync.receive('mallory', frame(many));
+      me.sync.receive('mallory', frame([[20_000, 1, { name: 'x'.repeat(AWARENESS_LIMITS.frameBytes) }]]));
+      expect(me.errors.map((e) => e.error.code)).toEqual(['too-large', 'too-large']);
+      expect(me.awareness.getStates().size).toBe(sizeBefore);
+    } finally {
+      net.destroy();
+    }
+  });
+});
+
+describe('fragment reassembly holds bounded memory per peer', () => {
+  it(`unfinished frames together never hold more than ${FRAME_LIMITS.pendingBytes} bytes`, () => {
+    const r = new Reassembler();
+    const big = new Uint8Array(FRAME_LIMITS.frameBytes - 1024);
+    let refused: unknown = null;
+    // Four frames that never finish, each just under the per-frame limit: all but the last piece.
+    for (let id = 1; id <= FRAME_LIMITS.maxPending && !refused; id++) {
+      const pieces = fragment(big, id);
+      for (const p of pieces.slice(0, -1)) {
+        const d = decodeSyncFrame(p);
+        const out = d.ok ? r.add(d.frame.payload) : d.error;
+        if (out) {
+          refused = out;
+          break;
+        }
+      }
+    }
+    expect(refused).toMatchObject({ code: 'too-large' });
+    expect(r.heldBytes).toBeLessThanOrEqual(FRAME_LIMITS.pendingBytes);
   });
 });
