@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as Y from 'yjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RoomMemory } from '../../../hub/room-memory.ts';
+import { MemoryStore } from '../../../hub/memory-store.ts';
 import { setQuiet } from '../../../hub/log.ts';
 import { DocSync } from '../../../protocol/doc-sync.ts';
 import { STEP1_EVERY_MS } from '../../../protocol/step1-throttle.ts';
@@ -143,5 +144,46 @@ describe('a member repeating sync step 1 does not make the hub send the room ove
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('data saved before the fix heals when the hub opens it', () => {
+  /** A memory.sqlite as the old hub left it: a compaction copied the parked update in. */
+  function poisonedFolder(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-poisoned-'));
+    dirs.push(dir);
+    const old = newDoc();
+    timeline(old).push([{ id: 'keptmessage1', author: HONEST, authorName: 'A', text: 'kept', sentAt: Date.now() } satisfies TimelineEntry]);
+    Y.applyUpdate(old, stallingUpdate(50_000)); // the old hub parked it
+    expect(pending(old)).toEqual({ structs: true, deletes: true });
+    const store = new MemoryStore(dir);
+    store.compact(Y.encodeStateAsUpdate(old));
+    store.append(Y.encodeStateAsUpdate(old)); // and a second copy in a later row
+    store.close();
+    return dir;
+  }
+
+  it('drops the parked part, keeps the rest, rewrites the rows, and acks again', () => {
+    const dir = poisonedFolder();
+    const before = new MemoryStore(dir);
+    const poisonedBytes = before.loadAll().reduce((n, r) => n + r.length, 0);
+    before.close();
+    expect(poisonedBytes).toBeGreaterThan(200_000);
+
+    const { hub } = hubAt(dir);
+    expect(pending(hub.doc)).toEqual({ structs: false, deletes: false });
+    expect(readTimeline(hub.doc).map((m) => m.text)).toEqual(['kept']);
+    const honest = device(hub, HONEST);
+    honest.post('after the heal');
+    expect(honest.sync.unsaved).toBe(false);
+    const rows = (hub as unknown as { store: MemoryStore }).store.loadAll();
+    expect(rows.reduce((n, r) => n + r.length, 0)).toBeLessThan(10_000);
+    hub.close();
+    hubs.splice(hubs.indexOf(hub), 1);
+
+    // Opened again: nothing left to drop.
+    const again = hubAt(dir);
+    expect(pending(again.hub.doc)).toEqual({ structs: false, deletes: false });
+    expect(readTimeline(again.hub.doc).map((m) => m.text)).toEqual(['kept', 'after the heal']);
   });
 });
