@@ -5,7 +5,8 @@
  */
 import * as Y from 'yjs';
 import { DocSync, ORIGIN } from '../protocol/doc-sync.ts';
-import { newDoc, applyRetention, settings, DEFAULT_RETENTION_DAYS } from '../protocol/room-doc.ts';
+import { newDoc, applyRetention, settings, DEFAULT_RETENTION_DAYS, ROOT_NAMES } from '../protocol/room-doc.ts';
+import { loadStored } from '../protocol/update-check.ts';
 import type { OsmoseError } from '../protocol/errors.ts';
 import { MemoryStore } from './memory-store.ts';
 import { log } from './log.ts';
@@ -46,12 +47,18 @@ export class RoomMemory {
     this.now = opts.now ?? Date.now;
     this.store = opts.store ?? new MemoryStore(opts.dataDir);
     const rows = this.store.loadAll();
-    for (const u of rows) Y.applyUpdate(this.doc, u, ORIGIN.storage);
+    const loaded = loadStored(this.doc, rows, ORIGIN.storage);
     this.rowsSinceCompact = rows.length;
+    if (loaded.damaged) log.error('room memory: skipped stored updates that could not be read', { rows: loaded.damaged });
+    if (loaded.dropped) {
+      // Saved before updates were checked: what never became applicable is dropped, not parked again.
+      log.warn('room memory: dropped stored data that depends on changes the room never had', { ...loaded.dropped });
+    }
     // Registered before DocSync's listener: persisted first, then forwarded and acked.
     this.doc.on('update', this.persist);
     this.sync = new DocSync(this.doc, null, {
       ack: true,
+      roots: ROOT_NAMES,
       beforeAck: () => this.storageError,
       onError: (link, err) => {
         log.warn('room memory: refused a frame', { device: link.slice(0, 9), code: err.code, message: err.message });
@@ -62,6 +69,8 @@ export class RoomMemory {
       settings(this.doc).set('retentionDays', opts.retentionDays ?? DEFAULT_RETENTION_DAYS);
     }
     settings(this.doc).observe(() => this.retain());
+    // Rewrite what is stored without the dropped part, so it is not loaded (and logged) again.
+    if (loaded.dropped) this.compact();
     this.retain();
     this.retentionTimer = setInterval(() => this.retain(), RETENTION_EVERY_MS);
     this.retentionTimer.unref();

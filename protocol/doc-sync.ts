@@ -9,6 +9,14 @@
  *   has (no update event), so forwarding stops by itself and a partial mesh still converges.
  * - Links that want acks (the hub) get a sequence number on frames with content; the acking side
  *   acks after its update listeners (persistence) have run, i.e. after the update is durable.
+ * - An update is taken in whole or not at all (protocol/update-check.ts): one that refers to
+ *   changes this replica lacks is refused (`missing-dependencies`, never parked by Yjs, never
+ *   acked) and the link is asked for a state-vector sync (a step 1), at most one outstanding per
+ *   link. The link held the update's dependencies when it sent it, so its step 2, made after our
+ *   step 1 reached it, brings them and the update; a refusal while a step 1 is outstanding asks
+ *   once more when that step 2 has come (on a link that reorders, the step 2 may predate the
+ *   refused update). A refused step 2 is reported, not retried: an honest one is always complete.
+ * - Presence from a link is filtered first (protocol/awareness-guard.ts).
  */
 import * as Y from 'yjs';
 import * as syncProtocol from 'y-protocols/sync';
@@ -17,6 +25,9 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { OsmoseError } from './errors.ts';
 import { FRAME, decodeSyncFrame, encodeAck, encodeSyncFrame } from './sync-frames.ts';
+import { checkUpdate, dropParked, type UpdateLimits } from './update-check.ts';
+import { filterAwareness } from './awareness-guard.ts';
+import { STEP1_EVERY_MS, Step1Throttle, realTimers, type Scheduler } from './step1-throttle.ts';
 
 export interface SyncLink {
   readonly id: string;
@@ -33,7 +44,18 @@ export interface DocSyncOptions {
   onSaved?: () => void;
   /** Asked before acking: an error (e.g. the disk is full) withholds the ack. */
   beforeAck?: () => OsmoseError | null;
+  /** The document's root types: an update that writes under any other is refused. */
+  roots?: ReadonlySet<string>;
+  /** Per-update limits (protocol/update-check.ts UPDATE_LIMITS by default). */
+  limits?: UpdateLimits;
+  /** Clock (ms): re-asking a link whose step 2 never came, pacing answers to step 1s. */
+  now?: () => number;
+  /** Timers for step 1 answers that wait (protocol/step1-throttle.ts); real timers by default. */
+  schedule?: Scheduler;
 }
+
+/** A step 1 unanswered this long no longer holds back a new one. */
+export const RESYNC_RETRY_MS = 10_000;
 
 /** Origins that are not links: never forwarded back to a link of the same name. */
 export const ORIGIN = { local: 'local', storage: 'storage' } as const;
@@ -46,12 +68,14 @@ export class DocSync {
   /** Counts updates this replica has taken in; compared with what the hub acked. */
   private version = 0;
   private ackedVersion = 0;
+  private readonly step1s: Step1Throttle;
 
   constructor(
     readonly doc: Y.Doc,
     readonly awareness: awarenessProtocol.Awareness | null,
     private readonly opts: DocSyncOptions = {},
   ) {
+    this.step1s = new Step1Throttle(STEP1_EVERY_MS, () => this.clock(), opts.schedule ?? realTimers);
     doc.on('update', this.onUpdate);
     awareness?.on('update', this.onAwareness);
   }
@@ -64,9 +88,7 @@ export class DocSync {
   addLink(link: SyncLink): void {
     this.links.set(link.id, link);
     this.ackFloor.delete(link.id);
-    const e = encoding.createEncoder();
-    syncProtocol.writeSyncStep1(e, this.doc);
-    link.send(encodeSyncFrame(FRAME.sync, 0, encoding.toUint8Array(e)));
+    this.askForSync(link);
     if (this.awareness?.getLocalState() && !link.wantsAck) {
       link.send(encodeSyncFrame(FRAME.awareness, 0, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])));
     }
@@ -74,6 +96,8 @@ export class DocSync {
 
   removeLink(id: string): void {
     this.links.delete(id);
+    this.asked.delete(id);
+    this.step1s.forget(id);
     const clients = this.awarenessClients.get(id);
     this.awarenessClients.delete(id);
     if (this.awareness && clients?.size) {
@@ -95,31 +119,10 @@ export class DocSync {
     const { kind, seq, payload } = decoded.frame;
     try {
       switch (kind) {
-        case FRAME.sync: {
-          const reply = encoding.createEncoder();
-          let bad: Error | null = null;
-          const type = syncProtocol.readSyncMessage(decoding.createDecoder(payload), reply, this.doc, linkId, (e: Error) => (bad = e));
-          if (bad) return this.opts.onError?.(linkId, new OsmoseError('bad-request', `malformed sync payload: ${(bad as Error).message}`.slice(0, 200)));
-          if (encoding.length(reply) > 0) {
-            const s = this.send(link, encoding.toUint8Array(reply));
-            if (link.wantsAck && type === syncProtocol.messageYjsSyncStep1) this.ackFloor.set(link.id, s);
-          }
-          const parked = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
-          if (this.opts.ack && seq > 0 && parked) {
-            this.withheld.set(linkId, seq);
-            return;
-          }
-          if (this.opts.ack && !parked && this.withheld.size) this.releaseWithheld();
-          if (this.opts.ack && seq > 0) {
-            const refusal = this.opts.beforeAck?.() ?? null;
-            if (refusal) this.opts.onError?.(linkId, refusal);
-            else link.send(encodeAck(seq));
-          }
-          return;
-        }
+        case FRAME.sync:
+          return this.receiveSync(link, seq, payload);
         case FRAME.awareness:
-          if (this.awareness) awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, linkId);
-          return;
+          return this.receiveAwareness(linkId, payload);
         case FRAME.ack:
           return this.acked(link, seq);
         default:
@@ -135,20 +138,105 @@ export class DocSync {
     this.doc.off('update', this.onUpdate);
     this.awareness?.off('update', this.onAwareness);
     this.links.clear();
+    this.step1s.clear();
   }
 
   private readonly ackFloor = new Map<string, number>();
-  private readonly withheld = new Map<string, number>();
-  private releaseWithheld(): void {
-    for (const [id, s] of this.withheld) {
-      const l = this.links.get(id);
-      if (!l) continue;
-      const refusal = this.opts.beforeAck?.() ?? null;
-      if (refusal) return;
-      l.send(encodeAck(s));
+  /** Links we sent a step 1 to and have no step 2 from yet: when, and whether to ask again. */
+  private readonly asked = new Map<string, { at: number; again: boolean }>();
+
+  private receiveSync(link: SyncLink, seq: number, payload: Uint8Array): void {
+    const d = decoding.createDecoder(payload);
+    const type = decoding.readVarUint(d);
+    if (type === syncProtocol.messageYjsSyncStep1) {
+      const stateVector = decoding.readVarUint8Array(d);
+      Y.decodeStateVector(stateVector); // throws when malformed: refused now, not when answered
+      // The hub (the acking link) is answered at once; members at a bounded pace.
+      if (link.wantsAck) this.answer(link, stateVector);
+      else this.step1s.request(link.id, stateVector, (sv) => this.answer(link, sv));
+      return this.ack(link, seq);
     }
-    this.withheld.clear();
+    if (type !== syncProtocol.messageYjsSyncStep2 && type !== syncProtocol.messageYjsUpdate) {
+      return this.opts.onError?.(link.id, new OsmoseError('bad-request', `unknown sync message type ${type}`));
+    }
+    const update = decoding.readVarUint8Array(d);
+    const answer = type === syncProtocol.messageYjsSyncStep2 ? this.asked.get(link.id) : undefined;
+    if (answer) this.asked.delete(link.id);
+    const refusal = this.take(link.id, update);
+    if (refusal && type === syncProtocol.messageYjsSyncStep2) {
+      return this.opts.onError?.(link.id, new OsmoseError(refusal.code, `sync step 2: ${refusal.message}`, { cause: refusal }));
+    }
+    if (refusal) {
+      this.opts.onError?.(link.id, refusal);
+      if (refusal.code === 'missing-dependencies') this.resync(link);
+      return;
+    }
+    if (answer?.again) this.askForSync(link);
+    this.ack(link, seq);
   }
+
+  /** Sync step 2: what `link` lacks, given its state vector. */
+  private answer(link: SyncLink, stateVector: Uint8Array): void {
+    if (this.links.get(link.id) !== link) return;
+    const reply = encoding.createEncoder();
+    syncProtocol.writeSyncStep2(reply, this.doc, stateVector);
+    const s = this.send(link, encoding.toUint8Array(reply));
+    if (link.wantsAck) this.ackFloor.set(link.id, s);
+  }
+
+  /** Applies an update whole, or refuses it and leaves the document as it was. */
+  private take(linkId: string, update: Uint8Array): OsmoseError | null {
+    const verdict = checkUpdate(update, (client) => Y.getState(this.doc.store, client), { roots: this.opts.roots, limits: this.opts.limits });
+    if (!verdict.ok) return verdict.error;
+    let failure: Error | null = null;
+    try {
+      Y.applyUpdate(this.doc, update, linkId);
+    } catch (err) {
+      failure = err as Error;
+    }
+    // What the check cannot see (a dependency cycle inside one update) Yjs parks: never kept.
+    const dropped = dropParked(this.doc);
+    if (failure) return new OsmoseError('bad-request', `malformed sync payload: ${failure.message}`.slice(0, 200));
+    if (dropped) return new OsmoseError('missing-dependencies', `part of an update could not be applied and was dropped (${dropped.structBytes + dropped.deleteBytes} bytes)`);
+    return null;
+  }
+
+  /** After a refusal: a step 1 to the link now, or once its outstanding step 2 has come. */
+  private resync(link: SyncLink): void {
+    const pending = this.asked.get(link.id);
+    if (pending && this.clock() - pending.at <= RESYNC_RETRY_MS) pending.again = true;
+    else this.askForSync(link);
+  }
+
+  private askForSync(link: SyncLink): void {
+    this.asked.set(link.id, { at: this.clock(), again: false });
+    const e = encoding.createEncoder();
+    syncProtocol.writeSyncStep1(e, this.doc);
+    link.send(encodeSyncFrame(FRAME.sync, 0, encoding.toUint8Array(e)));
+  }
+
+  private clock(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  private ack(link: SyncLink, seq: number): void {
+    if (!this.opts.ack || seq === 0) return;
+    const refusal = this.opts.beforeAck?.() ?? null;
+    if (refusal) this.opts.onError?.(link.id, refusal);
+    else link.send(encodeAck(seq));
+  }
+
+  private receiveAwareness(linkId: string, payload: Uint8Array): void {
+    if (!this.awareness) return;
+    const owner = (client: number) => {
+      for (const [id, set] of this.awarenessClients) if (set.has(client)) return id;
+      return undefined;
+    };
+    const verdict = filterAwareness(payload, linkId, this.doc.clientID, owner, this.awarenessClients.get(linkId)?.size ?? 0);
+    if (!verdict.ok) return this.opts.onError?.(linkId, verdict.error);
+    if (verdict.update) awarenessProtocol.applyAwarenessUpdate(this.awareness, verdict.update, linkId);
+  }
+
   private send(link: SyncLink, syncMessage: Uint8Array): number {
     let seq = 0;
     if (link.wantsAck) {

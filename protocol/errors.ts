@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'out-of-scope', // a remote hub sent data the link does not cover; the link is cut
   'link-ended', // the connection between the rooms was ended (by a member or by expiry)
   'sealed-unreadable', // sealed room data (a transcript, a face template) this device holds no key for, or damaged
+  'missing-dependencies', // a document update refers to changes this side does not hold: refused whole, the sender is asked for a state-vector sync
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

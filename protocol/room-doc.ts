@@ -28,6 +28,9 @@ export const DOC = {
   timers: 'timers',
 } as const;
 
+/** Every root type of the room document: a member's update that writes elsewhere is refused. */
+export const ROOT_NAMES: ReadonlySet<string> = new Set(Object.values(DOC));
+
 export const ItemId = z.string().regex(/^[0-9A-Za-z-]{8,64}$/);
 
 export const TimelineEntry = z.object({

@@ -30,6 +30,8 @@ export const FRAME_LIMITS = {
   maxFragments: 1024,
   /** Unfinished fragmented frames kept per peer. */
   maxPending: 4,
+  /** Bytes of unfinished frames kept per peer, all of them together (not 4 x frameBytes). */
+  pendingBytes: 32 * 1024 * 1024,
   pendingTimeoutMs: 30_000,
 } as const;
 
@@ -80,6 +82,7 @@ export function fragment(frame: Uint8Array, messageId: number, max: number = FRA
 /** Puts fragments back together, with bounded memory and time. One per peer. */
 export class Reassembler {
   private pending = new Map<number, { parts: (Uint8Array | undefined)[]; received: number; bytes: number; started: number }>();
+  private held = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -106,14 +109,19 @@ export class Reassembler {
     if (p.parts.length !== count) return new OsmoseError('bad-request', 'fragment count changed');
     if (p.parts[index]) return null; // duplicate
     p.bytes += data.byteLength;
+    this.held += data.byteLength;
     if (p.bytes > FRAME_LIMITS.frameBytes) {
-      this.pending.delete(id);
+      this.forget(id);
       return new OsmoseError('too-large', 'fragmented frame over the limit');
+    }
+    if (this.held > FRAME_LIMITS.pendingBytes) {
+      this.forget(id);
+      return new OsmoseError('too-large', 'unfinished fragmented frames over the limit for one peer');
     }
     p.parts[index] = data.slice();
     p.received++;
     if (p.received < count) return null;
-    this.pending.delete(id);
+    this.forget(id);
     const whole = new Uint8Array(p.bytes);
     let at = 0;
     for (const part of p.parts as Uint8Array[]) {
@@ -123,8 +131,20 @@ export class Reassembler {
     return whole;
   }
 
+  /** Bytes held in unfinished frames. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  private forget(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.held -= p.bytes;
+    this.pending.delete(id);
+  }
+
   private expire(): void {
     const t = this.now();
-    for (const [id, p] of this.pending) if (t - p.started > FRAME_LIMITS.pendingTimeoutMs) this.pending.delete(id);
+    for (const [id, p] of this.pending) if (t - p.started > FRAME_LIMITS.pendingTimeoutMs) this.forget(id);
   }
 }

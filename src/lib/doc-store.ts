@@ -6,6 +6,7 @@
 import * as Y from 'yjs';
 import { ORIGIN } from '../../protocol/doc-sync.ts';
 import { OsmoseError } from '../../protocol/errors.ts';
+import { loadStored } from '../../protocol/update-check.ts';
 import { db } from './storage.ts';
 
 const FLUSH_AFTER_MS = 120;
@@ -28,19 +29,14 @@ export class DocStore {
   static async open(roomId: string, doc: Y.Doc, onError: (err: OsmoseError) => void): Promise<DocStore> {
     const store = new DocStore(roomId, doc, onError);
     const rows = await (await db()).getAllFromIndex('docUpdates', 'byRoom', roomId);
-    Y.transact(doc, () => {
-      for (const r of rows) {
-        try {
-          Y.applyUpdate(doc, r.data, ORIGIN.storage);
-        } catch (err) {
-          // One damaged record must not hide the rest of the room's history.
-          console.warn('[osmose] skipped a damaged stored update', err);
-        }
-      }
-    }, ORIGIN.storage);
+    // One damaged record must not hide the rest of the room's history; what was parked before
+    // updates were checked (it depends on changes the room never had) is dropped, not kept.
+    const loaded = loadStored(doc, rows.map((r) => r.data), ORIGIN.storage);
+    if (loaded.damaged) console.warn('[osmose] skipped damaged stored updates:', loaded.damaged);
+    if (loaded.dropped) console.warn('[osmose] dropped stored data that depends on changes the room never had', loaded.dropped);
     store.records = rows.length;
     doc.on('update', store.onUpdate);
-    if (store.records > COMPACT_AFTER_RECORDS) await store.compact();
+    if (store.records > COMPACT_AFTER_RECORDS || loaded.dropped) await store.compact();
     return store;
   }
 

@@ -13,7 +13,7 @@ import { randomBytes } from '../../protocol/crypto.ts';
 import type { OsmoseError } from '../../protocol/errors.ts';
 import {
   newDoc, timeline, reactions, notes, board, settings, readTimeline, readReactions, readBoard, retentionDays,
-  applyRetention, REACTIONS, MAX_RETENTION_DAYS, type TimelineEntry, type BoardItem,
+  applyRetention, REACTIONS, MAX_RETENTION_DAYS, ROOT_NAMES, type TimelineEntry, type BoardItem,
 } from '../../protocol/room-doc.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { DocStore } from './doc-store.ts';
@@ -84,6 +84,7 @@ export class RoomMemoryState {
     private readonly transport: MemoryTransport,
   ) {
     this.sync = new DocSync(this.doc, this.awareness, {
+      roots: ROOT_NAMES,
       onSaved: () => (this.saved = this.hubLinked && !this.sync.unsaved),
       onError: (link, err) => console.warn('[osmose] sync frame refused from', link.slice(0, 9), err.code, err.message),
     });

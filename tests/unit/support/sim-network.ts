@@ -20,7 +20,7 @@ import { DocSync, ORIGIN } from '../../../protocol/doc-sync.ts';
 import type { OsmoseError } from '../../../protocol/errors.ts';
 import { FRAME, Reassembler, decodeSyncFrame, fragment } from '../../../protocol/sync-frames.ts';
 import {
-  REACTIONS, applyRetention, board, notes, reactions, readBoard, readFiles, readReactions, readTimeline, settings, timeline,
+  REACTIONS, ROOT_NAMES, applyRetention, board, notes, reactions, readBoard, readFiles, readReactions, readTimeline, settings, timeline,
   type BoardItem, type TimelineEntry, newDoc,
 } from '../../../protocol/room-doc.ts';
 
@@ -211,6 +211,9 @@ export class SimNetwork {
     const errors: Replica['errors'] = [];
     const sync = new DocSync(doc, awareness, {
       ack: isHub,
+      roots: ROOT_NAMES,
+      now: () => this.now,
+      schedule: (fn, ms) => this.later(fn, ms),
       onError: (link, error) => {
         errors.push({ link, error });
         this.stats.refused++;
@@ -380,8 +383,42 @@ export class SimNetwork {
 
   /** Delivers everything deliverable, in random order but with no faults, until nothing moves. */
   drain(maxDeliveries = 1_000_000): void {
-    for (let n = 0; n < maxDeliveries; n++) if (!this.deliverOne(NO_FAULTS)) return;
+    for (let n = 0; n < maxDeliveries; n++) if (!this.deliverOne(NO_FAULTS) && !this.runNextTimer()) return;
     throw new Error(`network did not go quiet after ${maxDeliveries} deliveries`);
+  }
+
+  // ---- time ----------------------------------------------------------------------------------
+
+  /** DocSync's timers (answers to step 1s that wait), on the network's clock. */
+  private timers: { at: number; id: number; fn: () => void }[] = [];
+  private timerIds = 0;
+
+  private later(fn: () => void, ms: number): () => void {
+    const t = { at: this.now + ms, id: ++this.timerIds, fn };
+    this.timers.push(t);
+    return () => {
+      const i = this.timers.indexOf(t);
+      if (i >= 0) this.timers.splice(i, 1);
+    };
+  }
+
+  /** Runs the timers that are due now, oldest first. */
+  private runDueTimers(): void {
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= this.now).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (!due) return;
+      this.timers.splice(this.timers.indexOf(due), 1);
+      due.fn();
+    }
+  }
+
+  /** Nothing else can move: the clock jumps to the next timer. False when there is none. */
+  private runNextTimer(): boolean {
+    const next = [...this.timers].sort((a, b) => a.at - b.at || a.id - b.id)[0];
+    if (!next) return false;
+    this.now = Math.max(this.now, next.at);
+    this.runDueTimers();
+    return true;
   }
 
   // ---- the adversary -----------------------------------------------------------------------
@@ -390,6 +427,7 @@ export class SimNetwork {
   step(): void {
     this.stepNo++;
     this.now += this.rng.range(0, 3) * 3_600_000 + this.rng.int(60_000);
+    this.runDueTimers();
     if (this.groups && this.stepNo >= this.partitionEndsAt) this.groups = null;
     const roll = this.rng.float();
     if (roll < 0.45) {
@@ -447,6 +485,17 @@ export class SimNetwork {
       this.disconnect(c.a, c.b);
       this.connect(c.a, c.b);
     }
+    this.drain();
+  }
+
+  /**
+   * Ends the faults without re-syncing live links: the partition ends, links that are down come
+   * back (a step 1 exchange on those only), and everything queued is delivered. Whatever a live
+   * link lost has to come back by DocSync's own means (a refused update asks for a sync).
+   */
+  restore(): void {
+    this.groups = null;
+    for (const c of this.conns.values()) if (!c.up) this.connect(c.a, c.b);
     this.drain();
   }
 
