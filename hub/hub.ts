@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { joinUrl } from '../protocol/join-link.ts';
 import type { RoomInfo } from '../protocol/common.ts';
@@ -22,6 +23,7 @@ import { files as docFiles } from '../protocol/room-doc.ts';
 import { Signaling } from './signaling.ts';
 import { createHttpApp } from './http-app.ts';
 import { upgradeRouter } from './upgrade-router.ts';
+import { KnownHosts, certificateDnsNames } from './host-guard.ts';
 import { log, registerSecret } from './log.ts';
 import { writeFileAtomic } from './files.ts';
 import { Gateway } from './gateway/gateway.ts';
@@ -90,8 +92,17 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     const list = addrs.length ? addrs : ['127.0.0.1'];
     return list.map((a) => ({ address: a, url: joinUrl(`http://${hostForUrl(a)}:${config.httpPort}`, { roomId: room.id, secret: secrets.secret }) }));
   };
+  // The names the hub answers to: its own, and whatever the certificate it serves names.
+  let certNames = { pem: '', names: [] as string[] };
+  const hosts = new KnownHosts({
+    names: () => {
+      if (certNames.pem !== tls.cert) certNames = { pem: tls.cert, names: certificateDnsNames(tls.cert) };
+      return ['localhost', os.hostname(), ...config.hostnames, ...certNames.names];
+    },
+  });
   const deps = {
     config,
+    hosts,
     auth,
     roster,
     room: () => room,
@@ -116,7 +127,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
       roomChannel.broadcast({ v: PROTOCOL_VERSION, t: 'gateway-changed' });
     }, 500);
   });
-  const onUpgrade = upgradeRouter(roomChannel, signaling, gateway);
+  const onUpgrade = upgradeRouter(roomChannel, signaling, hosts, gateway);
   for (const s of [httpServer, httpsServer]) {
     s.on('upgrade', onUpgrade);
     s.on('clientError', (_err, socket) => socket.destroy());

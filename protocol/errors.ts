@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'credential-expired', // the signaling credential is past its expiry
   'rate-limited', // too many attempts from this address
   'not-lan', // the request came from outside the LAN
+  'wrong-host', // the request named another host than the hub's own names and addresses (DNS rebinding)
   'forbidden', // the resource is not for this client (e.g. /display off the hub)
   'not-found',
   'evicted', // the hub removed this device from the room
@@ -78,6 +79,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   'credential-expired': 401,
   'rate-limited': 429,
   'not-lan': 403,
+  'wrong-host': 421,
   forbidden: 403,
   'not-found': 404,
   'storage-full': 507,

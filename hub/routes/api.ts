@@ -21,6 +21,21 @@ export interface ApiDeps {
   caFingerprint: () => string | null;
 }
 
+/** `origin` when it is this hub under the same name as `host` (already checked to be ours). */
+export function onboardingOrigin(origin: string | undefined, host: string | undefined): string | null {
+  if (!origin || !host) return null;
+  let o: URL;
+  let h: URL;
+  try {
+    o = new URL(origin);
+    h = new URL(`http://${host}`);
+  } catch {
+    return null;
+  }
+  if ((o.protocol !== 'http:' && o.protocol !== 'https:') || o.origin !== origin) return null;
+  return o.hostname === h.hostname ? origin : null;
+}
+
 function clientKey(addr: string | undefined): string {
   return normalizeAddress(addr ?? '')?.address ?? 'unknown';
 }
@@ -32,10 +47,13 @@ export function apiRouter(deps: ApiDeps): Router {
   const r = express.Router();
   r.use('/api', express.json({ limit: LIMITS.httpJsonBytes, strict: true }));
 
-  r.get(API.hub, (_req, res) => {
-    // Public facts only; readable cross-origin so the onboarding page can test HTTPS trust.
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  r.get(API.hub, (req, res) => {
+    // Public facts only. The onboarding page (plain HTTP) reads them from the HTTPS port to test
+    // whether the device trusts the room CA: that origin, the hub's own name on another port, may
+    // read them; no other site may (it would learn the room's name and where it is).
+    const origin = onboardingOrigin(req.get('origin'), req.get('host'));
+    if (origin) res.setHeader('Access-Control-Allow-Origin', origin);
+    res.vary('Origin');
     res.setHeader('Cache-Control', 'no-store');
     const info: HubInfo = {
       v: PROTOCOL_VERSION,
