@@ -186,9 +186,9 @@ export async function loadOrCreateRoomCa(dir: string, opts: { roomName: string; 
   ca.rootFingerprintSha256 = fingerprint(ca.rootPem);
   // Root last: its presence marks a complete CA (see loadCa).
   await atomicWrite(join(dir, F.interKey), await keyPem(interKeys.privateKey), 0o600);
-  await atomicWrite(join(dir, F.inter), ca.intermediatePem, 0o644);
-  await atomicWrite(join(dir, F.meta), `${JSON.stringify({ roomName: opts.roomName, hostnames, rootFingerprintSha256: ca.rootFingerprintSha256 }, null, 2)}\n`, 0o644);
-  await atomicWrite(join(dir, F.root), ca.rootPem, 0o644);
+  await atomicWrite(join(dir, F.inter), ca.intermediatePem, 0o600);
+  await atomicWrite(join(dir, F.meta), `${JSON.stringify({ roomName: opts.roomName, hostnames, rootFingerprintSha256: ca.rootFingerprintSha256 }, null, 2)}\n`, 0o600);
+  await atomicWrite(join(dir, F.root), ca.rootPem, 0o600);
   return ca;
 }
 
@@ -234,8 +234,8 @@ export async function loadOrIssueServerCert(dir: string, ca: RoomCa, names: Cert
   const out: LeafCert = { certPem: leaf.toString('pem'), chainPem: '', keyPem: await keyPem(keys.privateKey) };
   out.chainPem = `${out.certPem.trimEnd()}\n${ca.intermediatePem.trimEnd()}\n`;
   await atomicWrite(join(dir, F.leafKey), out.keyPem, 0o600);
-  await atomicWrite(join(dir, F.leaf), out.chainPem, 0o644);
-  await atomicWrite(join(dir, F.leafMeta), `${JSON.stringify({ ...want, notAfter: notAfter.toISOString() }, null, 2)}\n`, 0o644);
+  await atomicWrite(join(dir, F.leaf), out.chainPem, 0o600);
+  await atomicWrite(join(dir, F.leafMeta), `${JSON.stringify({ ...want, notAfter: notAfter.toISOString() }, null, 2)}\n`, 0o600);
   return out;
 }
 

@@ -25,7 +25,7 @@ import { createHttpApp } from './http-app.ts';
 import { upgradeRouter } from './upgrade-router.ts';
 import { KnownHosts, certificateDnsNames } from './host-guard.ts';
 import { log, registerSecret } from './log.ts';
-import { writeFileAtomic } from './files.ts';
+import { securePrivateTree, writeFileAtomic } from './files.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayRouter } from './gateway/routes.ts';
 import { pemFingerprint } from './gateway/pinned-dial.ts';
@@ -50,6 +50,8 @@ export interface Hub {
 const ADDRESS_CHECK_MS = 30_000;
 
 export async function startHub(config: HubConfig): Promise<Hub> {
+  // Before anything is read or written: the data folder and all in it private, or no start.
+  securePrivateTree(config.dataDir);
   let { secrets } = loadOrCreateRoom(config.dataDir);
   if (config.rotateSecret) secrets = rotateRoomSecret(config.dataDir);
   registerSecret(secrets.secret);
@@ -86,6 +88,10 @@ export async function startHub(config: HubConfig): Promise<Hub> {
       fingerprint: tls.ca ? fingerprintHex(tls.ca.rootFingerprintSha256) : pemFingerprint(tls.cert),
     }),
   });
+
+  // The stores just opened their databases (a gateway.sqlite made with the default mode, say):
+  // tighten once more; files made from now on get 0600 (see files.ts and main.ts's umask).
+  securePrivateTree(config.dataDir);
 
   const joinLinks = () => {
     const addrs = lanAddresses();

@@ -17,11 +17,10 @@ export interface TestHub {
   dir: string;
 }
 
-/** A hub on 127.0.0.1 with ephemeral ports, a throwaway data folder and a stub app. */
-export async function startTestHub(args: string[] = []): Promise<TestHub> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-edge-'));
+/** A hub on 127.0.0.1 with ephemeral ports, a stub app and its data in `<dir>/data`. */
+export async function startTestHub(args: string[] = [], dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-edge-'))): Promise<TestHub> {
   const appDir = path.join(dir, 'app');
-  fs.mkdirSync(appDir);
+  fs.mkdirSync(appDir, { recursive: true });
   for (const f of ['index.html', 'display.html', 'onboarding.html']) fs.writeFileSync(path.join(appDir, f), `<p>${f}</p>`);
   const parsed = parseConfig(['--data', path.join(dir, 'data'), '--app-dir', appDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--quiet', ...args], {}, dir);
   if (parsed === 'help') throw new Error('unreachable');
