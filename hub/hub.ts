@@ -13,6 +13,7 @@ import type { RoomInfo } from '../protocol/common.ts';
 import type { HubConfig } from './config.ts';
 import { loadOrCreateRoom, rotateRoomSecret, type RoomSecrets } from './room-store.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
+import { publicNameSubtrees } from './ca.ts';
 import { lanAddresses, hostForUrl } from './lan-addresses.ts';
 import { JoinAuth } from './join-auth.ts';
 import { Roster } from './roster.ts';
@@ -42,6 +43,8 @@ export interface Hub {
   tls: () => TlsMaterial;
   ports: { http: number; https: number };
   /** Re-reads the room secret from disk (after `rotate-secret`) and evicts every device. */
+  /** Problems the operator must act on (printed with the banner), e.g. a room CA that is too broad. */
+  warnings: string[];
   reloadSecret: () => void;
   rotateSecret: () => void;
   close: () => Promise<void>;
@@ -57,6 +60,17 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   registerSecret(secrets.secret);
   const room: RoomInfo = { id: secrets.roomId, name: config.roomName, place: config.roomPlace };
   let tls = await loadTls(config);
+  const warnings: string[] = [];
+  const broad = tls.ca ? publicNameSubtrees(tls.ca) : [];
+  if (broad.length) {
+    // Made by an older hub: the constraints permit a bare name such as the machine's. Keep serving
+    // (every device trusts this root), but say so every start until the operator re-issues.
+    warnings.push(
+      `This room's certificate authority may vouch for every name under: ${broad.join(', ')} (made by an older Osmose). ` +
+        'Stop the hub and run `npm run reissue-ca` (same --data and --hostname flags); every device must then install the new certificate.',
+    );
+    log.warn('room CA too broad', { names: broad });
+  }
 
   const auth = new JoinAuth(secrets, config.credentialTtlSeconds * 1000);
   const roster = new Roster(config.graceSeconds * 1000);
@@ -185,6 +199,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     joinLinks,
     tls: () => tls,
     ports,
+    warnings,
     reloadSecret: () => applySecrets(loadOrCreateRoom(config.dataDir).secrets),
     rotateSecret: () => applySecrets(rotateRoomSecret(config.dataDir)),
     async close() {

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
         httpPort: hub.ports.http,
         showSecret,
         printQr: config.printQr,
+        warnings: hub.warnings,
       })) + '\n',
     );
   };
