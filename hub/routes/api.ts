@@ -7,7 +7,7 @@ import { OsmoseError } from '../../protocol/errors.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import type { RoomInfo } from '../../protocol/common.ts';
 import { normalizeAddress } from '../lan-guard.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { SourceLimiter } from '../source-key.ts';
 import type { JoinAuth } from '../join-auth.ts';
 import type { HubConfig } from '../config.ts';
 import { log } from '../log.ts';
@@ -42,8 +42,10 @@ function clientKey(addr: string | undefined): string {
 
 export function apiRouter(deps: ApiDeps): Router {
   const { config, auth } = deps;
-  const challenges = new RateLimiter(config.challengesPerMinute, 60_000);
-  const failures = new RateLimiter(config.joinFailuresPerMinute, 60_000);
+  // Per address, and per IPv6 /64 (source-key.ts): a flood from some addresses spends their own
+  // budgets, and a device on another address still gets its challenge and its join.
+  const challenges = new SourceLimiter(config.challengesPerMinute, 60_000);
+  const failures = new SourceLimiter(config.joinFailuresPerMinute, 60_000);
   const r = express.Router();
   r.use('/api', express.json({ limit: LIMITS.httpJsonBytes, strict: true }));
 
@@ -68,10 +70,10 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   r.post(API.challenge, (req, res) => {
-    const who = clientKey(req.socket.remoteAddress);
-    const blocked = failures.blocked(who);
+    const from = req.socket.remoteAddress;
+    const blocked = failures.blocked(from);
     if (blocked) return sendError(res, new OsmoseError('rate-limited', 'too many failed joins from this address; wait a minute'), blocked.retryAfterSeconds);
-    const taken = challenges.take(who);
+    const taken = challenges.take(from);
     if (!taken.ok) return sendError(res, new OsmoseError('rate-limited', 'too many join attempts from this address'), taken.retryAfterSeconds);
     const body = validateMessage(ChallengeRequest, req.body ?? {});
     if (!body.ok) return sendError(res, body.error);
@@ -84,12 +86,13 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   r.post(API.join, (req, res) => {
-    const who = clientKey(req.socket.remoteAddress);
-    const blocked = failures.blocked(who);
+    const from = req.socket.remoteAddress;
+    const who = clientKey(from);
+    const blocked = failures.blocked(from);
     if (blocked) return sendError(res, new OsmoseError('rate-limited', 'too many failed joins from this address; wait a minute'), blocked.retryAfterSeconds);
     const body = validateMessage(JoinRequest, req.body);
     if (!body.ok) {
-      failures.take(who);
+      failures.take(from);
       return sendError(res, body.error);
     }
     try {
@@ -109,7 +112,7 @@ export function apiRouter(deps: ApiDeps): Router {
       log.info('device joined', { device: body.value.deviceId.slice(0, 9), from: who });
       res.json(answer);
     } catch (err) {
-      failures.take(who);
+      failures.take(from);
       if (err instanceof OsmoseError) log.info('join refused', { code: err.code, from: who });
       sendError(res, err);
     }
