@@ -1,6 +1,7 @@
 /**
- * The hub's end of the room channel (see protocol/room-channel.ts): authenticates each device by
- * its first frame, keeps the roster current and pushes it to every device and to /display.
+ * The hub's end of the room channel (see protocol/room-channel.ts): admits a socket only with a
+ * valid credential in its upgrade (room-admission.ts refuses the others), takes the device's
+ * hello, keeps the roster current and pushes it to every device and to /display.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,7 +10,8 @@ import { decodeFrame, encodeFrame } from '../protocol/codec.ts';
 import { LIMITS } from '../protocol/limits.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import { OsmoseError, type WireError } from '../protocol/errors.ts';
-import { ClientMessage, CLOSE, type HubMessage } from '../protocol/room-channel.ts';
+import { ClientMessage, CLOSE, credentialFromProtocols, type HubMessage } from '../protocol/room-channel.ts';
+import { CLOSE_GRACE_MS, RoomDoor, offeredProtocols, roomSubprotocol } from './room-admission.ts';
 import type { RoomInfo } from '../protocol/common.ts';
 import type { JoinAuth } from './join-auth.ts';
 import type { Roster } from './roster.ts';
@@ -25,6 +27,8 @@ const SILENT_AFTER_MS = 35_000;
 const MAX_BAD_FRAMES = 5;
 
 interface Session {
+  /** The device whose credential opened the socket. */
+  admitted: string;
   peerId: string | null;
   alive: boolean;
   lastFrame: number;
@@ -35,7 +39,8 @@ interface Session {
 export class RoomChannel {
   // Binary frames carry the room's memory (a late joiner's catch-up can be megabytes); text
   // frames are held to LIMITS.roomFrameBytes when decoded.
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_LIMITS.frameBytes });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_LIMITS.frameBytes, handleProtocols: roomSubprotocol, perMessageDeflate: false });
+  private readonly door = new RoomDoor();
   private readonly sockets = new Map<string, WebSocket>();
   private readonly sessions = new WeakMap<WebSocket, Session>();
   private heartbeat: NodeJS.Timeout;
@@ -46,14 +51,21 @@ export class RoomChannel {
     private readonly room: () => RoomInfo,
     private readonly memory: RoomMemory | null = null,
   ) {
-    this.wss.on('connection', (ws) => this.onConnection(ws));
     roster.onChange(() => this.broadcastRoster());
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    const credential = credentialFromProtocols(offeredProtocols(req));
+    try {
+      if (!credential) throw new OsmoseError('unauthorized', 'a credential is required to open the room channel; join again');
+      this.auth.verifyCredential(credential.peerId, credential.token);
+    } catch (err) {
+      const e = err instanceof OsmoseError ? err : new OsmoseError('unauthorized', 'invalid credential');
+      return this.door.refuse(req, socket, head, e.toWire());
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, credential.peerId));
   }
 
   get connectedCount(): number {
@@ -78,12 +90,13 @@ export class RoomChannel {
 
   close(): void {
     clearInterval(this.heartbeat);
+    this.door.close();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
 
-  private onConnection(ws: WebSocket): void {
-    const session: Session = { peerId: null, alive: true, lastFrame: Date.now(), badFrames: 0, saidBye: false };
+  private onConnection(ws: WebSocket, admitted: string): void {
+    const session: Session = { admitted, peerId: null, alive: true, lastFrame: Date.now(), badFrames: 0, saidBye: false };
     this.sessions.set(ws, session);
     const helloTimer = setTimeout(() => {
       if (!session.peerId) this.closeWith(ws, CLOSE.helloTimeout, { code: 'unauthorized', message: 'no hello within 5 s' });
@@ -126,6 +139,7 @@ export class RoomChannel {
     const msg = decoded.value;
     if (!session.peerId) {
       if (msg.t !== 'hello') return this.closeWith(ws, CLOSE.unauthorized, { code: 'unauthorized', message: 'hello first' });
+      if (msg.peerId !== session.admitted) return this.closeWith(ws, CLOSE.unauthorized, { code: 'unauthorized', message: 'hello for another device than the credential' });
       try {
         this.auth.verifyCredential(msg.peerId, msg.token);
       } catch (err) {
@@ -198,9 +212,11 @@ export class RoomChannel {
     if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg));
   }
 
+  /** Says why, closes, and cuts the socket if the other end has not closed within a second. */
   private closeWith(ws: WebSocket, code: number, error: WireError): void {
     this.send(ws, { v: PROTOCOL_VERSION, t: 'error', error });
     ws.close(code, error.code);
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   private checkAlive(): void {

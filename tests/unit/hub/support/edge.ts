@@ -81,6 +81,7 @@ export function rawUpgrade(o: RawOptions): Promise<{ status: number; body: strin
       host: '127.0.0.1',
       port: o.port,
       path: o.path,
+      localAddress: o.localAddress,
       headers: {
         Connection: 'Upgrade',
         Upgrade: 'websocket',
