@@ -25,6 +25,7 @@ import { Signaling } from './signaling.ts';
 import { createHttpApp } from './http-app.ts';
 import { upgradeRouter } from './upgrade-router.ts';
 import { KnownHosts, certificateDnsNames } from './host-guard.ts';
+import { coalesce } from './coalesce.ts';
 import { log, registerSecret } from './log.ts';
 import { securePrivateTree, writeFileAtomic } from './files.ts';
 import { Gateway } from './gateway/gateway.ts';
@@ -94,7 +95,9 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     doc: memory.doc,
     room: () => room,
     people: () => roster.members().filter((m) => m.status === 'present').map((m) => ({ name: m.profile.name })),
-    onPeopleChange: (fn) => void roster.onChange(fn),
+    // Names of people present go to linked rooms: at most once a second, however often members
+    // change their profiles.
+    onPeopleChange: (fn) => void roster.onChange(coalesce(fn, 1_000).call),
     inviter: (hint) => ({
       // Where this device reached the hub; else the address it was told to listen on; else its first LAN address.
       host: hint ?? (config.host !== '0.0.0.0' && config.host !== '::' ? config.host : lanAddresses()[0]) ?? '127.0.0.1',

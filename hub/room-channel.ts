@@ -12,12 +12,13 @@ import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import { OsmoseError, type WireError } from '../protocol/errors.ts';
 import { ClientMessage, CLOSE, credentialFromProtocols, type HubMessage } from '../protocol/room-channel.ts';
 import { CLOSE_GRACE_MS, RoomDoor, offeredProtocols, roomSubprotocol } from './room-admission.ts';
-import type { RoomInfo } from '../protocol/common.ts';
+import type { Profile, RoomInfo } from '../protocol/common.ts';
 import type { JoinAuth } from './join-auth.ts';
 import type { Roster } from './roster.ts';
 import type { RoomMemory } from './room-memory.ts';
 import { FRAME_LIMITS } from '../protocol/sync-frames.ts';
 import { log } from './log.ts';
+import { coalesce } from './coalesce.ts';
 
 const HELLO_TIMEOUT_MS = 5_000;
 const HEARTBEAT_MS = 15_000;
@@ -25,6 +26,15 @@ const HEARTBEAT_MS = 15_000;
  * network stack, so silence at the application level is what marks it unreachable. */
 const SILENT_AFTER_MS = 35_000;
 const MAX_BAD_FRAMES = 5;
+/** One member can change its profile at will, and each change is a roster for every device:
+ * a device's profile is applied at most once a second (the latest wins), and the roster goes out
+ * at most twice a second, however many changes there were. */
+const PROFILE_EVERY_MS = 1_000;
+const ROSTER_EVERY_MS = 500;
+/** A roster costs (devices x its size): 500 devices listed and connected is 75 MB a push. The
+ * pace slows so that rosters never take more than this much of the hub's bandwidth. */
+const ROSTER_BYTES_PER_SECOND = 8 * 1024 * 1024;
+const ROSTER_SLOWEST_MS = 15_000;
 
 interface Session {
   /** The device whose credential opened the socket. */
@@ -34,6 +44,10 @@ interface Session {
   lastFrame: number;
   badFrames: number;
   saidBye: boolean;
+  lastProfileAt: number;
+  /** A profile that came too soon after the last one, applied when its turn comes. */
+  pendingProfile: Profile | null;
+  profileTimer: NodeJS.Timeout | null;
 }
 
 export class RoomChannel {
@@ -44,6 +58,11 @@ export class RoomChannel {
   private readonly sockets = new Map<string, WebSocket>();
   private readonly sessions = new WeakMap<WebSocket, Session>();
   private heartbeat: NodeJS.Timeout;
+  private lastRosterBytes = 0;
+  private readonly rosterPush = coalesce(
+    () => this.broadcastRoster(),
+    () => Math.min(ROSTER_SLOWEST_MS, Math.max(ROSTER_EVERY_MS, (this.lastRosterBytes / ROSTER_BYTES_PER_SECOND) * 1000)),
+  );
 
   constructor(
     private readonly auth: JoinAuth,
@@ -51,7 +70,7 @@ export class RoomChannel {
     private readonly room: () => RoomInfo,
     private readonly memory: RoomMemory | null = null,
   ) {
-    roster.onChange(() => this.broadcastRoster());
+    roster.onChange(() => this.rosterPush.call());
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -90,13 +109,14 @@ export class RoomChannel {
 
   close(): void {
     clearInterval(this.heartbeat);
+    this.rosterPush.cancel();
     this.door.close();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
 
   private onConnection(ws: WebSocket, admitted: string): void {
-    const session: Session = { admitted, peerId: null, alive: true, lastFrame: Date.now(), badFrames: 0, saidBye: false };
+    const session: Session = { admitted, peerId: null, alive: true, lastFrame: Date.now(), badFrames: 0, saidBye: false, lastProfileAt: 0, pendingProfile: null, profileTimer: null };
     this.sessions.set(ws, session);
     const helloTimer = setTimeout(() => {
       if (!session.peerId) this.closeWith(ws, CLOSE.helloTimeout, { code: 'unauthorized', message: 'no hello within 5 s' });
@@ -119,6 +139,7 @@ export class RoomChannel {
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
+      if (session.profileTimer) clearTimeout(session.profileTimer);
       const id = session.peerId;
       if (!id || this.sockets.get(id) !== ws) return;
       this.sockets.delete(id);
@@ -147,6 +168,14 @@ export class RoomChannel {
         return this.closeWith(ws, CLOSE.unauthorized, e.toWire());
       }
       const previous = this.sockets.get(msg.peerId);
+      try {
+        this.roster.upsert(msg.peerId, msg.profile); // broadcasts the roster to the others
+      } catch (err) {
+        // The roster is full: not a refusal, the device tries again later (with backoff).
+        if (err instanceof OsmoseError && err.code === 'room-full') return this.closeWith(ws, CLOSE.roomFull, err.toWire());
+        throw err;
+      }
+      session.lastProfileAt = Date.now();
       if (previous && previous !== ws) {
         // Same device, new connection (reload, network change): the newest one wins.
         this.sessions.get(previous)!.saidBye = true;
@@ -154,7 +183,6 @@ export class RoomChannel {
       }
       session.peerId = msg.peerId;
       if (previous) this.sockets.delete(msg.peerId);
-      this.roster.upsert(msg.peerId, msg.profile); // broadcasts the roster to the others
       // Only now: the welcome, which carries the roster, is this device's first frame.
       this.sockets.set(msg.peerId, ws);
       this.send(ws, {
@@ -176,7 +204,7 @@ export class RoomChannel {
       case 'hello':
         return this.badFrame(ws, session, new OsmoseError('bad-request', 'already said hello'));
       case 'profile':
-        return this.roster.upsert(session.peerId, msg.profile);
+        return this.profile(ws, session, msg.profile);
       case 'bye':
         session.saidBye = true;
         this.roster.remove(session.peerId);
@@ -185,6 +213,24 @@ export class RoomChannel {
       case 'ping':
         return this.send(ws, { v: PROTOCOL_VERSION, t: 'pong', n: msg.n });
     }
+  }
+
+  /** Applies a profile now, or when a second has passed since the last one (the latest wins). */
+  private profile(ws: WebSocket, session: Session, profile: Profile): void {
+    session.pendingProfile = profile;
+    if (session.profileTimer) return;
+    const apply = () => {
+      session.profileTimer = null;
+      const next = session.pendingProfile;
+      session.pendingProfile = null;
+      if (!next || !session.peerId || this.sockets.get(session.peerId) !== ws) return;
+      session.lastProfileAt = Date.now();
+      this.roster.upsert(session.peerId, next);
+    };
+    const wait = session.lastProfileAt + PROFILE_EVERY_MS - Date.now();
+    if (wait <= 0) return apply();
+    session.profileTimer = setTimeout(apply, wait);
+    session.profileTimer.unref();
   }
 
   private badFrame(ws: WebSocket, session: Session, error: OsmoseError): void {
@@ -204,8 +250,15 @@ export class RoomChannel {
   }
 
   private broadcastRoster(): void {
-    const frame = encodeFrame({ v: PROTOCOL_VERSION, t: 'roster', members: this.roster.members(), hubTime: Date.now() } satisfies HubMessage);
-    for (const ws of this.sockets.values()) if (ws.readyState === ws.OPEN) ws.send(frame);
+    // Encoded once, sent as the same bytes to every device.
+    const frame = Buffer.from(encodeFrame({ v: PROTOCOL_VERSION, t: 'roster', members: this.roster.members(), hubTime: Date.now() } satisfies HubMessage));
+    let sent = 0;
+    for (const ws of this.sockets.values()) {
+      if (ws.readyState !== ws.OPEN) continue;
+      ws.send(frame, { binary: false });
+      sent += frame.length;
+    }
+    this.lastRosterBytes = sent;
   }
 
   private send(ws: WebSocket, msg: HubMessage): void {

@@ -73,6 +73,8 @@ export const CLOSE = {
   badFrame: 4004,
   replaced: 4005,
   helloTimeout: 4006,
+  /** The roster is full (`room-full`): not a refusal, the device tries again later. */
+  roomFull: 4007,
 } as const;
 
 /** The subprotocol the hub answers with; offered first by every device. */

@@ -13,6 +13,7 @@ import type { Member } from '../../protocol/room-channel.ts';
 import { isLoopbackAddress } from '../lan-guard.ts';
 import type { Roster } from '../roster.ts';
 import { sendError } from './errors.ts';
+import { coalesce } from '../coalesce.ts';
 import { onVoiceChange, voiceView, type VoiceView } from '../voice-view.ts';
 import type * as Y from 'yjs';
 import type { GatewayDisplay } from '../../protocol/gateway.ts';
@@ -71,7 +72,10 @@ export function displayRouter(deps: DisplayDeps): Router {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     const push = () => res.write(`event: roster\ndata: ${JSON.stringify({ members: deps.roster.members(), room: deps.room() })}\n\n`);
     push();
-    const off = deps.roster.onChange(push);
+    // Coalesced like the devices' roster: a member changing its profile at will costs this
+    // stream at most two events a second.
+    const rosterPush = coalesce(push, 500);
+    const off = deps.roster.onChange(rosterPush.call);
     const pushVoice = () => res.write(`event: voice\ndata: ${JSON.stringify(voiceView(deps.doc, Date.now()))}\n\n`);
     const offVoice = onVoiceChange(deps.doc, pushVoice);
     const pushGateway = () => deps.gatewayDisplay && res.write(`event: gateway\ndata: ${JSON.stringify(deps.gatewayDisplay.view())}\n\n`);
@@ -79,6 +83,7 @@ export function displayRouter(deps: DisplayDeps): Router {
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {
       off();
+      rosterPush.cancel();
       offVoice();
       offGateway?.();
       clearInterval(keepAlive);
