@@ -19,6 +19,7 @@ import type { RoomMemory } from './room-memory.ts';
 import { FRAME_LIMITS } from '../protocol/sync-frames.ts';
 import { log } from './log.ts';
 import { coalesce } from './coalesce.ts';
+import { sendOrCut } from './slow-reader.ts';
 
 const HELLO_TIMEOUT_MS = 5_000;
 const HEARTBEAT_MS = 15_000;
@@ -195,7 +196,7 @@ export class RoomChannel {
       });
       // Then the room's memory: sync step 1 both ways, so the device catches up from the hub.
       this.memory?.attach(msg.peerId, (frame) => {
-        if (ws.readyState === ws.OPEN) ws.send(frame, { binary: true });
+        sendOrCut(ws, frame, true);
       });
       return;
     }
@@ -246,23 +247,19 @@ export class RoomChannel {
   /** Sends a message to every device on the channel. */
   broadcast(msg: HubMessage): void {
     const frame = encodeFrame(msg);
-    for (const ws of this.sockets.values()) if (ws.readyState === ws.OPEN) ws.send(frame);
+    for (const ws of this.sockets.values()) sendOrCut(ws, frame, false);
   }
 
   private broadcastRoster(): void {
     // Encoded once, sent as the same bytes to every device.
     const frame = Buffer.from(encodeFrame({ v: PROTOCOL_VERSION, t: 'roster', members: this.roster.members(), hubTime: Date.now() } satisfies HubMessage));
     let sent = 0;
-    for (const ws of this.sockets.values()) {
-      if (ws.readyState !== ws.OPEN) continue;
-      ws.send(frame, { binary: false });
-      sent += frame.length;
-    }
+    for (const ws of this.sockets.values()) if (sendOrCut(ws, frame, false)) sent += frame.length;
     this.lastRosterBytes = sent;
   }
 
   private send(ws: WebSocket, msg: HubMessage): void {
-    if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg));
+    sendOrCut(ws, encodeFrame(msg), false);
   }
 
   /** Says why, closes, and cuts the socket if the other end has not closed within a second. */
