@@ -41,6 +41,7 @@ export interface HubConfig {
 
 export const HELP = `Usage: npm start -- [options]      (or: node --import tsx hub/main.ts [options])
        npm run rotate-secret -- [--data DIR]   make a new room secret; a running hub evicts old holders
+       npm run reissue-ca -- [--data DIR] [--hostname NAME ...]   replace the room CA (hub stopped; devices reinstall it)
 
 Options (environment variable in brackets):
   --name NAME            room name, e.g. FW15                           [OSMOSE_ROOM_NAME]  (default: the hostname)
@@ -50,7 +51,7 @@ Options (environment variable in brackets):
   --http-port N          plain-HTTP onboarding and guest port            [OSMOSE_HTTP_PORT]  (default: 8080)
   --https-port N         HTTPS app port                                  [OSMOSE_HTTPS_PORT] (default: 8443)
   --cert FILE --key FILE use your own certificate (for a real name) instead of the room CA's
-  --hostname NAME        extra DNS name (two labels or more) the room CA may vouch for (repeatable)
+  --hostname NAME        extra DNS name (two labels or more) the room CA may vouch for and the hub answers to (repeatable)
   --grace SECONDS        how long an unreachable device stays listed as away [OSMOSE_GRACE] (default: 120)
   --credential-ttl S     lifetime of a signaling credential              (default: 3600)
   --join-failures N      failed join proofs allowed per address per minute (default: 5)
