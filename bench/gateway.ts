@@ -26,6 +26,7 @@ import { Ledger } from '../hub/gateway/ledger.ts';
 import { DocSync } from '../protocol/doc-sync.ts';
 import { newDoc, notes } from '../protocol/room-doc.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import { roomProtocols } from '../protocol/room-channel.ts';
 import { summarize, round, type Summary } from './stats.ts';
 
 export interface GatewayOptions {
@@ -65,7 +66,7 @@ async function device(hub: Hub): Promise<{ doc: Y.Doc; close: () => void }> {
   const doc = newDoc();
   const peerId = 'd' + randomBytes(16).toString('hex');
   const { token } = new JoinAuth(hub.secrets(), 3_600_000).issueCredential(peerId);
-  const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/room`, { rejectUnauthorized: false });
+  const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/room`, roomProtocols(peerId, token), { rejectUnauthorized: false });
   const sync = new DocSync(doc, null, {});
   await new Promise<void>((resolve, reject) => {
     ws.on('open', () => ws.send(JSON.stringify({ v: PROTOCOL_VERSION, t: 'hello', peerId, token, profile })));

@@ -11,6 +11,8 @@ export interface BannerInput {
   /** The join links hold the room secret: print them only to a person at a terminal. */
   showSecret: boolean;
   printQr: boolean;
+  /** Problems the operator must act on, shown first. */
+  warnings?: string[];
 }
 
 function mask(url: string): string {
@@ -19,6 +21,7 @@ function mask(url: string): string {
 
 export async function renderBanner(b: BannerInput): Promise<string> {
   const lines: string[] = [];
+  for (const w of b.warnings ?? []) lines.push('', `  WARNING: ${w}`);
   lines.push('', `  Osmose room "${b.room.name}"${b.room.place ? ` in ${b.room.place}` : ''}  (${b.room.id})`, '');
   if (b.joinLinks.length === 0) lines.push('  No LAN address found: devices cannot reach this hub until it has one.');
   for (const l of b.joinLinks) lines.push(`  Join (scan or open):  ${b.showSecret ? l.url : mask(l.url)}`);

@@ -10,9 +10,10 @@ import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } from '@peculiar/asn1-x509';
 import { createHash, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
+import { isSafeCaName } from './ca-names.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -155,6 +156,8 @@ export async function loadOrCreateRoomCa(dir: string, opts: { roomName: string; 
 
   const hostnames = [...new Set(opts.hostnames.map(normalizeDns))];
   if (hostnames.length === 0) throw new Error('ca: at least one hostname is required');
+  const unsafe = hostnames.filter((h) => !isSafeCaName(h));
+  if (unsafe.length) throw new Error(`ca: refusing to vouch for every name under ${unsafe.join(', ')} (a single label could be a public top-level domain)`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const { notBefore, notAfter } = validity(3652 * DAY_MS);
   const usage = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
@@ -186,9 +189,9 @@ export async function loadOrCreateRoomCa(dir: string, opts: { roomName: string; 
   ca.rootFingerprintSha256 = fingerprint(ca.rootPem);
   // Root last: its presence marks a complete CA (see loadCa).
   await atomicWrite(join(dir, F.interKey), await keyPem(interKeys.privateKey), 0o600);
-  await atomicWrite(join(dir, F.inter), ca.intermediatePem, 0o644);
-  await atomicWrite(join(dir, F.meta), `${JSON.stringify({ roomName: opts.roomName, hostnames, rootFingerprintSha256: ca.rootFingerprintSha256 }, null, 2)}\n`, 0o644);
-  await atomicWrite(join(dir, F.root), ca.rootPem, 0o644);
+  await atomicWrite(join(dir, F.inter), ca.intermediatePem, 0o600);
+  await atomicWrite(join(dir, F.meta), `${JSON.stringify({ roomName: opts.roomName, hostnames, rootFingerprintSha256: ca.rootFingerprintSha256 }, null, 2)}\n`, 0o600);
+  await atomicWrite(join(dir, F.root), ca.rootPem, 0o600);
   return ca;
 }
 
@@ -234,8 +237,8 @@ export async function loadOrIssueServerCert(dir: string, ca: RoomCa, names: Cert
   const out: LeafCert = { certPem: leaf.toString('pem'), chainPem: '', keyPem: await keyPem(keys.privateKey) };
   out.chainPem = `${out.certPem.trimEnd()}\n${ca.intermediatePem.trimEnd()}\n`;
   await atomicWrite(join(dir, F.leafKey), out.keyPem, 0o600);
-  await atomicWrite(join(dir, F.leaf), out.chainPem, 0o644);
-  await atomicWrite(join(dir, F.leafMeta), `${JSON.stringify({ ...want, notAfter: notAfter.toISOString() }, null, 2)}\n`, 0o644);
+  await atomicWrite(join(dir, F.leaf), out.chainPem, 0o600);
+  await atomicWrite(join(dir, F.leafMeta), `${JSON.stringify({ ...want, notAfter: notAfter.toISOString() }, null, 2)}\n`, 0o600);
   return out;
 }
 
@@ -256,4 +259,30 @@ async function reuseLeaf(dir: string, ca: RoomCa, want: CertNames): Promise<Leaf
     const complete = want.dns.every((d) => have.has(`dns:${d}`)) && want.ips.every((ip) => have.has(`ip:${ip}`));
     return complete ? { certPem: leaf.toString('pem'), chainPem, keyPem: keyPemText } : undefined;
   }, undefined);
+}
+
+/**
+ * DNS subtrees the intermediate's name constraints permit that could be public names: a single
+ * label other than localhost (what hubs made before this check put there: the bare machine name),
+ * or no constraint at all. Read from the certificate itself, not from ca.json.
+ */
+export function publicNameSubtrees(ca: RoomCa): string[] {
+  const ext = new x509.X509Certificate(ca.intermediatePem).getExtension('2.5.29.30');
+  if (!ext) return ['(no name constraints)'];
+  const nc = AsnConvert.parse(ext.value, NameConstraints);
+  const dns = (nc.permittedSubtrees ?? []).map((s) => s.base.dNSName).filter((d): d is string => typeof d === 'string');
+  if (!nc.permittedSubtrees?.length || dns.length === 0) return ['(no DNS name constraints)'];
+  return dns.filter((d) => !isSafeCaName(d.toLowerCase()));
+}
+
+/**
+ * Takes a room CA out of service: its folder is renamed `<dir>.retired-<time>` (its root stays
+ * there, to compare fingerprints) and its private keys are deleted, so nothing can ever be signed
+ * under that root again. The next start makes a new CA; every device must install the new root.
+ */
+export async function retireRoomCa(dir: string, now = new Date()): Promise<string> {
+  const retired = `${dir}.retired-${now.toISOString().replace(/[:.]/g, '-')}`;
+  await rename(dir, retired);
+  for (const f of [F.interKey, F.leafKey]) await rm(join(retired, f), { force: true });
+  return retired;
 }

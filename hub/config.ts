@@ -8,6 +8,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { LIMITS } from '../protocol/limits.ts';
 import { IceServer } from '../protocol/hub-api.ts';
+import { isSafeCaName } from './ca-names.ts';
 
 export interface HubConfig {
   dataDir: string;
@@ -19,7 +20,7 @@ export interface HubConfig {
   httpsPort: number;
   certFile: string | null;
   keyFile: string | null;
-  /** Names the room CA may vouch for, besides LAN addresses. */
+  /** Names the room CA may vouch for, besides LAN addresses: `<host>.local`, localhost, `--hostname`s. */
   hostnames: string[];
   graceSeconds: number;
   credentialTtlSeconds: number;
@@ -40,6 +41,7 @@ export interface HubConfig {
 
 export const HELP = `Usage: npm start -- [options]      (or: node --import tsx hub/main.ts [options])
        npm run rotate-secret -- [--data DIR]   make a new room secret; a running hub evicts old holders
+       npm run reissue-ca -- [--data DIR] [--hostname NAME ...]   replace the room CA (hub stopped; devices reinstall it)
 
 Options (environment variable in brackets):
   --name NAME            room name, e.g. FW15                           [OSMOSE_ROOM_NAME]  (default: the hostname)
@@ -49,7 +51,7 @@ Options (environment variable in brackets):
   --http-port N          plain-HTTP onboarding and guest port            [OSMOSE_HTTP_PORT]  (default: 8080)
   --https-port N         HTTPS app port                                  [OSMOSE_HTTPS_PORT] (default: 8443)
   --cert FILE --key FILE use your own certificate (for a real name) instead of the room CA's
-  --hostname NAME        extra DNS name the room CA may vouch for (repeatable)
+  --hostname NAME        extra DNS name (two labels or more) the room CA may vouch for and the hub answers to (repeatable)
   --grace SECONDS        how long an unreachable device stays listed as away [OSMOSE_GRACE] (default: 120)
   --credential-ttl S     lifetime of a signaling credential              (default: 3600)
   --join-failures N      failed join proofs allowed per address per minute (default: 5)
@@ -72,7 +74,8 @@ function num(value: string | undefined, fallback: number, name: string, max = 86
 
 const port = (value: string | undefined, fallback: number, name: string) => num(value, fallback, name, 65535);
 
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): HubConfig | 'help' {
+/** `machineName`: the host's name (a parameter so tests can be a machine called `dev`). */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string, machineName = os.hostname()): HubConfig | 'help' {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -101,7 +104,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     },
   });
   if (values.help) return 'help';
-  const host = os.hostname();
+  const host = machineName;
   const roomName = (values.name ?? env.OSMOSE_ROOM_NAME ?? host).trim();
   const roomPlace = (values.place ?? env.OSMOSE_ROOM_PLACE ?? '').trim();
   if (!roomName || roomName.length > LIMITS.roomNameChars) throw new Error(`config: room name must be 1-${LIMITS.roomNameChars} characters`);
@@ -121,8 +124,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     if (!checked.success) throw new Error(`config: --ice-servers must be a JSON array of RTCIceServer (${checked.error.issues[0]?.message ?? 'invalid'})`);
     iceServers = checked.data;
   }
+  // The room CA vouches for names that cannot be public: the machine's mDNS name and localhost.
+  // Not the bare machine name: on a machine called `dev` that would be every .dev website.
   const safeHost = /^[A-Za-z0-9-]{1,63}$/.test(host) ? host.toLowerCase() : null;
-  const hostnames = [...new Set([...(safeHost ? [safeHost, `${safeHost}.local`] : []), 'localhost', ...(values.hostname ?? [])])];
+  const explicit = (values.hostname ?? []).map((h) => h.trim().toLowerCase().replace(/\.$/, ''));
+  for (const h of explicit) {
+    if (!isSafeCaName(h)) {
+      throw new Error(`config: --hostname ${h} is a single label: the room CA would vouch for every name under it, and "${h}" is or could become a public top-level domain; give a full name (e.g. ${h}.example.org or ${h}.local)`);
+    }
+  }
+  const hostnames = [...new Set([...(safeHost ? [`${safeHost}.local`] : []), 'localhost', ...explicit])];
   return {
     dataDir: path.resolve(cwd, values.data ?? env.OSMOSE_DATA ?? '.osmose'),
     roomName,

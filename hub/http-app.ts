@@ -2,6 +2,8 @@
 import express, { type Express, type Request, type Response, type NextFunction } from 'express';
 import { OsmoseError } from '../protocol/errors.ts';
 import { isLanAddress } from './lan-guard.ts';
+import { requestHostAllowed, WRONG_HOST_MESSAGE, type KnownHosts } from './host-guard.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import { securityHeaders } from './security-headers.ts';
 import { apiRouter, type ApiDeps } from './routes/api.ts';
 import { displayRouter, type DisplayDeps } from './routes/display.ts';
@@ -17,11 +19,21 @@ export function lanOnly(req: Request, res: Response, next: NextFunction): void {
   res.status(403).type('text/plain').send(NOT_LAN_MESSAGE);
 }
 
+/** Refuses (421) a request whose Host is not one of the hub's names or addresses: DNS rebinding. */
+export function ownHostOnly(hosts: KnownHosts) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (requestHostAllowed(hosts, req)) return next();
+    res.status(421).json({ v: PROTOCOL_VERSION, error: { code: 'wrong-host', message: WRONG_HOST_MESSAGE } });
+  };
+}
+
 export interface AppDeps extends ApiDeps, Omit<DisplayDeps, 'appDir'>, Omit<PageDeps, 'appDir' | 'secure'> {
   /** The room's files at the hub (one router, shared by both ports). */
   files: Router;
   /** Links to other rooms: the app's gateway API and the invitation page. */
   gateway?: Router;
+  /** The names and addresses the hub answers to (checked before anything else). */
+  hosts: KnownHosts;
 }
 
 export function createHttpApp(deps: AppDeps, secure: boolean): Express {
@@ -30,6 +42,7 @@ export function createHttpApp(deps: AppDeps, secure: boolean): Express {
   app.set('trust proxy', false);
   app.set('etag', 'strong');
   app.use(lanOnly);
+  app.use(ownHostOnly(deps.hosts));
   app.use(
     securityHeaders((req) => {
       // The onboarding page (plain HTTP) probes the HTTPS app to see whether the CA is trusted.

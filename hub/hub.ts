@@ -6,12 +6,14 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { joinUrl } from '../protocol/join-link.ts';
 import type { RoomInfo } from '../protocol/common.ts';
 import type { HubConfig } from './config.ts';
 import { loadOrCreateRoom, rotateRoomSecret, type RoomSecrets } from './room-store.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
+import { publicNameSubtrees } from './ca.ts';
 import { lanAddresses, hostForUrl } from './lan-addresses.ts';
 import { JoinAuth } from './join-auth.ts';
 import { Roster } from './roster.ts';
@@ -22,8 +24,10 @@ import { files as docFiles } from '../protocol/room-doc.ts';
 import { Signaling } from './signaling.ts';
 import { createHttpApp } from './http-app.ts';
 import { upgradeRouter } from './upgrade-router.ts';
+import { KnownHosts, certificateDnsNames } from './host-guard.ts';
+import { coalesce } from './coalesce.ts';
 import { log, registerSecret } from './log.ts';
-import { writeFileAtomic } from './files.ts';
+import { securePrivateTree, writeFileAtomic } from './files.ts';
 import { Gateway } from './gateway/gateway.ts';
 import { gatewayRouter } from './gateway/routes.ts';
 import { pemFingerprint } from './gateway/pinned-dial.ts';
@@ -40,6 +44,8 @@ export interface Hub {
   tls: () => TlsMaterial;
   ports: { http: number; https: number };
   /** Re-reads the room secret from disk (after `rotate-secret`) and evicts every device. */
+  /** Problems the operator must act on (printed with the banner), e.g. a room CA that is too broad. */
+  warnings: string[];
   reloadSecret: () => void;
   rotateSecret: () => void;
   close: () => Promise<void>;
@@ -48,11 +54,24 @@ export interface Hub {
 const ADDRESS_CHECK_MS = 30_000;
 
 export async function startHub(config: HubConfig): Promise<Hub> {
+  // Before anything is read or written: the data folder and all in it private, or no start.
+  securePrivateTree(config.dataDir);
   let { secrets } = loadOrCreateRoom(config.dataDir);
   if (config.rotateSecret) secrets = rotateRoomSecret(config.dataDir);
   registerSecret(secrets.secret);
   const room: RoomInfo = { id: secrets.roomId, name: config.roomName, place: config.roomPlace };
   let tls = await loadTls(config);
+  const warnings: string[] = [];
+  const broad = tls.ca ? publicNameSubtrees(tls.ca) : [];
+  if (broad.length) {
+    // Made by an older hub: the constraints permit a bare name such as the machine's. Keep serving
+    // (every device trusts this root), but say so every start until the operator re-issues.
+    warnings.push(
+      `This room's certificate authority may vouch for every name under: ${broad.join(', ')} (made by an older Osmose). ` +
+        'Stop the hub and run `npm run reissue-ca` (same --data and --hostname flags); every device must then install the new certificate.',
+    );
+    log.warn('room CA too broad', { names: broad });
+  }
 
   const auth = new JoinAuth(secrets, config.credentialTtlSeconds * 1000);
   const roster = new Roster(config.graceSeconds * 1000);
@@ -76,7 +95,9 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     doc: memory.doc,
     room: () => room,
     people: () => roster.members().filter((m) => m.status === 'present').map((m) => ({ name: m.profile.name })),
-    onPeopleChange: (fn) => void roster.onChange(fn),
+    // Names of people present go to linked rooms: at most once a second, however often members
+    // change their profiles.
+    onPeopleChange: (fn) => void roster.onChange(coalesce(fn, 1_000).call),
     inviter: (hint) => ({
       // Where this device reached the hub; else the address it was told to listen on; else its first LAN address.
       host: hint ?? (config.host !== '0.0.0.0' && config.host !== '::' ? config.host : lanAddresses()[0]) ?? '127.0.0.1',
@@ -85,13 +106,26 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     }),
   });
 
+  // The stores just opened their databases (a gateway.sqlite made with the default mode, say):
+  // tighten once more; files made from now on get 0600 (see files.ts and main.ts's umask).
+  securePrivateTree(config.dataDir);
+
   const joinLinks = () => {
     const addrs = lanAddresses();
     const list = addrs.length ? addrs : ['127.0.0.1'];
     return list.map((a) => ({ address: a, url: joinUrl(`http://${hostForUrl(a)}:${config.httpPort}`, { roomId: room.id, secret: secrets.secret }) }));
   };
+  // The names the hub answers to: its own, and whatever the certificate it serves names.
+  let certNames = { pem: '', names: [] as string[] };
+  const hosts = new KnownHosts({
+    names: () => {
+      if (certNames.pem !== tls.cert) certNames = { pem: tls.cert, names: certificateDnsNames(tls.cert) };
+      return ['localhost', os.hostname(), ...config.hostnames, ...certNames.names];
+    },
+  });
   const deps = {
     config,
+    hosts,
     auth,
     roster,
     room: () => room,
@@ -116,7 +150,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
       roomChannel.broadcast({ v: PROTOCOL_VERSION, t: 'gateway-changed' });
     }, 500);
   });
-  const onUpgrade = upgradeRouter(roomChannel, signaling, gateway);
+  const onUpgrade = upgradeRouter(roomChannel, signaling, hosts, gateway);
   for (const s of [httpServer, httpsServer]) {
     s.on('upgrade', onUpgrade);
     s.on('clientError', (_err, socket) => socket.destroy());
@@ -168,6 +202,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     joinLinks,
     tls: () => tls,
     ports,
+    warnings,
     reloadSecret: () => applySecrets(loadOrCreateRoom(config.dataDir).secrets),
     rotateSecret: () => applySecrets(rotateRoomSecret(config.dataDir)),
     async close() {

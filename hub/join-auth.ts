@@ -4,20 +4,18 @@
  * credential bound to its device id. Credentials are HMACs under a hub-only key, so they
  * survive a hub restart and die with a secret rotation.
  */
-import {
-  deviceIdMatchesKey,
-  hmacB64u,
-  joinProofMessage,
-  randomNonce,
-  safeEqual,
-  verifySig,
-} from '../protocol/crypto.ts';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { b64uDecode, b64uEncode, deviceIdMatchesKey, hmacB64u, joinProofMessage, safeEqual, verifySig } from '../protocol/crypto.ts';
 import { OsmoseError } from '../protocol/errors.ts';
 import type { JoinRequest } from '../protocol/hub-api.ts';
 import type { RoomSecrets } from './room-store.ts';
 
 export const CHALLENGE_TTL_MS = 60_000;
-const MAX_OPEN_CHALLENGES = 20_000;
+/** A challenge: 16 random bytes, its expiry (6 bytes, ms), and a 16-byte MAC over both. */
+const NONCE_RANDOM = 16;
+const NONCE_TIME = 6;
+const NONCE_MAC = 16;
+const NONCE_BYTES = NONCE_RANDOM + NONCE_TIME + NONCE_MAC;
 
 export interface Credential {
   peerId: string;
@@ -25,8 +23,17 @@ export interface Credential {
   expiresAt: number;
 }
 
+/**
+ * Challenges are stateless: the hub MACs each one under a key made at start (so a restart forgets
+ * them all, as before) and remembers only those already answered, until they expire, to refuse a
+ * replay. Nothing is kept per challenge issued, so no flood of challenge requests, from however
+ * many addresses, can fill a table and leave a new device without one. What stays bounded by
+ * source is answering: failed joins are limited per address and per IPv6 /64 (routes/api.ts).
+ */
 export class JoinAuth {
-  private challenges = new Map<string, { expiresAt: number; used: boolean }>();
+  private readonly challengeKey = randomBytes(32);
+  /** Answered challenges (nonce → expiry), kept to refuse a replay until they expire. */
+  private answered = new Map<string, number>();
 
   constructor(
     private secrets: RoomSecrets,
@@ -43,25 +50,41 @@ export class JoinAuth {
   }
 
   issueChallenge(): { nonce: string; expiresAt: number } {
-    const t = this.now();
-    if (this.challenges.size >= MAX_OPEN_CHALLENGES) this.prune(t);
-    if (this.challenges.size >= MAX_OPEN_CHALLENGES) throw new OsmoseError('rate-limited', 'too many open join challenges; try again shortly');
-    const nonce = randomNonce();
-    const expiresAt = t + CHALLENGE_TTL_MS;
-    this.challenges.set(nonce, { expiresAt, used: false });
-    return { nonce, expiresAt };
+    const expiresAt = this.now() + CHALLENGE_TTL_MS;
+    const body = Buffer.alloc(NONCE_RANDOM + NONCE_TIME);
+    randomBytes(NONCE_RANDOM).copy(body);
+    body.writeUIntBE(expiresAt, NONCE_RANDOM, NONCE_TIME);
+    return { nonce: b64uEncode(Buffer.concat([body, this.challengeMac(body)])), expiresAt };
+  }
+
+  /** The expiry a nonce carries, or null when this hub (since its start) did not make it. */
+  private challengeExpiry(nonce: string): number | null {
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(b64uDecode(nonce));
+    } catch {
+      return null;
+    }
+    if (bytes.length !== NONCE_BYTES) return null;
+    const body = bytes.subarray(0, NONCE_RANDOM + NONCE_TIME);
+    if (!timingSafeEqual(this.challengeMac(body), bytes.subarray(NONCE_RANDOM + NONCE_TIME))) return null;
+    return body.readUIntBE(NONCE_RANDOM, NONCE_TIME);
+  }
+
+  private challengeMac(body: Buffer): Buffer {
+    return createHmac('sha256', this.challengeKey).update(body).digest().subarray(0, NONCE_MAC);
   }
 
   /** Throws an OsmoseError with the precise reason; never echoes the proof. */
   verifyJoin(req: JoinRequest): Credential {
     const t = this.now();
     if (req.roomId !== this.secrets.roomId) throw new OsmoseError('wrong-secret', 'this link is for another room');
-    const challenge = this.challenges.get(req.nonce);
-    if (!challenge) throw new OsmoseError('challenge-unknown', 'unknown join challenge; ask for a new one');
-    if (challenge.used) throw new OsmoseError('challenge-used', 'this join challenge was already used (replay refused)');
+    const expiresAt = this.challengeExpiry(req.nonce);
+    if (expiresAt === null) throw new OsmoseError('challenge-unknown', 'unknown join challenge; ask for a new one');
+    if (this.answered.has(req.nonce)) throw new OsmoseError('challenge-used', 'this join challenge was already used (replay refused)');
+    if (t > expiresAt) throw new OsmoseError('challenge-expired', 'the join challenge expired; ask for a new one');
     // Burn it before checking the proof: one guess per challenge.
-    challenge.used = true;
-    if (t > challenge.expiresAt) throw new OsmoseError('challenge-expired', 'the join challenge expired; ask for a new one');
+    this.answered.set(req.nonce, expiresAt);
     const message = joinProofMessage(req.roomId, req.deviceId, req.publicKey, req.nonce);
     if (!safeEqual(hmacB64u(this.secrets.joinKey, message), req.proof)) {
       const old = this.secrets.previousJoinKeys.some((k) => safeEqual(hmacB64u(k, message), req.proof));
@@ -93,8 +116,14 @@ export class JoinAuth {
     return hmacB64u(this.secrets.credentialKey, `cred|${this.secrets.roomId}|${peerId}|${exp}`);
   }
 
+  /** How many answered challenges are remembered (for tests and the threat model's figures). */
+  get answeredCount(): number {
+    return this.answered.size;
+  }
+
   private prune(t: number): void {
-    for (const [n, c] of this.challenges) if (t > c.expiresAt) this.challenges.delete(n);
+    // An expired challenge is refused as expired whether or not it was answered: forget it.
+    for (const [n, expiresAt] of this.answered) if (t > expiresAt) this.answered.delete(n);
   }
 
   /** Housekeeping, called on a timer. */

@@ -13,6 +13,8 @@ async function main(): Promise<void> {
     return;
   }
   setQuiet(config.quiet);
+  // Whatever this process creates (databases' journals, a library's temp file) is its own only.
+  process.umask(0o077);
   ensureAppBuilt(config.appDir, !config.noBuild);
   const hub = await startHub(config);
 
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
         httpPort: hub.ports.http,
         showSecret,
         printQr: config.printQr,
+        warnings: hub.warnings,
       })) + '\n',
     );
   };

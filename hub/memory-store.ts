@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { OsmoseError } from '../protocol/errors.ts';
+import { createPrivateFile } from './files.ts';
 
 export class MemoryStore {
   private readonly db: Database.Database;
@@ -13,7 +14,10 @@ export class MemoryStore {
   private readonly countRows: Database.Statement<[], { n: number }>;
 
   constructor(dataDir: string) {
-    this.db = new Database(path.join(dataDir, 'memory.sqlite'));
+    const file = path.join(dataDir, 'memory.sqlite');
+    // 0600 from the start; SQLite gives the -wal and -shm files the database file's mode.
+    createPrivateFile(file);
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // FULL: a commit survives power loss, not only a killed process.
     this.db.pragma('synchronous = FULL');

@@ -5,6 +5,8 @@
 import { AWAY_AFTER_MS, memberStatus } from '../protocol/presence.ts';
 import type { Member, MemberStatus } from '../protocol/room-channel.ts';
 import type { Profile } from '../protocol/common.ts';
+import { LIMITS } from '../protocol/limits.ts';
+import { OsmoseError } from '../protocol/errors.ts';
 
 interface Entry {
   profile: Profile;
@@ -23,6 +25,7 @@ export class Roster {
     private readonly graceMs: number,
     private readonly now: () => number = Date.now,
     private readonly awayAfterMs = AWAY_AFTER_MS,
+    private readonly maxMembers: number = LIMITS.rosterMembers,
   ) {}
 
   onChange(fn: () => void): () => void {
@@ -30,10 +33,17 @@ export class Roster {
     return () => this.listeners.delete(fn);
   }
 
-  /** A device said hello or updated its profile. */
+  /**
+   * A device said hello or updated its profile. Devices refuse a roster of more than
+   * LIMITS.rosterMembers, so the hub never lists more: a newcomer takes the place of the device
+   * disconnected longest ago, or is refused with `room-full` while every listed device is connected.
+   */
   upsert(peerId: string, profile: Profile): void {
     const t = this.now();
     const prev = this.entries.get(peerId);
+    if (!prev && this.entries.size >= this.maxMembers) this.makeRoom();
+    // The same profile from a device already here changes nothing anyone sees: no broadcast.
+    const unchanged = prev && prev.connected && prev.status === 'present' && JSON.stringify(prev.profile) === JSON.stringify(profile);
     const hidden = profile.visibility === 'hidden';
     this.entries.set(peerId, {
       profile,
@@ -45,7 +55,16 @@ export class Roster {
       status: 'present',
     });
     this.refresh(peerId);
-    this.emit();
+    if (!unchanged) this.emit();
+  }
+
+  private makeRoom(): void {
+    let oldest: [string, number] | null = null;
+    for (const [id, e] of this.entries) {
+      if (!e.connected && e.disconnectedAt !== null && (!oldest || e.disconnectedAt < oldest[1])) oldest = [id, e.disconnectedAt];
+    }
+    if (!oldest) throw new OsmoseError('room-full', `this room already lists ${this.maxMembers} devices, all connected; one must leave first`);
+    this.entries.delete(oldest[0]);
   }
 
   seen(peerId: string): void {

@@ -19,6 +19,11 @@ import { log } from './log.ts';
 import { refuseUpgrade } from './upgrade-response.ts';
 
 const MAX_BAD_FRAMES = 20;
+/** Valid frames a device may send in 10 s: joining a room of 30 is a few hundred (offers,
+ * answers, candidates); a member relaying floods through the hub to another device is cut. */
+export const SIGNALING_FRAMES_PER_10S = 1_000;
+/** What a device may leave unread (signaling frames are at most 64 KiB). */
+const SIGNALING_UNREAD_BYTES = 4 * 1024 * 1024;
 
 export class Signaling {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.signalingFrameBytes });
@@ -95,13 +100,33 @@ export class Signaling {
 
 /**
  * Intercepts 'message' events so `peer` only ever sees validated frames. Bad frames are dropped
- * and counted; a socket that keeps sending them is closed.
+ * and counted; a socket that keeps sending them, or sends valid ones faster than any device
+ * needs, is closed. What `peer` relays to this socket goes through the slow-reader cut.
  */
 function guard(ws: WebSocket, id: string): void {
   let bad = 0;
+  let window = { start: Date.now(), frames: 0 };
   const emit = ws.emit.bind(ws);
+  const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
+  ws.send = ((data: unknown, ...rest: unknown[]) => {
+    if (ws.bufferedAmount > SIGNALING_UNREAD_BYTES) {
+      log.warn('signaling: a device stopped reading; its socket is cut', { peer: id });
+      return ws.terminate();
+    }
+    send(data, ...rest);
+  }) as typeof ws.send;
   ws.emit = ((event: string, ...args: unknown[]) => {
     if (event !== 'message') return emit(event, ...args);
+    const t = Date.now();
+    if (t - window.start >= 10_000) window = { start: t, frames: 0 };
+    if (++window.frames > SIGNALING_FRAMES_PER_10S) {
+      if (window.frames === SIGNALING_FRAMES_PER_10S + 1) {
+        log.warn('signaling: too many frames; closed', { peer: id });
+        ws.close(1008, 'too many frames');
+        setTimeout(() => ws.terminate(), 1_000).unref();
+      }
+      return false;
+    }
     const [data, isBinary] = args as [Buffer, boolean];
     const result = isBinary ? null : decodeFrameRaw(data);
     if (result) return emit('message', Buffer.from(result), false);

@@ -18,9 +18,11 @@ export const ERROR_CODES = [
   'credential-expired', // the signaling credential is past its expiry
   'rate-limited', // too many attempts from this address
   'not-lan', // the request came from outside the LAN
+  'wrong-host', // the request named another host than the hub's own names and addresses (DNS rebinding)
   'forbidden', // the resource is not for this client (e.g. /display off the hub)
   'not-found',
   'evicted', // the hub removed this device from the room
+  'room-full', // the room lists as many devices as devices accept (LIMITS.rosterMembers); one must leave first
   'hub-unreachable',
   'storage-full', // a disk or the browser's quota is full; nothing already stored was lost
   'hash-mismatch', // bytes do not match their SHA-256 (a corrupt chunk or file)
@@ -80,8 +82,10 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   'credential-expired': 401,
   'rate-limited': 429,
   'not-lan': 403,
+  'wrong-host': 421,
   forbidden: 403,
   'not-found': 404,
+  'room-full': 503,
   'storage-full': 507,
   'hash-mismatch': 422,
   'invitation-expired': 410,

@@ -1,7 +1,9 @@
 /**
  * The room channel: one WebSocket between each device and the hub (path API.roomSocket).
- * The device authenticates with its first frame (no token in the URL). The hub keeps the
- * roster and tells every device who is in the room.
+ * The device offers its credential when it opens the socket, as a WebSocket subprotocol
+ * (`Sec-WebSocket-Protocol`, never in the URL): the hub checks it before it reads a single frame,
+ * so a socket without one costs the hub nothing. The first frame is then the hello (same device).
+ * The hub keeps the roster and tells every device who is in the room.
  */
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.ts';
@@ -71,4 +73,24 @@ export const CLOSE = {
   badFrame: 4004,
   replaced: 4005,
   helloTimeout: 4006,
+  /** The roster is full (`room-full`): not a refusal, the device tries again later. */
+  roomFull: 4007,
 } as const;
+
+/** The subprotocol the hub answers with; offered first by every device. */
+export const ROOM_SUBPROTOCOL = 'osmose-room.v1';
+const CREDENTIAL_PREFIX = 'osmose-cred.';
+
+/** The subprotocols a device offers on /room: the channel's, then its credential. */
+export function roomProtocols(peerId: string, token: string): string[] {
+  return [ROOM_SUBPROTOCOL, `${CREDENTIAL_PREFIX}${peerId}.${token}`];
+}
+
+/** The credential among offered subprotocols (`Sec-WebSocket-Protocol`), or null. */
+export function credentialFromProtocols(offered: Iterable<string>): { peerId: string; token: string } | null {
+  for (const p of offered) {
+    const m = /^osmose-cred\.(d[0-9a-f]{32})\.([0-9]{10}\.[A-Za-z0-9_-]{43})$/.exec(p);
+    if (m) return { peerId: m[1]!, token: m[2]! };
+  }
+  return null;
+}

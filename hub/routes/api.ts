@@ -7,7 +7,7 @@ import { OsmoseError } from '../../protocol/errors.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import type { RoomInfo } from '../../protocol/common.ts';
 import { normalizeAddress } from '../lan-guard.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { SourceLimiter } from '../source-key.ts';
 import type { JoinAuth } from '../join-auth.ts';
 import type { HubConfig } from '../config.ts';
 import { log } from '../log.ts';
@@ -21,21 +21,41 @@ export interface ApiDeps {
   caFingerprint: () => string | null;
 }
 
+/** `origin` when it is this hub under the same name as `host` (already checked to be ours). */
+export function onboardingOrigin(origin: string | undefined, host: string | undefined): string | null {
+  if (!origin || !host) return null;
+  let o: URL;
+  let h: URL;
+  try {
+    o = new URL(origin);
+    h = new URL(`http://${host}`);
+  } catch {
+    return null;
+  }
+  if ((o.protocol !== 'http:' && o.protocol !== 'https:') || o.origin !== origin) return null;
+  return o.hostname === h.hostname ? origin : null;
+}
+
 function clientKey(addr: string | undefined): string {
   return normalizeAddress(addr ?? '')?.address ?? 'unknown';
 }
 
 export function apiRouter(deps: ApiDeps): Router {
   const { config, auth } = deps;
-  const challenges = new RateLimiter(config.challengesPerMinute, 60_000);
-  const failures = new RateLimiter(config.joinFailuresPerMinute, 60_000);
+  // Per address, and per IPv6 /64 (source-key.ts): a flood from some addresses spends their own
+  // budgets, and a device on another address still gets its challenge and its join.
+  const challenges = new SourceLimiter(config.challengesPerMinute, 60_000);
+  const failures = new SourceLimiter(config.joinFailuresPerMinute, 60_000);
   const r = express.Router();
   r.use('/api', express.json({ limit: LIMITS.httpJsonBytes, strict: true }));
 
-  r.get(API.hub, (_req, res) => {
-    // Public facts only; readable cross-origin so the onboarding page can test HTTPS trust.
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  r.get(API.hub, (req, res) => {
+    // Public facts only. The onboarding page (plain HTTP) reads them from the HTTPS port to test
+    // whether the device trusts the room CA: that origin, the hub's own name on another port, may
+    // read them; no other site may (it would learn the room's name and where it is).
+    const origin = onboardingOrigin(req.get('origin'), req.get('host'));
+    if (origin) res.setHeader('Access-Control-Allow-Origin', origin);
+    res.vary('Origin');
     res.setHeader('Cache-Control', 'no-store');
     const info: HubInfo = {
       v: PROTOCOL_VERSION,
@@ -50,10 +70,10 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   r.post(API.challenge, (req, res) => {
-    const who = clientKey(req.socket.remoteAddress);
-    const blocked = failures.blocked(who);
+    const from = req.socket.remoteAddress;
+    const blocked = failures.blocked(from);
     if (blocked) return sendError(res, new OsmoseError('rate-limited', 'too many failed joins from this address; wait a minute'), blocked.retryAfterSeconds);
-    const taken = challenges.take(who);
+    const taken = challenges.take(from);
     if (!taken.ok) return sendError(res, new OsmoseError('rate-limited', 'too many join attempts from this address'), taken.retryAfterSeconds);
     const body = validateMessage(ChallengeRequest, req.body ?? {});
     if (!body.ok) return sendError(res, body.error);
@@ -66,12 +86,13 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   r.post(API.join, (req, res) => {
-    const who = clientKey(req.socket.remoteAddress);
-    const blocked = failures.blocked(who);
+    const from = req.socket.remoteAddress;
+    const who = clientKey(from);
+    const blocked = failures.blocked(from);
     if (blocked) return sendError(res, new OsmoseError('rate-limited', 'too many failed joins from this address; wait a minute'), blocked.retryAfterSeconds);
     const body = validateMessage(JoinRequest, req.body);
     if (!body.ok) {
-      failures.take(who);
+      failures.take(from);
       return sendError(res, body.error);
     }
     try {
@@ -91,7 +112,7 @@ export function apiRouter(deps: ApiDeps): Router {
       log.info('device joined', { device: body.value.deviceId.slice(0, 9), from: who });
       res.json(answer);
     } catch (err) {
-      failures.take(who);
+      failures.take(from);
       if (err instanceof OsmoseError) log.info('join refused', { code: err.code, from: who });
       sendError(res, err);
     }

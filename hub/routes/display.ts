@@ -13,6 +13,7 @@ import type { Member } from '../../protocol/room-channel.ts';
 import { isLoopbackAddress } from '../lan-guard.ts';
 import type { Roster } from '../roster.ts';
 import { sendError } from './errors.ts';
+import { coalesce } from '../coalesce.ts';
 import { onVoiceChange, voiceView, type VoiceView } from '../voice-view.ts';
 import type * as Y from 'yjs';
 import type { GatewayDisplay } from '../../protocol/gateway.ts';
@@ -41,6 +42,11 @@ export interface DisplayState {
   gateway?: GatewayDisplay;
 }
 
+const MAX_DISPLAY_STREAMS = 16;
+const EVENT_EVERY_MS = 500;
+/** Events a display stream may leave unread before it is cut (a reader that stopped reading). */
+const MAX_UNREAD_BYTES = 1024 * 1024;
+
 function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
   if (isLoopbackAddress(req.socket.remoteAddress)) return next();
   sendError(res, new OsmoseError('forbidden', 'the display page is only served on the hub itself (open it via localhost)'));
@@ -66,21 +72,35 @@ export function displayRouter(deps: DisplayDeps): Router {
     res.json(state);
   });
 
-  // Server-sent events: the roster, live.
+  // Server-sent events: the roster, live. A few streams at once (the wall screen, an operator's
+  // tab); each event kind at most twice a second, however often members change what it shows; a
+  // stream whose reader has stopped reading is cut rather than buffered.
+  let streams = 0;
   r.get(API.displayEvents, loopbackOnly, (req, res) => {
+    if (streams >= MAX_DISPLAY_STREAMS) return sendError(res, new OsmoseError('rate-limited', `at most ${MAX_DISPLAY_STREAMS} display streams at once`));
+    streams++;
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    const push = () => res.write(`event: roster\ndata: ${JSON.stringify({ members: deps.roster.members(), room: deps.room() })}\n\n`);
+    const write = (text: string) => {
+      if (res.writableLength > MAX_UNREAD_BYTES) return res.destroy();
+      res.write(text);
+    };
+    const push = () => write(`event: roster\ndata: ${JSON.stringify({ members: deps.roster.members(), room: deps.room() })}\n\n`);
     push();
-    const off = deps.roster.onChange(push);
-    const pushVoice = () => res.write(`event: voice\ndata: ${JSON.stringify(voiceView(deps.doc, Date.now()))}\n\n`);
-    const offVoice = onVoiceChange(deps.doc, pushVoice);
-    const pushGateway = () => deps.gatewayDisplay && res.write(`event: gateway\ndata: ${JSON.stringify(deps.gatewayDisplay.view())}\n\n`);
-    const offGateway = deps.gatewayDisplay?.onChange(pushGateway);
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    req.on('close', () => {
+    const pushes = [
+      coalesce(push, EVENT_EVERY_MS),
+      coalesce(() => write(`event: voice\ndata: ${JSON.stringify(voiceView(deps.doc, Date.now()))}\n\n`), EVENT_EVERY_MS),
+      coalesce(() => deps.gatewayDisplay && write(`event: gateway\ndata: ${JSON.stringify(deps.gatewayDisplay.view())}\n\n`), EVENT_EVERY_MS),
+    ] as const;
+    const off = deps.roster.onChange(pushes[0].call);
+    const offVoice = onVoiceChange(deps.doc, pushes[1].call);
+    const offGateway = deps.gatewayDisplay?.onChange(pushes[2].call);
+    const keepAlive = setInterval(() => write(': keep-alive\n\n'), 15_000);
+    res.on('close', () => {
+      streams--;
       off();
       offVoice();
       offGateway?.();
+      for (const p of pushes) p.cancel();
       clearInterval(keepAlive);
     });
   });

@@ -6,7 +6,7 @@ import { API } from '../../protocol/hub-api.ts';
 import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
-import { CLOSE, HubMessage, type ClientMessage, type Member } from '../../protocol/room-channel.ts';
+import { CLOSE, HubMessage, type ClientMessage, type Member, roomProtocols } from '../../protocol/room-channel.ts';
 import type { Profile, RoomInfo } from '../../protocol/common.ts';
 import type { WireError } from '../../protocol/errors.ts';
 import { Backoff } from './backoff.ts';
@@ -91,7 +91,8 @@ export class HubConnection {
     this.clearTimers();
     this.on.state('connecting');
     const url = this.origin.replace(/^http/, 'ws') + API.roomSocket;
-    const ws = new WebSocket(url);
+    // The credential rides in Sec-WebSocket-Protocol: the hub admits the socket before any frame.
+    const ws = new WebSocket(url, roomProtocols(this.credential.peerId, this.credential.token));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.lastError = null;

@@ -38,7 +38,7 @@ const mode = (file: string): number => statSync(file).mode & 0o777;
 beforeAll(async () => {
   dir = join(mkdtempSync(join(tmpdir(), 'osmose-ca-')), 'ca');
   work = mkdtempSync(join(tmpdir(), 'osmose-ca-work-'));
-  ca = await loadOrCreateRoomCa(dir, { roomName: 'Test room, "A"', hostnames: ['testhost', 'testhost.local', 'localhost'] });
+  ca = await loadOrCreateRoomCa(dir, { roomName: 'Test room, "A"', hostnames: ['testhost.local', 'localhost'] });
 });
 afterAll(() => {
   rmSync(join(dir, '..'), { recursive: true, force: true });
@@ -77,7 +77,7 @@ describe('room CA', () => {
   });
 
   it('issues a leaf that openssl verifies against the root', async () => {
-    const leaf = await loadOrIssueServerCert(dir, ca, { dns: ['testhost', 'localhost'], ips: ['127.0.0.1', '10.99.0.1', '::1'] });
+    const leaf = await loadOrIssueServerCert(dir, ca, { dns: ['testhost.local', 'localhost'], ips: ['127.0.0.1', '10.99.0.1', '::1'] });
     const files = readdirSync(dir);
     expect(files.filter((f) => f.endsWith('.key')).sort()).toEqual(['intermediate-ca.key', 'server.key']);
     expect(mode(join(dir, 'server.key'))).toBe(0o600);
@@ -85,7 +85,7 @@ describe('room CA', () => {
     expect(readFileSync(join(dir, 'server.pem'), 'utf8')).toBe(leaf.chainPem);
     expect(x509.PemConverter.decode(leaf.chainPem)).toHaveLength(2);
     const meta = JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as { dns: string[]; ips: string[]; notAfter: string };
-    expect(meta.dns).toEqual(['testhost', 'localhost']);
+    expect(meta.dns).toEqual(['testhost.local', 'localhost']);
     expect(meta.ips).toEqual(['127.0.0.1', '10.99.0.1', '::1']);
 
     const cert = new x509.X509Certificate(leaf.certPem);
@@ -118,15 +118,15 @@ describe('room CA', () => {
   });
 
   it('never regenerates the CA', async () => {
-    const again = await loadOrCreateRoomCa(dir, { roomName: 'Other', hostnames: ['other'] });
+    const again = await loadOrCreateRoomCa(dir, { roomName: 'Other', hostnames: ['other.local'] });
     expect(again.rootFingerprintSha256).toBe(ca.rootFingerprintSha256);
     expect(again.rootPem).toBe(ca.rootPem);
-    expect(again.hostnames).toEqual(['testhost', 'testhost.local', 'localhost']);
+    expect(again.hostnames).toEqual(['testhost.local', 'localhost']);
   });
 
   it('issues a new leaf for a new LAN address under the same root', async () => {
     const before = readFileSync(join(dir, 'server.pem'), 'utf8');
-    const leaf = await loadOrIssueServerCert(dir, ca, { dns: ['testhost', 'localhost'], ips: ['127.0.0.1', '10.99.0.1', '::1', '192.168.1.20'] });
+    const leaf = await loadOrIssueServerCert(dir, ca, { dns: ['testhost.local', 'localhost'], ips: ['127.0.0.1', '10.99.0.1', '::1', '192.168.1.20'] });
     expect(leaf.chainPem).not.toBe(before);
     const text = execFileSync(OPENSSL, ['x509', '-noout', '-text'], { input: leaf.certPem, encoding: 'utf8' });
     expect(text).toContain('IP Address:192.168.1.20');
@@ -135,10 +135,10 @@ describe('room CA', () => {
   });
 
   it('refuses names outside the CA instead of dropping them', async () => {
-    await expect(loadOrIssueServerCert(dir, ca, { dns: ['testhost'], ips: ['8.8.8.8'] })).rejects.toThrow(/^ca:/);
+    await expect(loadOrIssueServerCert(dir, ca, { dns: ['testhost.local'], ips: ['8.8.8.8'] })).rejects.toThrow(/^ca:/);
     await expect(loadOrIssueServerCert(dir, ca, { dns: ['evil.example.com'], ips: [] })).rejects.toThrow(/^ca:/);
     await expect(loadOrIssueServerCert(dir, ca, { dns: [], ips: ['::ffff:10.0.0.1'] })).rejects.toThrow(/^ca:/);
     expect(permittedByCa(ca, { dns: ['testhost', 'a.testhost.local', 'evil.example.com', 'bad name'], ips: ['8.8.8.8', '192.168.1.20', 'fe80::1', 'nope'] }))
-      .toEqual({ dns: ['testhost', 'a.testhost.local'], ips: ['192.168.1.20', 'fe80::1'] });
+      .toEqual({ dns: ['a.testhost.local'], ips: ['192.168.1.20', 'fe80::1'] });
   });
 });

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { startHub, type Hub } from '../../../hub/hub.ts';
 import { parseConfig, type HubConfig } from '../../../hub/config.ts';
 import { b64uEncode, deriveRoomKeys, deviceIdFromPublicKey, hmacB64u, joinProofMessage, newDeviceKeyPair, signB64u } from '../../../protocol/crypto.ts';
-import { CLOSE } from '../../../protocol/room-channel.ts';
+import { CLOSE, roomProtocols } from '../../../protocol/room-channel.ts';
 import { JoinAuth } from '../../../hub/join-auth.ts';
 
 let hub: Hub;
@@ -59,8 +59,8 @@ async function joinWith(secret: string) {
   return { d, res };
 }
 
-function openWs(url: string): Promise<{ ws: WebSocket; messages: string[]; closed: Promise<{ code: number }>; opened: Promise<void> }> {
-  const ws = new WebSocket(url);
+function openWs(url: string, protocols?: string[]): Promise<{ ws: WebSocket; messages: string[]; closed: Promise<{ code: number }>; opened: Promise<void> }> {
+  const ws = new WebSocket(url, protocols);
   const messages: string[] = [];
   ws.on('message', (m) => messages.push(m.toString()));
   const closed = new Promise<{ code: number }>((r) => ws.on('close', (code) => r({ code })));
@@ -116,28 +116,33 @@ describe('room channel', () => {
   it('welcomes a device with a valid credential and closes on a bad one', async () => {
     const auth = new JoinAuth(hub.secrets(), 60_000);
     const d = device();
-    const c = await openWs(`ws://127.0.0.1:${hub.ports.http}/room`);
+    const token = auth.issueCredential(d.id).token;
+    const c = await openWs(`ws://127.0.0.1:${hub.ports.http}/room`, roomProtocols(d.id, token));
     await c.opened;
-    c.ws.send(JSON.stringify({ v: 1, t: 'hello', peerId: d.id, token: auth.issueCredential(d.id).token, profile }));
+    c.ws.send(JSON.stringify({ v: 1, t: 'hello', peerId: d.id, token, profile }));
     await until(() => c.messages.length > 0);
     expect(JSON.parse(c.messages[0]!).t).toBe('welcome');
 
-    const bad = await openWs(`ws://127.0.0.1:${hub.ports.http}/room`);
-    await bad.opened;
-    bad.ws.send(JSON.stringify({ v: 1, t: 'hello', peerId: d.id, token: '0000000000.' + 'A'.repeat(43), profile }));
+    const bad = await openWs(`ws://127.0.0.1:${hub.ports.http}/room`, roomProtocols(d.id, '0000000000.' + 'A'.repeat(43)));
     expect((await bad.closed).code).toBe(CLOSE.unauthorized);
+    expect(JSON.parse(bad.messages[0]!).error.code).toBe('unauthorized');
     c.ws.close();
   });
 
   it('tells a device speaking another protocol version, and survives garbage', async () => {
-    const c = await openWs(`ws://127.0.0.1:${hub.ports.http}/room`);
+    const auth = new JoinAuth(hub.secrets(), 60_000);
+    const member = () => {
+      const d = device();
+      return roomProtocols(d.id, auth.issueCredential(d.id).token);
+    };
+    const c = await openWs(`ws://127.0.0.1:${hub.ports.http}/room`, member());
     await c.opened;
     c.ws.send(JSON.stringify({ v: 2, t: 'hello' }));
     expect((await c.closed).code).toBe(CLOSE.protocolVersion);
     expect(JSON.parse(c.messages[0]!).error.code).toBe('protocol-version');
 
     for (let i = 0; i < 50; i++) {
-      const g = await openWs(`ws://127.0.0.1:${hub.ports.http}/room`);
+      const g = await openWs(`ws://127.0.0.1:${hub.ports.http}/room`, member());
       await g.opened;
       g.ws.send(i % 2 ? Buffer.from([0xff, 0x00, i]) : '{"v":1,"t":"hello","peerId":' + '['.repeat(i * 10));
       await g.closed;

@@ -144,11 +144,35 @@ describe('JoinAuth.verifyJoin', () => {
     expect(auth.verifyJoin(req).peerId).toBe(req.deviceId);
   });
 
-  it('forgets expired challenges on sweep', () => {
-    const req = joinRequest({ nonce: auth.issueChallenge().nonce });
+  it('forgets answered challenges once they expire; an expired one stays refused', () => {
+    const answered = joinRequest({ nonce: auth.issueChallenge().nonce });
+    auth.verifyJoin(answered);
+    expect(auth.answeredCount).toBe(1);
     now += CHALLENGE_TTL_MS + 1;
     auth.sweep();
-    expect(codeOf(() => auth.verifyJoin(req))).toBe('challenge-unknown');
+    expect(auth.answeredCount).toBe(0);
+    expect(codeOf(() => auth.verifyJoin(answered))).toBe('challenge-expired');
+  });
+
+  it("refuses a challenge made before a restart as 'challenge-unknown'", () => {
+    const req = joinRequest({ nonce: auth.issueChallenge().nonce });
+    const restarted = new JoinAuth(secrets, CREDENTIAL_TTL_MS, () => now);
+    expect(codeOf(() => restarted.verifyJoin(req))).toBe('challenge-unknown');
+  });
+
+  it("refuses a forged or altered challenge as 'challenge-unknown'", () => {
+    const { nonce } = auth.issueChallenge();
+    const bytes = Buffer.from(nonce, 'base64url');
+    bytes[20] = bytes[20]! ^ 1; // a later expiry
+    expect(codeOf(() => auth.verifyJoin(joinRequest({ nonce: bytes.toString('base64url') })))).toBe('challenge-unknown');
+  });
+
+  it('gives a new device its challenge and join however many challenges others hold open', () => {
+    // More open challenges than the hub used to allow room-wide (20,000, which ~170 addresses
+    // at 120 a minute exhausted): nothing is kept per challenge now.
+    for (let i = 0; i < 25_000; i++) auth.issueChallenge();
+    expect(auth.answeredCount).toBe(0);
+    expect(joined().peerId).toMatch(/^d[0-9a-f]{32}$/);
   });
 
   it("refuses a link for another room as 'wrong-secret'", () => {

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import { lanOnly, NOT_LAN_MESSAGE } from '../../../hub/http-app.ts';
 import { upgradeRouter } from '../../../hub/upgrade-router.ts';
+import { KnownHosts } from '../../../hub/host-guard.ts';
 import type { RoomChannel } from '../../../hub/room-channel.ts';
 import type { Signaling } from '../../../hub/signaling.ts';
 
@@ -55,7 +56,7 @@ describe('upgradeRouter (WebSocket)', () => {
     let written = '';
     socket.on('data', (d: Buffer) => (written += d.toString()));
     const req = { url: '/room', socket: { remoteAddress: '203.0.113.7' }, headers: { 'x-forwarded-for': '10.0.0.2' } } as unknown as IncomingMessage;
-    upgradeRouter(room, signaling)(req, socket, Buffer.alloc(0));
+    upgradeRouter(room, signaling, new KnownHosts({ names: () => ['localhost'] }))(req, socket, Buffer.alloc(0));
     expect(routed).toBe(false);
     expect(written).toMatch(/^HTTP\/1\.1 403/);
     expect(written).toContain('not-lan');

@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { Roster } from '../../../hub/roster.ts';
 import { AWAY_AFTER_MS } from '../../../protocol/presence.ts';
-import { Member } from '../../../protocol/room-channel.ts';
+import { HubRoster, Member } from '../../../protocol/room-channel.ts';
+import { LIMITS } from '../../../protocol/limits.ts';
+import type { OsmoseError } from '../../../protocol/errors.ts';
 import { DEVICE_A, DEVICE_B, profile } from '../fixtures.ts';
 
 const GRACE_MS = 120_000;
@@ -156,6 +158,47 @@ describe('Roster', () => {
     roster.upsert(DEVICE_A, profile('Ada'));
     roster.clear();
     expect(roster.size).toBe(0);
+    expect(changes).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('Roster limits', () => {
+  const id = (i: number) => 'd' + i.toString(16).padStart(32, '0');
+
+  it(`never lists more than ${LIMITS.rosterMembers} devices, which is all devices accept`, () => {
+    for (let i = 0; i < LIMITS.rosterMembers; i++) roster.upsert(id(i), profile(`D${i}`));
+    let refused: unknown = null;
+    try {
+      roster.upsert(id(LIMITS.rosterMembers), profile('One too many'));
+    } catch (err) {
+      refused = err;
+    }
+    expect((refused as OsmoseError).code).toBe('room-full');
+    expect(roster.size).toBe(LIMITS.rosterMembers);
+    expect(HubRoster.safeParse({ v: 1, t: 'roster', members: roster.members(), hubTime: now }).success).toBe(true);
+    // A device already listed may still update itself.
+    roster.upsert(id(7), profile('Renamed'));
+    expect(roster.members().find((m) => m.peerId === id(7))!.profile.name).toBe('Renamed');
+  });
+
+  it('gives a newcomer the place of the device disconnected longest ago', () => {
+    for (let i = 0; i < LIMITS.rosterMembers; i++) roster.upsert(id(i), profile(`D${i}`));
+    now += 1000;
+    roster.disconnect(id(3));
+    now += 1000;
+    roster.disconnect(id(9));
+    roster.upsert(id(LIMITS.rosterMembers), profile('Newcomer'));
+    expect(roster.size).toBe(LIMITS.rosterMembers);
+    expect(roster.has(id(3))).toBe(false);
+    expect(roster.has(id(9))).toBe(true);
+  });
+
+  it('tells no one when a device sends the profile it already has', () => {
+    roster.upsert(DEVICE_A, profile('Ada'));
+    roster.upsert(DEVICE_A, profile('Ada'));
+    roster.upsert(DEVICE_A, profile('Ada'));
+    expect(changes).toHaveBeenCalledTimes(1);
+    roster.upsert(DEVICE_A, profile('Ada L.'));
     expect(changes).toHaveBeenCalledTimes(2);
   });
 });
