@@ -1,0 +1,130 @@
+/**
+ * Frames in, model inputs out. A frame is RGBA bytes (what a canvas or a VideoFrame copy gives),
+ * row by row. Model inputs are NCHW float32 RGB in 0..255, written straight into the batch tensor.
+ * The resize is TF.js's `resizeBilinear` (align corners off, half-pixel centres off), after
+ * padding with black as face-api's `padToSquare` does, so that the ONNX models see what face-api's
+ * own nets would.
+ */
+export interface RgbaFrame {
+  width: number;
+  height: number;
+  /** width * height * 4 bytes. */
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/** An integer pixel rectangle of a frame. */
+export interface PixelRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface ResizeSpec {
+  /** The part of the frame to use (default: all of it). */
+  crop?: PixelRect;
+  /** Output width and height. */
+  outWidth: number;
+  outHeight: number;
+  /**
+   * The source after padding with black, in source pixels (at least the crop's size; may be
+   * fractional): the resize maps it onto the output, so source pixels per output pixel are
+   * srcWidth / outWidth across and srcHeight / outHeight down, as in TF's resizeBilinear.
+   */
+  srcWidth: number;
+  srcHeight: number;
+  /** face-api's `isCenterImage`: the padding is split on both sides (else it all goes after). */
+  centre?: boolean;
+}
+
+/** Checks that a frame's buffer matches its size (a worker message is checked before this too). */
+export function assertFrame(f: RgbaFrame): void {
+  if (!Number.isInteger(f.width) || !Number.isInteger(f.height) || f.width < 1 || f.height < 1) throw new RangeError(`bad frame size ${f.width}x${f.height}`);
+  if (f.data.length !== f.width * f.height * 4) throw new RangeError(`frame has ${f.data.length} bytes, ${f.width}x${f.height} RGBA needs ${f.width * f.height * 4}`);
+}
+
+/** Black padding before the crop along one axis: face-api puts round(diff / 2) after it, the rest before. */
+function padBefore(crop: number, src: number, centre: boolean | undefined): number {
+  if (!centre) return 0;
+  const diff = Math.round(src) - crop;
+  return diff - Math.round(diff * 0.5);
+}
+
+/**
+ * Writes the resized, padded crop into `out` at `offset` as planar R, G, B (NCHW for one image).
+ */
+export function writeResized(frame: RgbaFrame, spec: ResizeSpec, out: Float32Array, offset = 0): void {
+  const crop = spec.crop ?? { x: 0, y: 0, width: frame.width, height: frame.height };
+  const { outWidth: ow, outHeight: oh } = spec;
+  const scaleX = spec.srcWidth / ow;
+  const scaleY = spec.srcHeight / oh;
+  const left = padBefore(crop.width, spec.srcWidth, spec.centre);
+  const top = padBefore(crop.height, spec.srcHeight, spec.centre);
+  // TF clamps the second sample to the source's last pixel. Where black padding follows the crop,
+  // anything past the crop is black anyway; where none does, the last pixel is the crop's.
+  const lastX = spec.srcWidth > left + crop.width + 1e-6 ? Infinity : crop.width - 1 + left;
+  const lastY = spec.srcHeight > top + crop.height + 1e-6 ? Infinity : crop.height - 1 + top;
+  const plane = ow * oh;
+  const px = frame.data;
+  const rowBytes = frame.width * 4;
+  // Per output column: the two source columns (byte offsets in a row, -1 for black) and the weight.
+  const cx0 = new Int32Array(ow);
+  const cx1 = new Int32Array(ow);
+  const wx = new Float64Array(ow);
+  const column = (sx: number) => {
+    const x = sx - left;
+    return x < 0 || x >= crop.width ? -1 : (crop.x + x) * 4;
+  };
+  for (let ox = 0; ox < ow; ox++) {
+    const inX = ox * scaleX;
+    const x0 = Math.floor(inX);
+    cx0[ox] = column(x0);
+    cx1[ox] = column(Math.min(x0 + 1, lastX));
+    wx[ox] = inX - x0;
+  }
+  const row = (sy: number) => {
+    const y = sy - top;
+    return y < 0 || y >= crop.height ? -1 : (crop.y + y) * rowBytes;
+  };
+  const at = (r: number, c: number, ch: number) => (r < 0 || c < 0 ? 0 : px[r + c + ch]!);
+  for (let oy = 0; oy < oh; oy++) {
+    const inY = oy * scaleY;
+    const y0 = Math.floor(inY);
+    const r0 = row(y0);
+    const r1 = row(Math.min(y0 + 1, lastY));
+    const dy = inY - y0;
+    const base = offset + oy * ow;
+    for (let ox = 0; ox < ow; ox++) {
+      const c0 = cx0[ox]!;
+      const c1 = cx1[ox]!;
+      const dx = wx[ox]!;
+      for (let ch = 0; ch < 3; ch++) {
+        const tl = at(r0, c0, ch);
+        const tr = at(r0, c1, ch);
+        const bl = at(r1, c0, ch);
+        const br = at(r1, c1, ch);
+        const t = tl + (tr - tl) * dx;
+        const b = bl + (br - bl) * dx;
+        out[base + ox + ch * plane] = t + (b - t) * dy;
+      }
+    }
+  }
+}
+
+/** A face-api box clipped to the frame and floored (its `clipAtImageBorders`). */
+export function clipRect(box: { x: number; y: number; width: number; height: number }, width: number, height: number): PixelRect {
+  const x = Math.max(box.x, 0);
+  const y = Math.max(box.y, 0);
+  const w = Math.min(box.x + box.width - x, width - x);
+  const h = Math.min(box.y + box.height - y, height - y);
+  return { x: Math.floor(x), y: Math.floor(y), width: Math.floor(w), height: Math.floor(h) };
+}
+
+/**
+ * The input for a face net: the crop padded to a square (centred) and resized to `size`, as
+ * face-api's `toBatchTensor(size, true)` on an extracted face tensor.
+ */
+export function writeFaceInput(frame: RgbaFrame, crop: PixelRect, size: number, out: Float32Array, offset: number): void {
+  const side = Math.max(crop.width, crop.height);
+  writeResized(frame, { crop, outWidth: size, outHeight: size, srcWidth: side, srcHeight: side, centre: true }, out, offset);
+}
