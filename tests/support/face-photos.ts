@@ -66,3 +66,21 @@ export function fitFrame(src: RgbaFrame, width: number, height: number): RgbaFra
   }
   return { width, height, data };
 }
+
+/** A part of a photo (integer pixel rectangle, clipped to the photo). */
+export function cropPhoto(src: RgbaFrame, x: number, y: number, width: number, height: number): RgbaFrame {
+  const x0 = Math.max(0, Math.round(x));
+  const y0 = Math.max(0, Math.round(y));
+  const w = Math.min(src.width - x0, Math.round(width));
+  const h = Math.min(src.height - y0, Math.round(height));
+  const data = new Uint8Array(w * h * 4);
+  for (let row = 0; row < h; row++) data.set(src.data.subarray(((y0 + row) * src.width + x0) * 4, ((y0 + row) * src.width + x0 + w) * 4), row * w * 4);
+  return { width: w, height: h, data };
+}
+
+/** Every colour value times `factor`, clamped (a brighter room, a camera's exposure). */
+export function brighten(src: RgbaFrame, factor: number): RgbaFrame {
+  const data = new Uint8Array(src.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = (i & 3) === 3 ? src.data[i]! : Math.min(255, Math.round(src.data[i]! * factor));
+  return { width: src.width, height: src.height, data };
+}

@@ -69,7 +69,7 @@ describe('face models: ONNX against face-api on TensorFlow.js', () => {
 
   it('landmarks and descriptors: the raw outputs on real faces', async () => {
     const f = frame(4);
-    const faces = (await pipeline.run(f, { inputSize: 416, descriptors: true })).faces;
+    const faces = (await pipeline.run(f, { inputSize: 416, descriptors: true, align: 'face-api' })).faces;
     expect(faces.length).toBeGreaterThanOrEqual(3);
     const lm = new Float32Array(faces.length * 3 * 112 * 112);
     faces.forEach((face, i) => writeFaceInput(f, clipRect(face.box, f.width, f.height), 112, lm, i * 3 * 112 * 112));
@@ -93,7 +93,7 @@ describe('face models: ONNX against face-api on TensorFlow.js', () => {
       const input = frameTensor(tf, f);
       const theirs = await faceapi.detectAllFaces(input, new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 })).withFaceLandmarks().withFaceDescriptors();
       tf.dispose(input);
-      const ours = (await pipeline.run(f, { inputSize: 416, scoreThreshold: 0.5, square: true, descriptors: true })).faces;
+      const ours = (await pipeline.run(f, { inputSize: 416, scoreThreshold: 0.5, square: true, descriptors: true, align: 'face-api' })).faces;
       expect(ours.length, `sample${n}`).toBe(theirs.length);
       ours.forEach((o, i) => {
         const t = theirs[i];

@@ -128,3 +128,35 @@ export function writeFaceInput(frame: RgbaFrame, crop: PixelRect, size: number, 
   const side = Math.max(crop.width, crop.height);
   writeResized(frame, { crop, outWidth: size, outHeight: size, srcWidth: side, srcHeight: side, centre: true }, out, offset);
 }
+
+/**
+ * A rotated square of the frame, resized to `size` x `size` by bilinear sampling (black outside
+ * the frame): the square of side `side` whose point (`ax` * side, `ay` * side) sits at (cx, cy),
+ * turned by `angle` (radians, the face's roll) so that the eyes come out level.
+ */
+export function writeRotatedSquare(frame: RgbaFrame, sq: { cx: number; cy: number; side: number; angle: number; ax: number; ay: number }, size: number, out: Float32Array, offset: number): void {
+  const cos = Math.cos(sq.angle);
+  const sin = Math.sin(sq.angle);
+  const step = sq.side / size;
+  const plane = size * size;
+  const px = frame.data;
+  const at = (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= frame.width || y >= frame.height ? 0 : px[(y * frame.width + x) * 4 + c]!);
+  for (let v = 0; v < size; v++) {
+    const by = (v + 0.5) * step - sq.ay * sq.side;
+    for (let u = 0; u < size; u++) {
+      const bx = (u + 0.5) * step - sq.ax * sq.side;
+      // Pixel centres are at +0.5: sample between the four nearest.
+      const sx = sq.cx + cos * bx - sin * by - 0.5;
+      const sy = sq.cy + sin * bx + cos * by - 0.5;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const dx = sx - x0;
+      const dy = sy - y0;
+      for (let c = 0; c < 3; c++) {
+        const t = at(x0, y0, c) + (at(x0 + 1, y0, c) - at(x0, y0, c)) * dx;
+        const b = at(x0, y0 + 1, c) + (at(x0 + 1, y0 + 1, c) - at(x0, y0 + 1, c)) * dx;
+        out[offset + c * plane + v * size + u] = t + (b - t) * dy;
+      }
+    }
+  }
+}

@@ -54,3 +54,24 @@ export function alignedBox(pts: Landmarks, cropWidth: number, cropHeight: number
   const y = Math.floor(Math.max(0, cy - 0.43 * size));
   return { x, y, width: Math.min(size, cropWidth + x), height: Math.min(size, cropHeight + y) };
 }
+
+/**
+ * The same square as `alignedBox` (side from the eye-to-mouth distance, placed around the centre
+ * of eyes and mouth), turned so that the eyes are level: dlib aligns its face chips for roll, and
+ * its descriptor was trained on such chips; face-api's box is not turned.
+ */
+export function rolledSquare(pts: Landmarks): { cx: number; cy: number; side: number; angle: number; ax: number; ay: number } {
+  const left = centre(pts, 36, 42);
+  const right = centre(pts, 42, 48);
+  const mouth = centre(pts, 48, 68);
+  const dist = (p: [number, number]) => Math.hypot(mouth[0] - p[0], mouth[1] - p[1]);
+  const side = (dist(left) + dist(right)) / 2 / 0.45;
+  return {
+    cx: (left[0] + right[0] + mouth[0]) / 3,
+    cy: (left[1] + right[1] + mouth[1]) / 3,
+    side,
+    angle: Math.atan2(right[1] - left[1], right[0] - left[0]),
+    ax: 0.5,
+    ay: 0.43,
+  };
+}

@@ -6,9 +6,9 @@
  * face per model) that the benchmark compares against.
  */
 import type { ModelRunner } from '../../voice/runner.ts';
-import { assertFrame, clipRect, writeFaceInput, writeResized, type PixelRect, type RgbaFrame } from './image.ts';
+import { assertFrame, clipRect, writeFaceInput, writeResized, writeRotatedSquare, type RgbaFrame } from './image.ts';
 import { decodeGrid, detectorInput, nonMaxSuppression, type FaceBox } from './detect.ts';
-import { alignedBox, landmarksInFrame } from './landmarks.ts';
+import { alignedBox, landmarksInFrame, rolledSquare } from './landmarks.ts';
 import { DETECTOR_IO, DETECTOR_MODEL, LANDMARK_IO, LANDMARK_MODEL, RECOGNITION_IO, RECOGNITION_MODEL, DESCRIPTOR_LENGTH } from './models.ts';
 
 export interface FaceOptions {
@@ -24,10 +24,19 @@ export interface FaceOptions {
   maxFaces?: number;
   /** One model call for all faces (default), or one per face (the naive baseline). */
   batch?: boolean;
+  /**
+   * How the recognition net's input is cut: 'roll' (default) turns face-api's square so that the
+   * eyes are level, as dlib's chips are; 'face-api' is face-api's own upright box (the equivalence
+   * test's reference).
+   */
+  align?: 'roll' | 'face-api';
 }
 
 /** What the defaults are and why: see docs/ARCHITECTURE.md, "Faces". */
-export const FACE_DEFAULTS = { inputSize: 480, scoreThreshold: 0.3, square: false, descriptors: false, maxFaces: 16, batch: true } as const;
+export const FACE_DEFAULTS = { inputSize: 480, scoreThreshold: 0.3, square: false, descriptors: false, maxFaces: 16, batch: true, align: 'roll' } as const;
+
+/** Writes one face's model input (NCHW) into a batch at `offset`. */
+type Writer = (out: Float32Array, offset: number) => void;
 
 export interface Face {
   box: FaceBox;
@@ -82,13 +91,21 @@ export class FacePipeline {
 
     // face-api drops a face whose box lies outside the frame (nothing to crop).
     const crops = boxes.map((b) => ({ box: b, crop: clipRect(b, frame.width, frame.height) })).filter((c) => c.crop.width > 0 && c.crop.height > 0);
-    const lm = await this.batched(LANDMARK_MODEL, LANDMARK_IO, frame, crops.map((c) => c.crop), o.batch, 136);
+    const lm = await this.batched(LANDMARK_MODEL, LANDMARK_IO, crops.map((c) => (out, at) => writeFaceInput(frame, c.crop, LANDMARK_IO.size, out, at)), o.batch, 136);
     runs += lm.runs;
     const landmarks = crops.map((c, i) => landmarksInFrame(lm.out, i * 136, LANDMARK_IO.size, c.crop, c.box));
     lap('landmarks');
-    const aligned = crops.map((c, i) => clipRect(alignedBox(landmarks[i]!, c.crop.width, c.crop.height), frame.width, frame.height));
-    const ok = aligned.map((r) => r.width > 0 && r.height > 0);
-    const rec = await this.batched(RECOGNITION_MODEL, RECOGNITION_IO, frame, aligned.filter((_, i) => ok[i]), o.batch, DESCRIPTOR_LENGTH);
+    const writers: (Writer | null)[] = crops.map((c, i) => {
+      const pts = landmarks[i]!;
+      if (o.align === 'roll') {
+        const sq = rolledSquare(pts);
+        return sq.side >= 1 ? (out, at) => writeRotatedSquare(frame, sq, RECOGNITION_IO.size, out, at) : null;
+      }
+      const r = clipRect(alignedBox(pts, c.crop.width, c.crop.height), frame.width, frame.height);
+      return r.width > 0 && r.height > 0 ? (out, at) => writeFaceInput(frame, r, RECOGNITION_IO.size, out, at) : null;
+    });
+    const ok = writers.map((w) => w !== null);
+    const rec = await this.batched(RECOGNITION_MODEL, RECOGNITION_IO, writers.filter((w): w is Writer => w !== null), o.batch, DESCRIPTOR_LENGTH);
     runs += rec.runs;
     let k = 0;
     const faces = crops.map((c, i) => {
@@ -100,16 +117,16 @@ export class FacePipeline {
     return { faces, ms, runs };
   }
 
-  /** Runs a face net on these crops: one call with all of them, or one call each. */
-  private async batched(model: string, io: { input: string; output: string; size: number }, frame: RgbaFrame, crops: PixelRect[], batch: boolean, per: number): Promise<{ out: Float32Array; runs: number }> {
-    const out = new Float32Array(crops.length * per);
-    if (!crops.length) return { out, runs: 0 };
+  /** Runs a face net on these inputs: one call with all of them, or one call each. */
+  private async batched(model: string, io: { input: string; output: string; size: number }, inputs: Writer[], batch: boolean, per: number): Promise<{ out: Float32Array; runs: number }> {
+    const out = new Float32Array(inputs.length * per);
+    if (!inputs.length) return { out, runs: 0 };
     const one = 3 * io.size * io.size;
-    const groups = batch ? [crops] : crops.map((c) => [c]);
+    const groups = batch ? [inputs] : inputs.map((c) => [c]);
     let at = 0;
     for (const group of groups) {
       const input = new Float32Array(group.length * one);
-      group.forEach((c, i) => writeFaceInput(frame, c, io.size, input, i * one));
+      group.forEach((write, i) => write(input, i * one));
       const res = (await this.runner.run(model, { [io.input]: { dtype: 'float32', dims: [group.length, 3, io.size, io.size], data: input } }))[io.output];
       if (!res || res.length !== group.length * per) throw new Error(`${model}: expected ${group.length} x ${per} values`);
       out.set(res, at);
