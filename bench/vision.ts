@@ -56,6 +56,8 @@ const WIDTH = 320;
 const HEIGHT = 240;
 const FACE_MODELS = ['tiny_face_detector', 'face_landmark_68', 'face_recognition'];
 const BLOCK = 12;
+/** While a wake stream listens, frames are counted at 4 per second (the issue's people-in-view rate). */
+const LISTEN_PACE_MS = 250;
 
 type Sample = { ms: { prepare: number; detect: number; landmarks: number; descriptors: number }; rt: number; faces: number; runs: number };
 type Rt = {
@@ -95,10 +97,14 @@ function measure(page: Page, n: number, options: object): Promise<Sample[]> {
   );
 }
 
-/** Frames back to back for `seconds`; with `listen`, a wake stream gets 80 ms of audio every 80 ms meanwhile. */
-function sustained(page: Page, seconds: number, options: object, clip: number[] | null): Promise<Sustained> {
+/**
+ * Frames back to back for `seconds` (or one every `paceMs`, as a camera counting a few times a
+ * second would); with `clip`, a wake stream gets 80 ms of audio every 80 ms meanwhile, in the same
+ * worker, and how far its answers fell behind real time is recorded.
+ */
+function sustained(page: Page, seconds: number, options: object, clip: number[] | null, paceMs = 0): Promise<Sustained> {
   return page.evaluate(
-    async ({ seconds, options, w, h, clip }) => {
+    async ({ seconds, options, w, h, clip, paceMs }) => {
       const rt = await (window as unknown as { osmoseInference: Handle }).osmoseInference.runtime();
       const frames = (window as unknown as { benchFrames: Uint8ClampedArray[] }).benchFrames;
       let steps = 0;
@@ -126,6 +132,7 @@ function sustained(page: Page, seconds: number, options: object, clip: number[] 
       const t0 = performance.now();
       let n = 0;
       while (performance.now() - t0 < seconds * 1000) {
+        if (paceMs) await new Promise((r) => setTimeout(r, Math.max(0, t0 + n * paceMs - performance.now())));
         await rt.detectFaces({ width: w, height: h, data: frames[n % frames.length]!.slice() }, options);
         n++;
       }
@@ -134,7 +141,7 @@ function sustained(page: Page, seconds: number, options: object, clip: number[] 
       await listening;
       return { fps: (n * 1000) / elapsed, frames: n, ...(clip ? { wake: { steps, lagMs } } : {}) };
     },
-    { seconds, options, w: WIDTH, h: HEIGHT, clip },
+    { seconds, options, w: WIDTH, h: HEIGHT, clip, paceMs },
   );
 }
 
@@ -222,7 +229,7 @@ export async function runVision(browser: Browser, opts: VisionOptions, log: (s: 
       sustained: {
         detect: await sustained(page, opts.seconds, wasm, null),
         describe: await sustained(page, opts.seconds, { ...wasm, descriptors: true }, null),
-        detectWhileListening: await sustained(page, opts.seconds, wasm, clip),
+        detectWhileListening: await sustained(page, opts.seconds, wasm, clip, LISTEN_PACE_MS),
       },
       cpu: await visionCpu(DEMO_PHOTOS.map((n) => fitFrame(demoPhoto(n), WIDTH, HEIGHT)), opts.frames),
       webgpu: { unavailable: 'not measured' },
@@ -233,7 +240,7 @@ export async function runVision(browser: Browser, opts: VisionOptions, log: (s: 
       log(`  vision: with descriptors, ${name}: detect ${s(r.detect)}, landmarks ${s(r.landmarks)}, descriptors ${s(r.descriptors)}, worker ${s(r.worker)}, round trip ${s(r.roundTrip)} ms`);
     }
     const sus = result.sustained;
-    log(`  vision: sustained: counting ${round(sus.detect.fps, 1)} frames/s, with descriptors ${round(sus.describe.fps, 1)} frames/s, counting while a wake stream listens ${round(sus.detectWhileListening.fps, 1)} frames/s (wake steps ${sus.detectWhileListening.wake?.steps}, audio lag at the end ${round(sus.detectWhileListening.wake?.lagMs ?? NaN, 0)} ms)`);
+    log(`  vision: sustained: counting ${round(sus.detect.fps, 1)} frames/s, with descriptors ${round(sus.describe.fps, 1)} frames/s, counting at 4/s while a wake stream listens ${round(sus.detectWhileListening.fps, 1)} frames/s (wake steps ${sus.detectWhileListening.wake?.steps}, audio lag at the end ${round(sus.detectWhileListening.wake?.lagMs ?? NaN, 0)} ms)`);
     const c = result.cpu;
     log(`  vision: CPU time per frame under Node (ORT wasm, 1 thread) p50/p99 ms: prepare ${s(c.detectOnly.prepare)}, detect ${s(c.detectOnly.detect)} (wall ${s(c.detectWall)}); with descriptors: landmarks ${s(c.describe.landmarks)}, descriptors ${s(c.describe.descriptors)}`);
     await page.context().close();
@@ -261,7 +268,14 @@ export function visionRows(v: VisionResult): Row[] {
     { metric: `whole frame with descriptors in worker p50 / p99, batched vs naive`, ours: `${ms(v.batched.worker.p50)} / ${ms(v.batched.worker.p99)}`, baseline: `${ms(v.naive.worker.p50)} / ${ms(v.naive.worker.p99)}`, ratio: `${(v.batched.worker.p50 / v.naive.worker.p50).toFixed(2)}x`, target: '', meets: '' },
     { metric: `page round trip per frame p50: counting / with descriptors`, ours: `${ms(v.detectOnly.roundTrip.p50)} / ${ms(v.batched.roundTrip.p50)}`, baseline: `${ms(v.naive.roundTrip.p50)} (naive)`, ratio: '', target: '', meets: '' },
     { metric: `frames per second sustained: counting / with descriptors`, ours: `${round(v.sustained.detect.fps, 1)} / ${round(v.sustained.describe.fps, 1)}`, baseline: '', ratio: '', target: '', meets: '' },
-    { metric: `frames per second counting while a wake stream listens`, ours: `${round(v.sustained.detectWhileListening.fps, 1)}`, baseline: '', ratio: `audio lag ${ms(v.sustained.detectWhileListening.wake?.lagMs, 0)}`, target: '>= 4 /s', meets: yn(v.sustained.detectWhileListening.fps >= 4) },
+    {
+      metric: `counting paced at 4/s while a wake stream listens (same worker): frames/s, audio lag at the end`,
+      ours: `${round(v.sustained.detectWhileListening.fps, 1)}`,
+      baseline: '',
+      ratio: `audio lag ${ms(v.sustained.detectWhileListening.wake?.lagMs, 0)}`,
+      target: '>= 4 /s, audio in real time',
+      meets: yn(v.sustained.detectWhileListening.fps >= 3.8 && (v.sustained.detectWhileListening.wake?.lagMs ?? Infinity) < 160),
+    },
   ];
   if ('models' in v.webgpu) {
     const kind = v.webgpu.adapter.isFallbackAdapter ? 'software adapter' : v.webgpu.adapter.vendor;
