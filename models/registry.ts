@@ -1,7 +1,8 @@
 /**
  * The models the app may run, and onnxruntime-web's own files. Every file comes from an npm
  * package in node_modules (nothing is downloaded at run time). The build (scripts/vite-plugin-models.ts)
- * copies each file to `/models/` or `/ort/`, refuses to build if its SHA-256 or size differs from
+ * copies each file to `/models/` or `/ort/` (the face models it writes from face-api's weights,
+ * see `build`), refuses to build if its SHA-256 or size differs from
  * the values below (an upgraded package is a conscious change: update the hash here), and writes
  * `/models/registry.json` with the package versions it found. The app carries these hashes in its
  * bundle, so a model served by the hub or found in the cache is verified before it is run.
