@@ -18,12 +18,13 @@ const INT64 = onnx.TensorProto.DataType.INT64;
 
 export type AttrValue = number | number[] | string | { floats: number[] };
 
+/** An integer becomes an INT attribute and any other number a FLOAT one (no float attribute here is whole). */
 function attr(name: string, v: AttrValue): IAttr {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
   if (typeof v === 'object') return { name, type: T.FLOATS, floats: v.floats };
-  return Number.isInteger(v) && name !== 'alpha' ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
+  return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
 }
 
 function bytesOf(a: Float32Array | Uint8Array | BigInt64Array): Uint8Array {
