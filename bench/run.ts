@@ -1,5 +1,5 @@
 /**
- * The benchmark suite's single entry: `npm run bench [-- <stage>...] [--warm=N ...]`. With no
+ * The benchmark suite's single entry: `npm run bench [-- <stage>...] [--name=N ...]`. With no
  * stage named it runs every stage, and its output is the source of every figure the README and
  * the closing notes quote. Runs inside the test network namespace (scripts/with-netns.sh).
  *
@@ -12,48 +12,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { catchUpBreakdownTable } from './memory.ts';
-import { voiceRows } from './voice.ts';
-import { voiceRoomRows } from './voice-room.ts';
-import { meshScaleRows, type MeshScaleResult } from './mesh-scale.ts';
-import { rows, table, breakdownTable, capacityTable, writeJson, type Results } from './report.ts';
-import { STAGE_NAMES, isStage, stageDef, type BenchOptions, type Stage } from './stages.ts';
-import type { VoiceResult } from './voice.ts';
-import type { VoiceRoomResult } from './voice-room.ts';
+import { table, writeJson, type Row } from './report.ts';
+import { STAGE_FLAGS, STAGE_NAMES, isStage, resultKey, stageDef, type Flags, type Stage } from './stages.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH_DIR, '..');
-const FLAGS = '--warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --gateway-edits= --ledger-items= --voice-steps= --model-runs= --voice-clips= --voice-window= --mesh-max= --mesh-limit= --mesh-edits= --stage-minutes=';
+const OWN_FLAGS = ['stage-minutes'];
 
-function parseArgs(argv: string[]): { stages: Stage[]; options: BenchOptions; stageMinutes: number } {
+function parseArgs(argv: string[]): { stages: Stage[]; flags: Flags; stageMinutes: number } {
   const stages: Stage[] = [];
   const flags: Record<string, number> = {};
+  const known = new Set([...STAGE_FLAGS, ...OWN_FLAGS]);
   for (const a of argv) {
     const m = /^--([a-z-]+)=(\d+)$/.exec(a);
-    if (m) flags[m[1]!] = Number(m[2]);
+    if (m && known.has(m[1]!)) flags[m[1]!] = Number(m[2]);
     else if (isStage(a)) stages.push(a);
-    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGE_NAMES.join(', ')}; flags: ${FLAGS})`);
+    else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGE_NAMES.join(', ')}; flags: ${[...known].map((f) => `--${f}=N`).join(' ')})`);
   }
-  return {
-    stages: stages.length ? STAGE_NAMES.filter((s) => stages.includes(s)) : [...STAGE_NAMES],
-    stageMinutes: flags['stage-minutes'] ?? 30,
-    options: {
-      join: { warm: flags.warm ?? 20, cold: flags.cold ?? 10, bare: flags.bare ?? 20 },
-      rtt: { count: flags.pings ?? 1000, warmup: 100, block: 250 },
-      capacity: { batch: flags.batch ?? 500, max: flags['max-clients'] ?? 10_000, settleMs: 2000 },
-      files: { sizeMb: flags['file-mb'] ?? 200 },
-      gateway: { edits: flags['gateway-edits'] ?? 300, ledgerItems: flags['ledger-items'] ?? 2000 },
-      memory: { runs: flags['memory-runs'] ?? 3, messages: flags.messages ?? 10_000, noteChars: 1_000_000, updates: flags.updates ?? 10_000, hubUpdates: 1000 },
-      voice: { steps: flags['voice-steps'] ?? 1000, modelRuns: flags['model-runs'] ?? 30, coldRepeats: 3 },
-      voiceRoom: { clips: flags['voice-clips'] ?? 12, windowSeconds: flags['voice-window'] ?? 12 },
-      meshScale: { sizes: [8, 16, 24, 32].filter((s) => s <= (flags['mesh-max'] ?? 32)), limitSeconds: flags['mesh-limit'] ?? 90, edits: flags['mesh-edits'] ?? 5 },
-    },
-  };
+  return { stages: stages.length ? STAGE_NAMES.filter((s) => stages.includes(s)) : [...STAGE_NAMES], flags, stageMinutes: flags['stage-minutes'] ?? 30 };
 }
 
 const log = (s: string) => process.stdout.write(s + '\n');
-/** `voice-room` → `voiceRoom`: the key a stage's result has in the JSON. */
-const resultKey = (stage: Stage) => stage.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 interface StageOutcome {
   result?: unknown;
@@ -62,11 +41,11 @@ interface StageOutcome {
 }
 
 /** Runs one stage in a child process; never rejects. */
-function runStage(stage: Stage, optionsFile: string, limitMs: number): Promise<StageOutcome> {
-  const out = path.join(path.dirname(optionsFile), `${stage}.json`);
+function runStage(stage: Stage, flagsFile: string, limitMs: number): Promise<StageOutcome> {
+  const out = path.join(path.dirname(flagsFile), `${stage}.json`);
   fs.rmSync(out, { force: true });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'stage.ts'), stage, optionsFile, out], { stdio: 'inherit', cwd: REPO });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'stage.ts'), stage, flagsFile, out], { stdio: 'inherit', cwd: REPO });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -92,26 +71,36 @@ function runStage(stage: Stage, optionsFile: string, limitMs: number): Promise<S
 }
 
 async function main(): Promise<number> {
-  const { stages, options, stageMinutes } = parseArgs(process.argv.slice(2));
+  const { stages, flags, stageMinutes } = parseArgs(process.argv.slice(2));
   const started = new Date();
   const loadavg = os.loadavg();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-bench-'));
-  const optionsFile = path.join(work, 'options.json');
-  fs.writeFileSync(optionsFile, JSON.stringify(options));
+  const flagsFile = path.join(work, 'flags.json');
+  fs.writeFileSync(flagsFile, JSON.stringify(flags));
 
-  const results: Results & { voice?: VoiceResult; voiceRoom?: VoiceRoomResult; meshScale?: MeshScaleResult } = {};
+  const results: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
   const stageInfo: Record<string, { seconds: number; loadavg1: number[]; ok: boolean }> = {};
+  const list: Row[] = [];
+  const reports: (() => void)[] = [];
   let chromiumVersion: string | null = null;
   for (const stage of stages) {
+    const def = stageDef(stage);
     const t0 = Date.now();
     const load0 = os.loadavg()[0]!;
     log(`\n== ${stage} ==`);
-    const outcome = await runStage(stage, optionsFile, stageMinutes * 60_000);
+    const outcome = await runStage(stage, flagsFile, stageMinutes * 60_000);
     if (outcome.result !== undefined) {
-      (results as Record<string, unknown>)[resultKey(stage)] = outcome.result;
-      const partial = stageDef(stage).partialFailures?.(outcome.result);
+      const result = outcome.result;
+      results[resultKey(stage)] = result;
+      const partial = def.partialFailures?.(result);
       if (partial) errors[stage] = partial;
+      try {
+        list.push(...def.rows(result));
+        if (def.report) reports.push(() => def.report!(result, log));
+      } catch (err) {
+        errors[stage] = [errors[stage], `could not report the result: ${(err as Error).message}`].filter(Boolean).join('\n');
+      }
     }
     chromiumVersion ??= outcome.chromium ?? null;
     if (outcome.error) {
@@ -119,29 +108,13 @@ async function main(): Promise<number> {
       log(`  ${stage} FAILED: ${outcome.error.split('\n')[0]}`);
     }
     const seconds = Math.round((Date.now() - t0) / 100) / 10;
-    stageInfo[stage] = { seconds, ok: !outcome.error, loadavg1: [Math.round(load0 * 100) / 100, Math.round(os.loadavg()[0]! * 100) / 100] };
+    stageInfo[stage] = { seconds, ok: !errors[stage], loadavg1: [Math.round(load0 * 100) / 100, Math.round(os.loadavg()[0]! * 100) / 100] };
     log(`  (${stage}: ${seconds} s; 1-min load average ${stageInfo[stage]!.loadavg1.join(' -> ')} on ${os.cpus().length} CPUs)`);
   }
   fs.rmSync(work, { recursive: true, force: true });
 
-  const list = [
-    ...rows(results),
-    ...(results.voice ? voiceRows(results.voice) : []),
-    ...(results.voiceRoom ? voiceRoomRows(results.voiceRoom) : []),
-    ...(results.meshScale ? meshScaleRows(results.meshScale) : []),
-  ];
   log('\n' + table(list));
-  if (results.join) {
-    log('\nWhere the join time goes:\n' + breakdownTable(results.join));
-    for (const n of results.join.notes) log(`- ${n}`);
-  }
-  if (results.capacity) log('\nHub signaling capacity:\n' + capacityTable(results.capacity));
-  if (results.gateway) for (const n of results.gateway.notes) log(`- ${n}`);
-  if (results.meshScale) for (const n of results.meshScale.notes) log(`- ${n}`);
-  if (results.memory) {
-    log('\nWhere the catch-up time goes:\n' + catchUpBreakdownTable(results.memory));
-    for (const n of results.memory.notes) log(`- ${n}`);
-  }
+  for (const report of reports) report();
   const failed = Object.keys(errors);
   log(failed.length ? `\nStages with failures: ${failed.join(', ')} (details in the JSON's "errors")` : `\nEvery stage completed: ${stages.join(', ')}`);
 
@@ -162,9 +135,9 @@ async function main(): Promise<number> {
     commands: {
       npm: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
       process: `scripts/with-netns.sh node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-      capacity: results.capacity?.commands ?? null,
+      capacity: (results.capacity as { commands?: unknown } | undefined)?.commands ?? null,
     },
-    options,
+    options: Object.fromEntries(stages.map((s) => [resultKey(s), stageDef(s).options(flags)])),
     stages: stageInfo,
     table: list,
     results,

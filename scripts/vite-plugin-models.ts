@@ -1,6 +1,7 @@
 /**
  * Copies the models in models/registry.ts and onnxruntime-web's own files into the build
- * (`/models/`, `/ort/`), from the npm packages in node_modules. The build fails when a file's
+ * (`/models/`, `/ort/`), from the npm packages in node_modules; the face models are written at
+ * this point from face-api's weights (scripts/face-models). The build fails when a file's
  * SHA-256 or size differs from the registry (an upgraded package is a conscious change). Writes
  * `/models/registry.json` with the hashes of the bytes actually copied and each package's version.
  * In `vite dev` the same files are served from node_modules.
@@ -12,6 +13,7 @@ import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { Plugin } from 'vite';
 import { MODELS, RUNTIME_FILES, MODELS_PATH, ORT_PATH, type ModelEntry } from '../models/registry.ts';
+import { buildFaceModel } from './face-models/index.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -32,23 +34,33 @@ export function sha256File(file: string): string {
 
 interface CopiedFile {
   url: string;
-  source: string;
+  /** A file in node_modules, copied as it is... */
+  source?: string;
+  /** ...or bytes generated at build time (the face models). */
+  bytes?: Uint8Array;
+}
+
+/** The bytes a registry entry ships: the package's file, or the model built from it. */
+export function modelBytes(m: ModelEntry, root = process.cwd()): Uint8Array {
+  const source = path.join(packageDir(m.package, root), m.path);
+  if (!fs.existsSync(source)) throw new Error(`models: ${m.package}/${m.path} is missing (npm install?)`);
+  return m.build ? buildFaceModel(m.build, packageDir(m.package, root)) : fs.readFileSync(source);
 }
 
 /** Every file to ship, checked against the registry. Throws on the first mismatch. */
 export function collectFiles(root = process.cwd()): { files: CopiedFile[]; registry: object } {
   const files: CopiedFile[] = [];
   const models = MODELS.map((m: ModelEntry) => {
-    const source = path.join(packageDir(m.package, root), m.path);
-    if (!fs.existsSync(source)) throw new Error(`models: ${m.package}/${m.path} is missing (npm install?)`);
-    const bytes = fs.statSync(source).size;
-    const sha256 = sha256File(source);
+    const content = modelBytes(m, root);
+    const bytes = content.byteLength;
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const what = m.build ? `the model built by ${m.build} from ${m.package}/${m.path}` : `${m.package}/${m.path}`;
     if (sha256 !== m.sha256 || bytes !== m.bytes) {
-      throw new Error(`models: ${m.package}/${m.path} is ${bytes} bytes, SHA-256 ${sha256}; models/registry.ts says ${m.bytes} bytes, ${m.sha256}. Update the registry if the package changed on purpose.`);
+      throw new Error(`models: ${what} is ${bytes} bytes, SHA-256 ${sha256}; models/registry.ts says ${m.bytes} bytes, ${m.sha256}. Update the registry if the package (or the builder) changed on purpose.`);
     }
     const url = `${MODELS_PATH}${m.name}.onnx`;
-    files.push({ url, source });
-    return { name: m.name, url, package: m.package, version: packageVersion(m.package, root), path: m.path, sha256, bytes, licence: m.licence, licenceNote: m.licenceNote, backends: m.backends };
+    files.push(m.build ? { url, bytes: content } : { url, source: path.join(packageDir(m.package, root), m.path) });
+    return { name: m.name, url, package: m.package, version: packageVersion(m.package, root), path: m.path, ...(m.build ? { builtBy: m.build } : {}), sha256, bytes, licence: m.licence, licenceNote: m.licenceNote, backends: m.backends };
   });
   const runtime = RUNTIME_FILES.map((r) => {
     const source = path.join(packageDir(r.package, root), r.path);
@@ -75,7 +87,7 @@ export function modelsPlugin(): Plugin {
     generateBundle() {
       const c = collected ?? collectFiles();
       for (const f of c.files) {
-        const bytes = fs.readFileSync(f.source);
+        const bytes = f.bytes ?? fs.readFileSync(f.source!);
         this.emitFile({ type: 'asset', fileName: f.url.slice(1), source: bytes });
         // A gzip copy beside it: ORT's 14 MB wasm crosses the room's Wi-Fi as 3.7 MB. The hub serves
         // it to browsers that accept gzip (hub/routes/precompressed.ts); the bytes they get are the same.
@@ -85,18 +97,19 @@ export function modelsPlugin(): Plugin {
     },
     configureServer(server) {
       const c = collectFiles();
-      const byUrl = new Map(c.files.map((f) => [f.url, f.source]));
+      const byUrl = new Map(c.files.map((f) => [f.url, f]));
       server.middlewares.use((req, res, next) => {
         const url = (req.url ?? '').split('?')[0]!;
         if (url === `${MODELS_PATH}registry.json`) {
           res.setHeader('Content-Type', 'application/json');
           return void res.end(JSON.stringify(c.registry));
         }
-        const source = byUrl.get(url);
-        if (!source) return next();
-        res.setHeader('Content-Type', CONTENT_TYPES[path.extname(source)] ?? 'application/octet-stream');
+        const file = byUrl.get(url);
+        if (!file) return next();
+        res.setHeader('Content-Type', CONTENT_TYPES[path.extname(url)] ?? 'application/octet-stream');
         res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-        fs.createReadStream(source).pipe(res);
+        if (file.bytes) res.end(file.bytes);
+        else fs.createReadStream(file.source!).pipe(res);
       });
     },
   };

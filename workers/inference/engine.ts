@@ -14,6 +14,8 @@ import type { VerifiedModel } from './model-bytes.ts';
 import type { AdapterInfo } from '../../protocol/inference.ts';
 import { fromOrt, maxAbsDiff, toOrt } from './tensors.ts';
 import { WakeStreams } from './wake-streams.ts';
+import { FaceService } from './faces.ts';
+import { isVisionRequest } from '../../protocol/vision.ts';
 import { warmModel } from './warm-model.ts';
 
 export interface EngineDeps {
@@ -44,11 +46,17 @@ export class InferenceEngine {
   // ORT sessions are not re-entrant: one run at a time per session.
   private queues = new Map<string, Promise<unknown>>();
   private readonly wake: WakeStreams;
+  private readonly faces: FaceService;
   private warming = new Map<Backend, Promise<number>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.wake = new WakeStreams({
       open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
+      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      now: deps.now,
+    });
+    this.faces = new FaceService({
+      open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open }) => ({ session: open })),
       exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
       now: deps.now,
     });
@@ -88,6 +96,7 @@ export class InferenceEngine {
 
   private async dispatch(req: InferenceRequest): Promise<Reply> {
     const v = PROTOCOL_VERSION;
+    if (isVisionRequest(req)) return { message: await withDeadline(this.faces.handle(req), 'timeoutMs' in req ? req.timeoutMs : 5_000, req.t), transfer: [] };
     switch (req.t) {
       case 'probe':
         return {

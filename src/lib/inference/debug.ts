@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../../../models/registry.ts';
 import type { DType } from '../../../protocol/inference.ts';
-import type { InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream } from './runtime.ts';
+import type { DetectFacesOptions, FacesFound, InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream } from './runtime.ts';
 
 export interface PlainTensor {
   dtype: DType;
@@ -31,6 +31,8 @@ export interface InferenceDebug {
   wakeWarm(phrases: string[], options?: OpenWakeOptions): Promise<void>;
   wakePush(id: string, samples: Float32Array | number[]): Promise<WakeStep[]>;
   wakeClose(id: string): Promise<void>;
+  /** Faces in an RGBA frame (an ImageData's fields, or plain numbers). */
+  detectFaces(frame: { width: number; height: number; data: Uint8ClampedArray | Uint8Array | number[] }, options?: DetectFacesOptions): Promise<FacesFound>;
   /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
   runtime(): Promise<InferenceRuntime>;
 }
@@ -109,6 +111,10 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
     wakeClose: async (id) => {
       await wakeStream(id).close();
       wakeStreams.delete(id);
+    },
+    detectFaces: async (frame, options) => {
+      const data = Array.isArray(frame.data) ? Uint8ClampedArray.from(frame.data) : frame.data.slice();
+      return (await get()).detectFaces({ width: frame.width, height: frame.height, data }, options);
     },
     runtime: () => get(),
     models: async () => (await import('../../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),

@@ -11,11 +11,29 @@ import {
   INFERENCE_LIMITS, InferenceResponse, transferList,
   type DType, type InferenceRequest, type WireTensor, type AdapterInfo, type WakeOptions, type WakeStep,
 } from '../../../protocol/inference.ts';
+import { FACE_MODEL_NAMES, type FaceDetectOptions, type FaceTemplate, type FoundFace, type ShotVerdict, type VisionResponse } from '../../../protocol/vision.ts';
 import { findModel, type Backend } from '../../../models/registry.ts';
 import { modelsFor, PHRASES } from '../../../workers/voice/models.ts';
 import { BackendChooser, type VerdictStore } from './backend-choice.ts';
 
-export type { WakeOptions, WakeStep };
+export type { WakeOptions, WakeStep, FoundFace, FaceDetectOptions, ShotVerdict };
+
+/** An RGBA frame, row by row (a canvas's ImageData, a VideoFrame copied as RGBA). */
+export interface FrameInput {
+  width: number;
+  height: number;
+  /** width x height x 4 bytes. Transferred to the worker: an ArrayBuffer (or a view of a whole one) is detached. */
+  data: ArrayBuffer | Uint8Array | Uint8ClampedArray;
+}
+
+export type FaceModel = (typeof FACE_MODEL_NAMES)[number];
+
+export interface DetectFacesOptions extends FaceDetectOptions {
+  /** Force backends (benchmarks, tests); models not named here use the chooser's verdict. */
+  backends?: Partial<Record<FaceModel, Backend>>;
+}
+
+export type FacesFound = Omit<Extract<VisionResponse, { t: 'faces-found' }>, 'v' | 'id' | 't'>;
 /** The phrase models a wake stream can listen for (model names: 'hey_jarvis_v0.1', 'timer_v0.1', ...). */
 export const WAKE_PHRASES: readonly string[] = PHRASES;
 
@@ -96,6 +114,8 @@ export class InferenceRuntime {
   private nextStream = 1;
   /** Open wake streams, told when their worker goes. */
   private wakeStreams = new Set<WakeHandle>();
+  /** The face templates to match against, and the worker that has them (a new worker gets them again). */
+  private faceTemplates: { templates: FaceTemplate[]; worker: WorkerLike | null } = { templates: [], worker: null };
 
   constructor(private readonly opts: RuntimeOptions = {}) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -178,6 +198,62 @@ export class InferenceRuntime {
     if (this.worker !== worker) handle.lose(new OsmoseError('worker-crashed', 'the inference worker restarted while the stream opened'));
     else this.wakeStreams.add(handle);
     return handle;
+  }
+
+  /**
+   * Faces in one frame (detection; `descriptors` adds landmarks and 128-d descriptors, `match`
+   * the closest template set with `setFaceTemplates`). The frame's buffer is transferred.
+   */
+  async detectFaces(frame: FrameInput, options: DetectFacesOptions = {}): Promise<FacesFound> {
+    const { backends: forced, ...rest } = options;
+    const describe = !!(rest.descriptors || rest.match);
+    this.ensureWorker();
+    const backends = await this.faceBackends(describe, forced);
+    if (rest.match) await this.sendFaceTemplates();
+    const timeoutMs = this.timeouts.run + this.timeouts.load;
+    const data = ownBuffer(frame.data);
+    const a = await this.request({ t: 'faces-detect', frame: { width: frame.width, height: frame.height, data }, options: rest, backends, timeoutMs }, 'faces-found', timeoutMs, [data]);
+    return { faces: a.faces, ms: a.ms, runs: a.runs };
+  }
+
+  /**
+   * Enrolment: one descriptor per shot of the person at this device. A shot with no face, or with
+   * more than one, is refused (`verdict`), never guessed at. The shots' buffers are transferred.
+   */
+  async enrolFace(shots: FrameInput[], options: Pick<DetectFacesOptions, 'backends'> = {}): Promise<{ verdict: ShotVerdict; descriptor?: number[] }[]> {
+    this.ensureWorker();
+    const backends = await this.faceBackends(true, options.backends);
+    const timeoutMs = Math.min(INFERENCE_LIMITS.timeoutMs, this.timeouts.load + this.timeouts.run * shots.length);
+    const wire = shots.map((f) => ({ width: f.width, height: f.height, data: ownBuffer(f.data) }));
+    const a = await this.request({ t: 'faces-enrol', shots: wire, backends, timeoutMs }, 'faces-enrolled', timeoutMs, wire.map((f) => f.data));
+    return a.shots;
+  }
+
+  /** The templates `detectFaces({ match: true })` compares with (replacing the previous ones; [] forgets them). */
+  async setFaceTemplates(templates: { id: string; descriptors: ArrayLike<number>[] }[]): Promise<number> {
+    this.faceTemplates = { templates: templates.map((t) => ({ id: t.id, descriptors: t.descriptors.map((d) => Array.from(d)) })), worker: null };
+    return this.sendFaceTemplates();
+  }
+
+  /** Opens the face models ahead of the first frame (a camera is being turned on). */
+  async warmFaces(descriptors = false, options: Pick<DetectFacesOptions, 'backends'> = {}): Promise<void> {
+    this.ensureWorker();
+    const backends = await this.faceBackends(descriptors, options.backends);
+    await Promise.all(Object.entries(backends).map(([m, b]) => this.load(m, b)));
+  }
+
+  private async faceBackends(describe: boolean, forced: Partial<Record<FaceModel, Backend>> = {}): Promise<Partial<Record<FaceModel, Backend>>> {
+    const models = describe ? FACE_MODEL_NAMES : FACE_MODEL_NAMES.slice(0, 1);
+    const chosen = await Promise.all(models.map((m) => forced[m] ?? this.backendFor(m)));
+    return Object.fromEntries(models.map((m, i) => [m, chosen[i]!]));
+  }
+
+  private async sendFaceTemplates(): Promise<number> {
+    const worker = this.ensureWorker();
+    if (this.faceTemplates.worker === worker) return this.faceTemplates.templates.length;
+    const a = await this.request({ t: 'faces-templates', templates: this.faceTemplates.templates }, 'faces-templates-set', this.timeouts.probe);
+    this.faceTemplates.worker = worker;
+    return a.count;
   }
 
   /** @internal WakeHandle's way in. */

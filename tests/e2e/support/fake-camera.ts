@@ -1,8 +1,12 @@
 /**
- * A fake camera showing a QR code: writes a Y4M file (what Chromium's
- * --use-file-for-fake-video-capture plays in a loop) straight from the QR module matrix.
+ * Fake cameras: Y4M files, what Chromium's --use-file-for-fake-video-capture plays in a loop.
+ * One shows a QR code (written straight from the QR module matrix); one shows a photo (made with
+ * Debian's ffmpeg, which scripts/install-system-deps.sh installs).
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import QRCode from 'qrcode';
 
 export function writeQrY4m(file: string, text: string, width = 640, height = 480): void {
@@ -26,4 +30,32 @@ export function writeQrY4m(file: string, text: string, width = 640, height = 480
   const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma, chroma]);
   const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`);
   fs.writeFileSync(file, Buffer.concat([header, frame, frame, frame]));
+}
+
+/** Why photo cameras cannot be made here ('' when ffmpeg is installed). */
+export function ffmpegMissing(): string {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return '';
+  } catch {
+    return 'ffmpeg is not installed (scripts/install-system-deps.sh installs it)';
+  }
+}
+
+/**
+ * A fake camera showing `photo` (any image ffmpeg reads): scaled to fit width x height, black
+ * bars around it, `seconds` of 4:2:0 video at `fps`. The file lands in `dir`, named after its
+ * recipe, and is made only when missing. Returns its path.
+ */
+export function writePhotoY4m(dir: string, photo: string, opts: { width?: number; height?: number; seconds?: number; fps?: number } = {}): string {
+  const { width = 320, height = 240, seconds = 1, fps = 10 } = opts;
+  const recipe = JSON.stringify({ photo: path.resolve(photo), size: fs.statSync(photo).size, width, height, seconds, fps });
+  const file = path.join(dir, `camera-${path.basename(photo).replace(/\W+/g, '-')}-${crypto.createHash('sha256').update(recipe).digest('hex').slice(0, 12)}.y4m`);
+  if (fs.existsSync(file)) return file;
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp.y4m`;
+  const fit = `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1`;
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', photo, '-vf', fit, '-t', String(seconds), '-r', String(fps), '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+  fs.renameSync(tmp, file);
+  return file;
 }

@@ -1,22 +1,20 @@
 /**
  * Each model's registry sample (the input of the WebGPU-vs-wasm check) must fit the real model:
  * a wrong name or shape makes the check fail and leaves the model on wasm for a wrong reason.
- * Runs every model from node_modules on onnxruntime-web's wasm backend under Node.
+ * Runs every model from node_modules (the face models as the build writes them) on onnxruntime-web's wasm backend under Node.
  */
 import { describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { MODELS } from '../../../models/registry.ts';
 import { sampleInputs } from '../../../models/sample.ts';
-import { REPO } from '../../e2e/support/env.ts';
+import { modelBytes } from '../../../scripts/vite-plugin-models.ts';
 
 ort.env.wasm.numThreads = 1;
 
 describe('model registry samples', () => {
   for (const m of MODELS) {
     it(`${m.name}: the sample input runs`, async () => {
-      const session = await ort.InferenceSession.create(fs.readFileSync(path.join(REPO, 'node_modules', m.package, m.path)), { executionProviders: ['wasm'] });
+      const session = await ort.InferenceSession.create(modelBytes(m), { executionProviders: ['wasm'] });
       expect([...session.inputNames].sort()).toEqual(Object.keys(m.sample).sort());
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(sampleInputs(m.sample, 1))) {
