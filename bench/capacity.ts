@@ -179,7 +179,7 @@ export async function runCapacity(opts: CapacityOptions, log: (s: string) => voi
             return false;
           }
         },
-        30_000,
+        90_000, // a hub compiled by tsx on a loaded 2-core machine can take over 30 s to start
         'the capacity hub to answer',
         100,
       ),
