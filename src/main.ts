@@ -1,10 +1,10 @@
 /** The app's entry: mount the UI, start the room, register the service worker. */
-import './lib/ice-guard.ts'; // first: before any module can create an RTCPeerConnection
+import './mesh/ice-guard.ts'; // first: before any module can create an RTCPeerConnection
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { RoomState } from './lib/room.svelte.ts';
-import { registerServiceWorker } from './lib/service-worker.ts';
-import { installInferenceDebug } from './lib/inference/debug.ts';
+import { RoomState } from './app/room-app.svelte.ts';
+import { registerServiceWorker } from './platform/service-worker.ts';
+import { installInferenceDebug } from './diagnostics/inference-handle.ts';
 import './app.css';
 
 const room = new RoomState();

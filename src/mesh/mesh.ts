@@ -1,0 +1,307 @@
+/**
+ * The room's mesh: a direct WebRTC data channel to every other device, set up through the hub's
+ * PeerJS server and pinned to it (host, port, path, key, the hub's own iceServers: never the
+ * PeerJS cloud or public STUN). Connections already open keep working while the hub is away;
+ * the signaling link reconnects by itself with the same id.
+ */
+import Peer, { type DataConnection, type PeerError } from 'peerjs';
+import { API } from '../../protocol/hub-api.ts';
+import type { WireError } from '../../protocol/errors.ts';
+import type { Profile } from '../../protocol/common.ts';
+import type { VoiceControl } from '../../protocol/voice.ts';
+import { PeerSession, type Me, type SessionEvents } from './peer-session.ts';
+import { Backoff } from '../platform/backoff.ts';
+
+/** PeerJS connections whose label starts with this carry bulk data (files), not a session. */
+export const BULK_LABEL_PREFIX = 'bulk:';
+
+export interface MeshOptions {
+  origin: URL;
+  me: Me;
+  iceServers: RTCIceServer[];
+  profile: () => Profile;
+  /** A valid signaling token, refreshed by the caller when it is about to expire. */
+  token: () => Promise<string>;
+}
+
+export interface MeshEvents {
+  signaling(state: 'connecting' | 'online' | 'offline'): void;
+  change(): void;
+  pong?(from: string, n: number, sentAt: number): void;
+  /** Shared room compute messages from an authenticated peer. */
+  voice?(from: string, msg: VoiceControl): void;
+  /** Binary frames (sync, awareness) from an authenticated peer. */
+  binary?(from: string, data: Uint8Array): void;
+  /** An authenticated peer opened a bulk channel to us (label without the prefix). */
+  bulk?(from: string, label: string, conn: DataConnection): void;
+  /** A peer's session became open (authenticated) or closed. */
+  session?(peerId: string, open: boolean): void;
+}
+
+const HEARTBEAT_MS = 4_000;
+const STALE_AFTER_MS = 12_000;
+/** Past this a quiet channel is closed; the grace period then runs on the hub's roster. */
+const DEAD_AFTER_MS = 30_000;
+
+export class Mesh {
+  private peer: Peer | null = null;
+  readonly sessions = new Map<string, PeerSession>();
+  private readonly conns = new Map<string, DataConnection>();
+  private desired = new Set<string>();
+  private readonly redial = new Map<string, { timer: ReturnType<typeof setTimeout> | null; backoff: Backoff }>();
+  private signalingBackoff = new Backoff(300, 5_000);
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private stopped = false;
+  private readonly stale = new Set<string>();
+  private pingN = 0;
+
+  constructor(
+    private readonly opts: MeshOptions,
+    private readonly on: MeshEvents,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.createPeer();
+    this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
+  }
+
+  stop(sayBye: boolean): void {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    for (const r of this.redial.values()) if (r.timer) clearTimeout(r.timer);
+    for (const s of this.sessions.values()) (sayBye ? s.bye() : s.transportClosed());
+    this.peer?.destroy();
+    this.peer = null;
+    this.sessions.clear();
+    this.conns.clear();
+  }
+
+  /** The devices that should be connected (from the hub's roster). The smaller id dials. */
+  setDesired(peerIds: Iterable<string>): void {
+    this.desired = new Set([...peerIds].filter((id) => id !== this.opts.me.deviceId));
+    for (const id of this.desired) if (!this.conns.has(id)) this.maybeDial(id);
+  }
+
+  /** Retry signaling now (page visible again, network back). */
+  nudge(): void {
+    if (this.stopped || !this.peer || !this.peer.disconnected) return;
+    this.signalingBackoff.reset();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    void this.reconnectSignaling();
+  }
+
+  broadcastProfile(): void {
+    for (const s of this.sessions.values()) s.sendProfile();
+  }
+
+  /** Opens a bulk channel (files) to an authenticated peer; null if there is none. */
+  openBulk(peerId: string, label: string): DataConnection | null {
+    if (!this.peer?.open && !this.peer?.disconnected) return null;
+    if (this.sessions.get(peerId)?.state !== 'open' || !this.peer) return null;
+    return this.peer.connect(peerId, { label: BULK_LABEL_PREFIX + label, reliable: true, serialization: 'raw' });
+  }
+
+  /** Peers with an open, authenticated session. */
+  openPeers(): string[] {
+    return [...this.sessions].filter(([, s]) => s.state === 'open').map(([id]) => id);
+  }
+
+  /** Sends a binary frame to one authenticated peer (or all but `except`). */
+  sendBinary(data: Uint8Array, to?: string, except?: string): void {
+    for (const [id, s] of this.sessions) {
+      if (s.state !== 'open' || id === except || (to && id !== to)) continue;
+      s.sendBinary(data);
+    }
+  }
+
+  /** Sends a shared-compute message to one authenticated peer; false if it has no open session. */
+  sendVoice(to: string, msg: VoiceControl): boolean {
+    const s = this.sessions.get(to);
+    if (s?.state !== 'open') return false;
+    s.sendVoice(msg);
+    return true;
+  }
+
+  /** The profile an authenticated peer last announced. */
+  profileOf(peerId: string): Profile | null {
+    const s = this.sessions.get(peerId);
+    return s?.state === 'open' ? s.profile : null;
+  }
+
+  ping(peerId: string): number {
+    const n = ++this.pingN;
+    this.sessions.get(peerId)?.ping(n);
+    return n;
+  }
+
+  private async createPeer(): Promise<void> {
+    const { origin, me, iceServers } = this.opts;
+    this.on.signaling('connecting');
+    const secure = origin.protocol === 'https:';
+    const peer = new Peer(me.deviceId, {
+      host: origin.hostname,
+      port: Number(origin.port || (secure ? 443 : 80)),
+      secure,
+      path: API.signalingPath,
+      key: API.signalingKey,
+      token: await this.opts.token(),
+      config: { iceServers },
+      debug: 0,
+    });
+    this.peer = peer;
+    peer.on('open', () => {
+      this.signalingBackoff.reset();
+      this.on.signaling('online');
+      for (const id of this.desired) if (!this.conns.has(id)) this.maybeDial(id);
+    });
+    peer.on('connection', (conn) => {
+      if (!conn.label?.startsWith(BULK_LABEL_PREFIX)) return this.adopt(conn);
+      // Bulk channels only from peers that passed the mutual handshake on their session.
+      if (this.sessions.get(conn.peer)?.state !== 'open' || !this.on.bulk) {
+        conn.on('open', () => conn.close());
+        return;
+      }
+      this.on.bulk(conn.peer, conn.label.slice(BULK_LABEL_PREFIX.length), conn);
+    });
+    peer.on('disconnected', () => {
+      if (this.stopped || this.peer !== peer) return;
+      this.on.signaling('offline');
+      this.scheduleSignalingReconnect();
+    });
+    peer.on('close', () => {
+      // Destroyed before it ever opened (hub vanished mid-join): start over with a new Peer.
+      if (this.stopped || this.peer !== peer) return;
+      this.peer = null;
+      this.on.signaling('offline');
+      this.reconnectTimer = setTimeout(() => void this.createPeer().catch(() => this.scheduleSignalingReconnect()), this.signalingBackoff.next());
+    });
+    peer.on('error', (err: PeerError<string>) => {
+      // peer-unavailable: the device we dialled left; the redial logic handles it.
+      if (err.type !== 'peer-unavailable') console.info('[osmose] signaling:', err.type);
+    });
+  }
+
+  private scheduleSignalingReconnect(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.reconnectSignaling(), this.signalingBackoff.next());
+  }
+
+  private async reconnectSignaling(): Promise<void> {
+    const peer = this.peer;
+    if (this.stopped || !peer || !peer.disconnected || peer.destroyed) return;
+    try {
+      // Same id, possibly a fresh credential: the hub drops any stale socket for our id first.
+      peer.options.token = await this.opts.token();
+      peer.reconnect();
+    } catch {
+      this.scheduleSignalingReconnect();
+    }
+  }
+
+  private maybeDial(id: string): void {
+    if (this.stopped || !this.peer?.open || this.conns.has(id)) return;
+    if (this.opts.me.deviceId > id) return; // the other side dials: one connection per pair
+    const conn = this.peer.connect(id, { reliable: true, serialization: 'raw' });
+    this.adopt(conn);
+  }
+
+  private adopt(conn: DataConnection): void {
+    const id = conn.peer;
+    const existing = this.conns.get(id);
+    if (existing && existing !== conn) {
+      // A reconnecting device opens a new channel while the old one may look alive: newest wins.
+      this.sessions.get(id)?.transportClosed();
+      existing.close();
+    }
+    this.conns.set(id, conn);
+    const session = new PeerSession(id, { send: (t) => conn.send(t), close: () => conn.close() }, this.opts.me, this.opts.profile, this.sessionEvents());
+    this.sessions.set(id, session);
+    conn.on('open', () => {
+      this.redialState(id).backoff.reset();
+      session.start();
+    });
+    conn.on('data', (data) => {
+      try {
+        session.receive(data);
+      } catch (err) {
+        // A bug here must not take the mesh down: report it and drop the frame.
+        console.error('[osmose] peer frame handler failed', err);
+      }
+    });
+    conn.on('close', () => this.dropped(id, conn));
+    conn.on('error', () => this.dropped(id, conn));
+    this.on.change();
+  }
+
+  private dropped(id: string, conn: DataConnection): void {
+    if (this.conns.get(id) !== conn) return;
+    this.conns.delete(id);
+    this.sessions.get(id)?.transportClosed();
+    this.on.change();
+    if (this.desired.has(id) && !this.stopped) {
+      const r = this.redialState(id);
+      if (r.timer) clearTimeout(r.timer);
+      r.timer = setTimeout(() => {
+        r.timer = null;
+        if (this.desired.has(id)) this.maybeDial(id);
+      }, r.backoff.next());
+    }
+  }
+
+  private redialState(id: string) {
+    let r = this.redial.get(id);
+    if (!r) this.redial.set(id, (r = { timer: null, backoff: new Backoff(500, 10_000) }));
+    return r;
+  }
+
+  private sessionEvents(): SessionEvents {
+    return {
+      open: (s) => {
+        this.on.session?.(s.remoteId, true);
+        this.on.change();
+      },
+      binary: (s, data) => this.on.binary?.(s.remoteId, data),
+      voice: (s, msg) => this.on.voice?.(s.remoteId, msg),
+      profile: () => this.on.change(),
+      pong: (s, n, at) => this.on.pong?.(s.remoteId, n, at),
+      closed: (s: PeerSession, reason: WireError | null) => {
+        if (reason) console.info('[osmose] peer session ended', s.remoteId.slice(0, 9), reason.code);
+        // A peer that said bye or failed auth is not redialled until the roster changes.
+        if (s.saidBye) this.desired.delete(s.remoteId);
+        this.on.session?.(s.remoteId, false);
+        this.on.change();
+      },
+    };
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    let changed = false;
+    for (const [id, s] of this.sessions) {
+      if (s.state !== 'open') continue;
+      if (now - s.lastHeard > DEAD_AFTER_MS) {
+        this.conns.get(id)?.close();
+        continue;
+      }
+      const stale = this.staleSince(id) !== null;
+      if (stale !== this.stale.has(id)) {
+        changed = true;
+        if (stale) this.stale.add(id);
+        else this.stale.delete(id);
+      }
+      s.ping(++this.pingN);
+    }
+    // Re-render only when someone went quiet or came back, not on every heartbeat.
+    if (changed) this.on.change();
+  }
+
+  /** When the peer went quiet (it stopped answering heartbeats), or null if it is lively. */
+  staleSince(id: string): number | null {
+    const s = this.sessions.get(id);
+    if (!s) return 0;
+    return Date.now() - s.lastHeard > STALE_AFTER_MS ? s.lastHeard + STALE_AFTER_MS : null;
+  }
+}
