@@ -283,6 +283,16 @@ export const LedgerEntry = z.object({
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 export const LedgerResponse = z.object({ v: V, entries: z.array(LedgerEntry), summary: LedgerSummary });
+export type LedgerResponse = z.infer<typeof LedgerResponse>;
+
+/** The answers the app reads from the gateway API besides the state and the ledger. */
+export const InvitationAnswer = z.object({ v: V, invitation: InvitationView });
+export type InvitationAnswer = z.infer<typeof InvitationAnswer>;
+export const LinkAnswer = z.object({ v: V, link: LinkView });
+export type LinkAnswer = z.infer<typeof LinkAnswer>;
+/** Withdraw an invitation, end a link: done. */
+export const OkAnswer = z.object({ v: V });
+export type OkAnswer = z.infer<typeof OkAnswer>;
 
 
 /** "This room is connected to FW16: the note “Plan”, read only, until 14:05" (the date is local). */

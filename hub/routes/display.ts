@@ -4,16 +4,15 @@
  */
 import express, { type Router, type Request, type Response, type NextFunction } from 'express';
 import path from 'node:path';
-import QRCode from 'qrcode';
 import { API } from '../../protocol/hub-api.ts';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { RoomInfo } from '../../protocol/common.ts';
-import type { Member } from '../../protocol/room-channel.ts';
+import type { DisplayEvent, DisplayEventName, DisplayState } from '../../protocol/display.ts';
 import { isLoopbackAddress } from '../lan-guard.ts';
 import type { Roster } from '../roster.ts';
 import { sendError } from './errors.ts';
-import { onVoiceChange, voiceView, type VoiceView } from '../voice-view.ts';
+import { onVoiceChange, voiceView } from '../voice-view.ts';
 import type * as Y from 'yjs';
 import type { GatewayDisplay } from '../../protocol/gateway.ts';
 
@@ -30,15 +29,9 @@ export interface DisplayDeps {
   gatewayDisplay?: { view: () => GatewayDisplay; onChange: (fn: () => void) => () => void };
 }
 
-export interface DisplayState {
-  v: number;
-  room: RoomInfo;
-  joinLinks: { address: string; url: string }[];
-  qrSvg: string;
-  caFingerprint: string | null;
-  members: Member[];
-  voice: VoiceView;
-  gateway?: GatewayDisplay;
+/** One server-sent event, its data in the shape protocol/display.ts gives it. */
+function sse<N extends DisplayEventName>(name: N, data: DisplayEvent<N>): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
@@ -50,13 +43,12 @@ export function displayRouter(deps: DisplayDeps): Router {
   const r = express.Router();
   r.get('/display', loopbackOnly, (_req, res) => res.sendFile(path.join(deps.appDir, 'display.html'), { dotfiles: 'allow' }));
 
-  r.get(API.displayState, loopbackOnly, async (_req, res) => {
-    const links = deps.joinLinks();
+  r.get(API.displayState, loopbackOnly, (_req, res) => {
     const state: DisplayState = {
       v: PROTOCOL_VERSION,
       room: deps.room(),
-      joinLinks: links,
-      qrSvg: links[0] ? await QRCode.toString(links[0].url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : '',
+      // The page draws the QR code of the first one (src/ui/QrCode.svelte).
+      joinLinks: deps.joinLinks(),
       caFingerprint: deps.caFingerprint(),
       members: deps.roster.members(),
       voice: voiceView(deps.doc, Date.now()),
@@ -69,12 +61,12 @@ export function displayRouter(deps: DisplayDeps): Router {
   // Server-sent events: the roster, live.
   r.get(API.displayEvents, loopbackOnly, (req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    const push = () => res.write(`event: roster\ndata: ${JSON.stringify({ members: deps.roster.members(), room: deps.room() })}\n\n`);
+    const push = () => res.write(sse('roster', { v: PROTOCOL_VERSION, members: deps.roster.members(), room: deps.room() }));
     push();
     const off = deps.roster.onChange(push);
-    const pushVoice = () => res.write(`event: voice\ndata: ${JSON.stringify(voiceView(deps.doc, Date.now()))}\n\n`);
+    const pushVoice = () => res.write(sse('voice', { v: PROTOCOL_VERSION, voice: voiceView(deps.doc, Date.now()) }));
     const offVoice = onVoiceChange(deps.doc, pushVoice);
-    const pushGateway = () => deps.gatewayDisplay && res.write(`event: gateway\ndata: ${JSON.stringify(deps.gatewayDisplay.view())}\n\n`);
+    const pushGateway = () => deps.gatewayDisplay && res.write(sse('gateway', { v: PROTOCOL_VERSION, gateway: deps.gatewayDisplay.view() }));
     const offGateway = deps.gatewayDisplay?.onChange(pushGateway);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {

@@ -6,15 +6,15 @@
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { z } from 'zod';
 import { DocSync, ORIGIN } from '../../protocol/doc-sync.ts';
 import { FRAME, FRAME_LIMITS, Reassembler, decodeSyncFrame, fragment } from '../../protocol/sync-frames.ts';
 import { randomBytes } from '../../protocol/crypto.ts';
 import type { OsmoseError } from '../../protocol/errors.ts';
 import {
-  newDoc, timeline, reactions, notes, board, settings, readTimeline, readReactions, readBoard, retentionDays,
-  applyRetention, REACTIONS, MAX_RETENTION_DAYS, type TimelineEntry, type BoardItem,
+  newDoc, timeline, reactions, notes, board, settings, readTimeline, readReactions, readBoard, readNotes, retentionDays,
+  applyRetention, REACTIONS, MAX_RETENTION_DAYS, NOTE_TITLE_CHARS, type TimelineEntry, type BoardItem, type NoteSummary,
 } from '../../protocol/room-doc.ts';
+import { readPresence, type AwarenessState } from '../../protocol/awareness.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { DocStore } from './doc-store.ts';
 
@@ -22,23 +22,7 @@ export const HUB_LINK = 'hub';
 const TYPING_IDLE_MS = 3_000;
 const RETENTION_EVERY_MS = 10 * 60_000;
 
-export interface NoteSummary {
-  id: string;
-  title: string;
-  createdAt: number;
-  length: number;
-  /** A mirror of another room's note (through a gateway link). */
-  remote?: { room: string; access: 'read' | 'write' };
-}
-
-const AwarenessState = z.object({
-  deviceId: z.string().max(40),
-  name: z.string().max(LIMITS.displayNameChars),
-  typing: z.boolean(),
-  viewing: z.string().max(64).nullable(),
-});
-
-const RemoteMark = z.object({ room: z.string().max(LIMITS.roomNameChars), access: z.enum(['read', 'write']) });
+export type { NoteSummary };
 
 export interface MemoryTransport {
   /** Sends a frame to the hub; false when the hub is not connected. */
@@ -87,7 +71,7 @@ export class RoomMemoryState {
       onSaved: () => (this.saved = this.hubLinked && !this.sync.unsaved),
       onError: (link, err) => console.warn('[osmose] sync frame refused from', link.slice(0, 9), err.code, err.message),
     });
-    this.awareness.setLocalState({ deviceId: me.deviceId, name: me.name(), typing: false, viewing: null });
+    this.awareness.setLocalState({ deviceId: me.deviceId, name: me.name(), typing: false, viewing: null } satisfies AwarenessState);
     this.doc.on('update', () => this.scheduleRefresh());
     this.awareness.on('change', () => this.refreshPresence());
   }
@@ -201,7 +185,7 @@ export class RoomMemoryState {
     const id = newItemId();
     this.doc.transact(() => {
       const note = new Y.Map<unknown>();
-      note.set('title', title.trim().slice(0, 120) || 'Untitled note');
+      note.set('title', title.trim().slice(0, NOTE_TITLE_CHARS) || 'Untitled note');
       note.set('body', new Y.Text());
       note.set('createdAt', Date.now());
       note.set('createdBy', this.me.deviceId);
@@ -218,7 +202,7 @@ export class RoomMemoryState {
 
   renameNote(id: string, title: string): void {
     const note = notes(this.doc).get(id);
-    if (note instanceof Y.Map) this.doc.transact(() => note.set('title', title.trim().slice(0, 120) || 'Untitled note'), ORIGIN.local);
+    if (note instanceof Y.Map) this.doc.transact(() => note.set('title', title.trim().slice(0, NOTE_TITLE_CHARS) || 'Untitled note'), ORIGIN.local);
   }
 
   deleteNote(id: string): void {
@@ -238,8 +222,7 @@ export class RoomMemoryState {
   setTyping(typing: boolean): void {
     if (this.typingTimer) clearTimeout(this.typingTimer);
     if (typing) this.typingTimer = setTimeout(() => this.setTyping(false), TYPING_IDLE_MS);
-    const s = this.awareness.getLocalState() as z.infer<typeof AwarenessState> | null;
-    if (s && s.typing !== typing) this.awareness.setLocalStateField('typing', typing);
+    if (this.awareness.getLocalState()?.typing !== typing) this.awareness.setLocalStateField('typing', typing);
   }
 
   setViewing(noteId: string | null): void {
@@ -265,30 +248,13 @@ export class RoomMemoryState {
     this.reactions = readReactions(this.doc);
     this.board = readBoard(this.doc);
     this.retentionDays = retentionDays(this.doc);
-    const list: NoteSummary[] = [];
-    for (const [id, note] of notes(this.doc).entries()) {
-      if (!(note instanceof Y.Map)) continue;
-      const title = note.get('title');
-      const body = note.get('body');
-      const createdAt = note.get('createdAt');
-      const remote = RemoteMark.safeParse(note.get('remote'));
-      list.push({ id, title: typeof title === 'string' ? title.slice(0, 120) : 'Untitled note', createdAt: typeof createdAt === 'number' ? createdAt : 0, length: body instanceof Y.Text ? body.length : 0, ...(remote.success ? { remote: remote.data } : {}) });
-    }
-    this.notes = list.sort((a, b) => b.createdAt - a.createdAt);
+    this.notes = readNotes(this.doc);
   }
 
   private refreshPresence(): void {
-    const typing: string[] = [];
-    const viewers = new Map<string, string[]>();
-    for (const [clientId, raw] of this.awareness.getStates()) {
-      if (clientId === this.doc.clientID) continue;
-      const s = AwarenessState.safeParse(raw);
-      if (!s.success) continue;
-      if (s.data.typing) typing.push(s.data.name);
-      if (s.data.viewing) viewers.set(s.data.viewing, [...(viewers.get(s.data.viewing) ?? []), s.data.name]);
-    }
-    this.typing = typing;
-    this.viewers = viewers;
+    const p = readPresence(this.awareness.getStates(), this.doc.clientID);
+    this.typing = p.typing;
+    this.viewers = p.viewers;
   }
 
   private reportStorage(err: OsmoseError | { code: string; message: string }): void {
