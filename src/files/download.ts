@@ -13,6 +13,7 @@ import { ChunkSink, type ChunkSource } from './chunk-sink.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import { WholeFileCheck } from './whole-file-check.ts';
+import type { HasherFactory } from './hash-worker.ts';
 
 export const MAX_ATTEMPTS = 3;
 
@@ -28,6 +29,8 @@ export interface DownloadDeps {
   /** The sources to try now, in order (asked again each round: peers come and go). */
   sources: () => ChunkSource[];
   onProgress?: (d: Download) => void;
+  /** A running hash for the whole-file check (in a worker in the app). */
+  hasher: HasherFactory;
 }
 
 export class Download {
@@ -65,7 +68,7 @@ export class Download {
     this.d.onProgress?.(this);
     const writer = new ChunkWriter(this.d.store);
     // The whole-file hash runs alongside the fetch (in a worker), not after it.
-    const check = new WholeFileCheck(this.meta, this.d.store, (i) => this.have.has(i));
+    const check = new WholeFileCheck(this.meta, this.d.store, (i) => this.have.has(i), this.d.hasher());
     check.start();
     const sink = new ChunkSink(
       this.meta,

@@ -1,11 +1,14 @@
 /**
- * The whole-file hash as the app uses it: fed in order, asynchronously, computed in a worker
- * where there is one (another core does the ~80 MB/s JS hashing while this thread moves bytes),
- * in this thread otherwise (unit tests, a browser that cannot start the worker). Feeding waits
- * while more than MAX_QUEUED bytes are waiting in the worker, so memory stays bounded.
+ * The whole-file hash as the app uses it: fed in order, asynchronously, computed in the hash
+ * worker (workers/file-hash.worker.ts, through the one worker client) where there is one: another
+ * core does the ~80 MB/s JS hashing while this thread moves bytes. Feeding waits while more than
+ * MAX_QUEUED bytes are waiting in the worker, so memory stays bounded. A running hash lives in
+ * one worker: if that worker crashes or is replaced, the hash fails (`worker-crashed`) and the
+ * caller checks the file by reading it back (whole-file-check.ts).
  */
 import { FILE_HASH_MAX_UPDATE, FileHashResponse, type FileHashRequest } from '../../protocol/workers.ts';
 import { OsmoseError } from '../../protocol/errors.ts';
+import { WorkerClient, type WorkerLike } from '../platform/worker-client.ts';
 import { fileHasher } from './hashing.ts';
 
 export interface AsyncFileHasher {
@@ -13,77 +16,61 @@ export interface AsyncFileHasher {
   digest(): Promise<string>;
 }
 
+/** Makes a new running hash (one per file being checked). */
+export type HasherFactory = () => AsyncFileHasher;
+
 const MAX_QUEUED = 8 * 1024 * 1024;
+/** A 1 MiB update takes ~13 ms at 80 MB/s; a busy phone may queue several. */
+const UPDATE_TIMEOUT_MS = 30_000;
 
-let shared: Worker | null | undefined;
-let nextId = 1;
-const listeners = new Map<number, (m: FileHashResponse) => void>();
-
-function worker(): Worker | null {
-  if (shared !== undefined) return shared;
-  try {
-    shared = typeof Worker === 'undefined' ? null : new Worker(new URL('../../workers/file-hash.worker.ts', import.meta.url), { type: 'module' });
-  } catch (err) {
-    console.warn('[osmose] file hash worker unavailable; hashing on the main thread', err);
-    shared = null;
-  }
-  if (shared) {
-    shared.onmessage = (ev: MessageEvent<unknown>) => {
-      const m = FileHashResponse.safeParse(ev.data);
-      if (m.success) listeners.get(m.data.id)?.(m.data);
-    };
-    shared.onerror = (ev) => {
-      // Every running hash fails; callers fall back to hashing what is stored.
-      console.error('[osmose] file hash worker failed', ev.message);
-      for (const l of [...listeners.values()]) l({ t: 'error', id: -1, error: { code: 'internal', message: 'hash worker failed' } });
-      shared = null;
-    };
-  }
-  return shared;
+/** Hashing on this thread (no worker: unit tests, or a browser that cannot start one). */
+export function mainThreadHasher(): AsyncFileHasher {
+  const h = fileHasher();
+  return { update: async (b) => h.update(b), digest: async () => h.hex() };
 }
 
-export function asyncFileHasher(): AsyncFileHasher {
-  const w = worker();
-  if (!w) {
-    const h = fileHasher();
-    return { update: async (b) => h.update(b), digest: async () => h.hex() };
-  }
-  const id = nextId++;
-  let queued = 0;
-  let failed: OsmoseError | null = null;
-  let wake: (() => void) | null = null;
-  let done: ((hex: string) => void) | null = null;
-  const post = (m: FileHashRequest, transfer: Transferable[] = []) => w.postMessage(m, transfer);
-  listeners.set(id, (m) => {
-    if (m.t === 'hash-fed') queued -= m.bytes;
-    else if (m.t === 'hash-done') done?.(m.hex);
-    else failed = new OsmoseError('internal', m.error.message);
-    wake?.();
-  });
-  const settle = () => new Promise<void>((r) => (wake = r));
-  return {
-    async update(bytes) {
-      for (let at = 0; at < bytes.byteLength; at += FILE_HASH_MAX_UPDATE) {
-        while (queued > MAX_QUEUED && !failed) await settle();
+/** Running hashes in a worker started by `create` (on first use). */
+export function workerHashers(create: () => WorkerLike): HasherFactory {
+  const client = new WorkerClient<FileHashRequest, FileHashResponse>({ name: 'the file hash worker', create, answers: FileHashResponse });
+  let nextHash = 1;
+  return () => {
+    const hash = nextHash++;
+    let worker: WorkerLike | null = null;
+    let queued = 0;
+    let failed: OsmoseError | null = null;
+    let settled: Promise<void> = Promise.resolve();
+    const inFlight = new Set<Promise<unknown>>();
+    const send = (piece: Uint8Array) => {
+      // A running hash cannot move to another worker: if ours went, this hash is over.
+      if (worker && client.running !== worker) throw (failed ??= new OsmoseError('worker-crashed', 'the file hash worker restarted'));
+      worker ??= client.start();
+      queued += piece.byteLength;
+      const p = client
+        .request({ t: 'hash-update', hash, data: piece.buffer as ArrayBuffer }, 'hash-fed', UPDATE_TIMEOUT_MS, [piece.buffer])
+        .then(
+          (a) => void (queued -= a.bytes),
+          (err: unknown) => void (failed ??= err instanceof OsmoseError ? err : new OsmoseError('internal', String(err))),
+        )
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      settled = p;
+    };
+    return {
+      async update(bytes) {
+        for (let at = 0; at < bytes.byteLength; at += FILE_HASH_MAX_UPDATE) {
+          while (queued > MAX_QUEUED && !failed) await Promise.race(inFlight);
+          if (failed) throw failed;
+          // A copy travels (and is transferred): the caller keeps its bytes.
+          send(bytes.slice(at, at + FILE_HASH_MAX_UPDATE));
+        }
+      },
+      async digest() {
+        await Promise.all(inFlight);
+        await settled;
         if (failed) throw failed;
-        // A copy travels (and is transferred): the caller keeps its bytes.
-        const piece = bytes.slice(at, at + FILE_HASH_MAX_UPDATE);
-        queued += piece.byteLength;
-        post({ t: 'hash-update', id, data: piece.buffer }, [piece.buffer]);
-      }
-    },
-    async digest() {
-      if (failed) throw failed;
-      const hex = new Promise<string>((resolve, reject) => {
-        done = resolve;
-        wake = () => failed && reject(failed);
-      });
-      post({ t: 'hash-digest', id });
-      try {
-        return await hex;
-      } finally {
-        listeners.delete(id);
-      }
-    },
+        if (worker && client.running !== worker) throw new OsmoseError('worker-crashed', 'the file hash worker restarted');
+        return (await client.request({ t: 'hash-digest', hash }, 'hash-done', UPDATE_TIMEOUT_MS)).hex;
+      },
+    };
   };
 }

@@ -9,7 +9,7 @@ import type { FileMeta } from '../../protocol/room-doc.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import { sha256Hex } from './hashing.ts';
-import { asyncFileHasher } from './hash-worker.ts';
+import type { AsyncFileHasher } from './hash-worker.ts';
 
 const READ_AHEAD = 16 * 1024 * 1024;
 
@@ -37,6 +37,8 @@ export function cleanName(name: string): string {
 export async function prepareShare(
   input: ShareInput,
   store: ChunkStore,
+  /** The whole-file hash (in the hash worker in the app). */
+  whole: AsyncFileHasher,
   onProgress: (done: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<FileMeta> {
@@ -44,7 +46,6 @@ export async function prepareShare(
   if (file.size > MAX_FILE_BYTES) throw new OsmoseError('too-large', `files are limited to ${MAX_FILE_BYTES / 2 ** 30} GiB`);
   const chunkSize = chooseChunkSize(file.size);
   const writer = new ChunkWriter(store);
-  const whole = asyncFileHasher();
   const chunkHashes: string[] = [];
   const pending: Promise<void>[] = [];
   let failure: unknown = null;

@@ -9,7 +9,7 @@
 import { chunkCount } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/room-doc.ts';
 import type { ChunkStore } from './chunk-store.ts';
-import { asyncFileHasher, type AsyncFileHasher } from './hash-worker.ts';
+import type { AsyncFileHasher } from './hash-worker.ts';
 import { storedSha256 } from './assemble.ts';
 
 const AHEAD_BYTES = 8 * 1024 * 1024;
@@ -28,7 +28,7 @@ export class WholeFileCheck {
     private readonly meta: FileMeta,
     private readonly store: ChunkStore,
     private readonly isStored: (index: number) => boolean,
-    private readonly hasher: AsyncFileHasher = asyncFileHasher(),
+    private readonly hasher: AsyncFileHasher,
   ) {
     this.total = chunkCount(meta);
   }

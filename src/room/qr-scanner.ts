@@ -1,8 +1,10 @@
 /**
- * Reads QR codes from the camera: BarcodeDetector where the browser has it, otherwise jsQR in a
- * worker. The worker is restarted if it dies; each request times out.
+ * Reads QR codes from the camera: BarcodeDetector where the browser has it, otherwise jsQR in the
+ * QR worker (workers/qr-decode.worker.ts) through the one worker client: each decode has a
+ * deadline, a crashed or stuck worker is replaced on the next frame.
  */
-import { QrDecodeResponse } from '../../protocol/workers.ts';
+import { QrDecodeResponse, type QrDecodeRequest } from '../../protocol/workers.ts';
+import { WorkerClient, type WorkerLike } from '../platform/worker-client.ts';
 
 interface BarcodeDetectorLike {
   detect(source: CanvasImageSource): Promise<{ rawValue: string }[]>;
@@ -11,14 +13,18 @@ declare const BarcodeDetector: { new (opts: { formats: string[] }): BarcodeDetec
 
 const DECODE_TIMEOUT_MS = 2_000;
 
+/** The app's QR worker. */
+export function qrWorker(): WorkerLike {
+  return new Worker(new URL('../../workers/qr-decode.worker.ts', import.meta.url), { type: 'module', name: 'osmose-qr' }) as unknown as WorkerLike;
+}
+
 export class QrDecoder {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private pending = new Map<number, (text: string | null) => void>();
+  private readonly client: WorkerClient<QrDecodeRequest, QrDecodeResponse>;
   private detector: BarcodeDetectorLike | null = null;
   readonly ready: Promise<void>;
 
-  constructor() {
+  constructor(createWorker: () => WorkerLike) {
+    this.client = new WorkerClient({ name: 'the QR worker', create: createWorker, answers: QrDecodeResponse, graceMs: 500 });
     this.ready = this.init();
   }
 
@@ -36,6 +42,7 @@ export class QrDecoder {
     return this.detector ? 'BarcodeDetector' : 'jsQR';
   }
 
+  /** The code's text; null when there is none in the frame, or the decoder failed on it. */
   async decode(canvas: HTMLCanvasElement): Promise<string | null> {
     await this.ready;
     if (this.detector) {
@@ -45,49 +52,16 @@ export class QrDecoder {
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) return null;
     const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    return this.decodeInWorker(img.data.buffer as ArrayBuffer, canvas.width, canvas.height);
-  }
-
-  private decodeInWorker(data: ArrayBuffer, width: number, height: number): Promise<string | null> {
-    const worker = this.ensureWorker();
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        resolve(null);
-      }, DECODE_TIMEOUT_MS);
-      this.pending.set(id, (text) => {
-        clearTimeout(timer);
-        resolve(text);
-      });
-      worker.postMessage({ t: 'decode', id, width, height, data }, [data]);
-    });
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(new URL('../../workers/qr-decode.worker.ts', import.meta.url), { type: 'module' });
-    w.onmessage = (ev: MessageEvent<unknown>) => {
-      const msg = QrDecodeResponse.safeParse(ev.data);
-      if (!msg.success) return console.warn('[osmose] bad message from QR worker');
-      if (msg.data.t === 'error') console.warn('[osmose] QR worker:', msg.data.error.message);
-      this.pending.get(msg.data.id)?.(msg.data.t === 'decoded' ? msg.data.text : null);
-      this.pending.delete(msg.data.id);
-    };
-    w.onerror = (ev) => {
-      // A crashed worker is replaced on the next frame; pending decodes resolve empty.
-      console.warn('[osmose] QR worker failed:', ev.message);
-      for (const resolve of this.pending.values()) resolve(null);
-      this.pending.clear();
-      this.worker?.terminate();
-      this.worker = null;
-    };
-    this.worker = w;
-    return w;
+    const data = img.data.buffer as ArrayBuffer;
+    try {
+      return (await this.client.request({ t: 'decode', width: canvas.width, height: canvas.height, data }, 'decoded', DECODE_TIMEOUT_MS, [data])).text;
+    } catch (err) {
+      console.warn('[osmose] QR decode failed:', (err as Error).message);
+      return null;
+    }
   }
 
   dispose(): void {
-    this.worker?.terminate();
-    this.worker = null;
+    this.client.dispose();
   }
 }

@@ -16,8 +16,10 @@ import { JoinAuth } from '../../../../hub/join-auth.ts';
 import { loadOrCreateRoom } from '../../../../hub/room-store.ts';
 import { FILES_API } from '../../../../protocol/files.ts';
 import { HubFiles } from '../../../../src/files/hub-files.ts';
+import { HubHttp } from '../../../../src/platform/hub-http.ts';
 import { HubSource, uploadToHub } from '../../../../src/files/hub-source.ts';
 import { Download } from '../../../../src/files/download.ts';
+import { mainThreadHasher } from '../../../../src/files/hash-worker.ts';
 import { storedSha256 } from '../../../../src/files/assemble.ts';
 import { MemoryChunkStore, sharedFile, codeOf } from './support.ts';
 
@@ -47,7 +49,8 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const client = (peerId = DEVICE) => new HubFiles({ origin, credential: async () => ({ peerId, token: auth.issueCredential(DEVICE).token }) });
+const client = (peerId = DEVICE, fetchFn: typeof fetch = fetch) =>
+  new HubFiles(new HubHttp({ origin, fetch: fetchFn, credential: async () => ({ peerId, token: auth.issueCredential(DEVICE).token }) }));
 
 describe('hub file routes', () => {
   it('serve and accept nothing without a valid credential for the sending device', async () => {
@@ -76,7 +79,7 @@ describe('hub file routes', () => {
     expect((await res.arrayBuffer()).byteLength).toBe(256 * 1024);
 
     const rx = new MemoryChunkStore();
-    const d = new Download(meta, { store: rx, sources: () => [new HubSource(client())] });
+    const d = new Download(meta, { store: rx, hasher: mainThreadHasher, sources: () => [new HubSource(client())] });
     expect(await d.run()).toEqual({ state: 'complete' });
     expect(await storedSha256(rx, meta)).toBe(meta.sha256);
   });
@@ -88,11 +91,7 @@ describe('hub file routes', () => {
     await client().putChunk(meta.id, 0, chunks[0]!.data);
     await client().putChunk(meta.id, 3, chunks[3]!.data);
     let puts = 0;
-    const counting = new HubFiles({
-      origin,
-      credential: async () => ({ peerId: DEVICE, token: auth.issueCredential(DEVICE).token }),
-      fetch: (input, init) => ((puts += init?.method === 'PUT' ? 1 : 0), fetch(input, init)),
-    });
+    const counting = client(DEVICE, (input, init) => ((puts += init?.method === 'PUT' ? 1 : 0), fetch(input, init)));
     await uploadToHub(counting, sender, meta, () => undefined, new AbortController().signal);
     expect(puts).toBe(1 + chunks.length - 2); // the manifest, then the missing chunks
     expect((await client().status(meta.id))?.stored).toBe(chunks.length);

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WholeFileCheck } from '../../../../src/files/whole-file-check.ts';
+import { mainThreadHasher } from '../../../../src/files/hash-worker.ts';
 import { MemoryChunkStore, sharedFile } from './support.ts';
 
 describe('whole-file check', () => {
@@ -14,7 +15,7 @@ describe('whole-file check', () => {
         const have = new Set<number>();
         for (const i of order.slice(0, preStored)) have.add(i);
         await store.write(order.slice(0, preStored).map((i) => chunks[i]!));
-        const check = new WholeFileCheck(meta, store, (i) => have.has(i));
+        const check = new WholeFileCheck(meta, store, (i) => have.has(i), mainThreadHasher());
         check.start();
         for (const i of order.slice(preStored)) {
           await store.write([chunks[i]!]);
@@ -41,7 +42,7 @@ describe('whole-file check', () => {
     const store = new MemoryChunkStore();
     const { meta, chunks } = await sharedFile(null, 1_000_000, { chunkSize: 256 * 1024 });
     await store.write(chunks.slice(1));
-    const check = new WholeFileCheck(meta, store, (i) => i > 0);
+    const check = new WholeFileCheck(meta, store, (i) => i > 0, mainThreadHasher());
     expect(await check.finish()).toBeNull();
   });
 });

@@ -2,18 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayApi } from '../../../../src/gateway/gateway-api.ts';
 import { OsmoseError } from '../../../../protocol/errors.ts';
+import { HubHttp } from '../../../../src/platform/hub-http.ts';
 
 function api(answer: (url: string, init: RequestInit) => Response | Promise<Response>) {
   const calls: { url: string; init: RequestInit }[] = [];
-  const client = new GatewayApi({
+  const http = new HubHttp({
     origin: 'https://hub:8443',
     credential: async () => ({ peerId: 'd' + 'a'.repeat(32), token: '0000000001.' + 'x'.repeat(43) }),
-    fetch: (async (url: string, init: RequestInit) => {
-      calls.push({ url, init });
-      return answer(url, init);
+    fetch: (async (url: URL, init: RequestInit) => {
+      calls.push({ url: String(url), init });
+      return answer(String(url), init);
     }) as typeof fetch,
   });
-  return { client, calls };
+  return { client: new GatewayApi(http), calls };
 }
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const empty = { v: 1, links: [], invitations: [], recentlyEnded: [], ledger: { items: 0, bytes: 0, entries: 0 } };
@@ -22,9 +23,9 @@ describe('GatewayApi', () => {
   it('sends the credential, never in the URL', async () => {
     const { client, calls } = api(() => json(200, empty));
     expect(await client.state()).toEqual(empty);
-    const h = calls[0]!.init.headers as Record<string, string>;
-    expect(h.authorization).toMatch(/^Bearer /);
-    expect(h['X-Osmose-Device']).toBe('d' + 'a'.repeat(32));
+    const h = calls[0]!.init.headers as Headers;
+    expect(h.get('authorization')).toMatch(/^Bearer /);
+    expect(h.get('X-Osmose-Device')).toBe('d' + 'a'.repeat(32));
     expect(calls[0]!.url).toBe('https://hub:8443/api/gateway');
   });
 

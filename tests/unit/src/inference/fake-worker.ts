@@ -1,5 +1,5 @@
 /** A Worker that records requests (each must pass the worker's own validation); the test answers them in any order, or crashes it. */
-import type { WorkerLike } from '../../../../src/inference/runtime.ts';
+import type { WorkerLike } from '../../../../src/platform/worker-client.ts';
 import { PROTOCOL_VERSION } from '../../../../protocol/version.ts';
 import { InferenceRequest } from '../../../../protocol/inference.ts';
 import { validateMessage } from '../../../../protocol/codec.ts';

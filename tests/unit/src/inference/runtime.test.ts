@@ -7,7 +7,7 @@ import { findModel } from '../../../../models/registry.ts';
 
 
 
-function setup(opts: ConstructorParameters<typeof InferenceRuntime>[0] = {}) {
+function setup(opts: Partial<ConstructorParameters<typeof InferenceRuntime>[0]> = {}) {
   const workers: FakeWorker[] = [];
   const rt = new InferenceRuntime({
     createWorker: () => {
@@ -15,6 +15,7 @@ function setup(opts: ConstructorParameters<typeof InferenceRuntime>[0] = {}) {
       workers.push(w);
       return w;
     },
+    verdicts: null,
     ...opts,
   });
   return { rt, workers };
@@ -70,7 +71,6 @@ describe('InferenceRuntime', () => {
     expect(workers).toHaveLength(2);
     workers[1]!.answer(ran(workers[1]!.sent[0]!.msg.id, 3));
     expect((await p3).ms).toBe(1);
-    expect(rt.workersStarted).toBe(2);
   });
 
   it('times out a request; a worker that misses its own deadline is replaced', async () => {

@@ -13,6 +13,7 @@ const loadMs = { fetch: 1, verify: 1, create: 1 };
 function setup() {
   const workers: FakeWorker[] = [];
   const rt = new InferenceRuntime({
+    verdicts: null,
     createWorker: () => {
       const w = new FakeWorker();
       workers.push(w);
