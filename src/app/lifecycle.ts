@@ -13,17 +13,28 @@ export interface LifecycleHandlers {
   leaving(): void;
 }
 
-export function listenToLifecycle(h: LifecycleHandlers): void {
-  document.addEventListener('visibilitychange', () => {
+/** Listens to the page's lifecycle events; returns the way to stop listening. */
+export function listenToLifecycle(h: LifecycleHandlers): () => void {
+  const visibility = () => {
     const state = document.visibilityState === 'hidden' ? 'hidden' : 'visible';
     h.visibility(state);
     if (state === 'visible') h.nudge();
-  });
-  window.addEventListener('online', () => h.nudge());
-  window.addEventListener('pageshow', (e) => {
+  };
+  const online = () => h.nudge();
+  const pageshow = (e: PageTransitionEvent) => {
     if (e.persisted) h.restored();
-  });
-  window.addEventListener('pagehide', () => h.leaving());
+  };
+  const pagehide = () => h.leaving();
+  document.addEventListener('visibilitychange', visibility);
+  window.addEventListener('online', online);
+  window.addEventListener('pageshow', pageshow);
+  window.addEventListener('pagehide', pagehide);
+  return () => {
+    document.removeEventListener('visibilitychange', visibility);
+    window.removeEventListener('online', online);
+    window.removeEventListener('pageshow', pageshow);
+    window.removeEventListener('pagehide', pagehide);
+  };
 }
 
 /** Ed25519's first use builds its tables (~40 ms on a phone-class core): do it off the handshake. */

@@ -1,11 +1,13 @@
 /**
- * `window.osmoseInference`: a small handle for tests, benchmarks and diagnostics (same-origin
- * scripts only). Installing it costs nothing: the runtime (and its worker) is created on first use.
- * Tensors cross as plain arrays so that Playwright can pass them.
+ * Diagnostics: `window.osmoseInference`, the app's inference runtime for tests and benchmarks.
+ * Installing it costs nothing: the runtime (and its worker) starts on first use. Tensors cross as
+ * plain arrays so that Playwright can pass them. `crashWorker` and `workersStarted` work through
+ * the worker factory the diagnostics build wraps (worker-tracker.ts).
  */
 import type { Backend } from '../../models/registry.ts';
 import type { DType } from '../../protocol/inference.ts';
 import type { InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream } from '../inference/runtime.ts';
+import type { WorkerTracker } from './worker-tracker.ts';
 
 export interface PlainTensor {
   dtype: DType;
@@ -42,29 +44,6 @@ function wakeStream(id: string): WakeStream {
   return s;
 }
 
-let runtime: Promise<InferenceRuntime> | null = null;
-let fallbackAllowed = false;
-
-/** The app's one inference runtime (one worker), shared by the voice service and this handle. */
-export function sharedInferenceRuntime(): Promise<InferenceRuntime> {
-  return get();
-}
-
-function get(): Promise<InferenceRuntime> {
-  runtime ??= import('../inference/runtime.ts').then(
-    ({ InferenceRuntime }) => new InferenceRuntime({ verdicts: safeLocalStorage(), allowFallbackAdapter: fallbackAllowed }),
-  );
-  return runtime;
-}
-
-function safeLocalStorage(): Storage | null {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
-}
-
 const DECODE = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array } as const;
 
 function toPlain(t: { dtype: DType; dims: number[]; data: ArrayBuffer }): PlainTensor {
@@ -77,9 +56,8 @@ function fromPlain(t: PlainTensor): { dtype: DType; dims: number[]; data: ArrayB
   return { dtype: t.dtype, dims: t.dims, data };
 }
 
-export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } = {}): void {
-  fallbackAllowed = opts.allowFallbackAdapter ?? false;
-  const handle: InferenceDebug = {
+export function inferenceHandle(get: () => Promise<InferenceRuntime>, workers: WorkerTracker): InferenceDebug {
+  return {
     load: async (model, backend) => (await get()).load(model, backend),
     run: async (model, inputs, backend) => {
       const wire = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, fromPlain(v)]));
@@ -96,9 +74,9 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
     backendFor: async (model) => (await get()).backendFor(model),
     compare: async (model) => (await get()).compareBackends(model),
     probe: async () => (await get()).probe(),
-    verdicts: () => (runtime ? get().then((r) => r.verdicts()) : {}),
-    crashWorker: async () => (await get()).crashWorker(),
-    workersStarted: async () => (runtime ? (await runtime).workersStarted : 0),
+    verdicts: async () => (await get()).verdicts(),
+    crashWorker: async () => workers.crash(),
+    workersStarted: async () => workers.started,
     wakeOpen: async (phrases, options) => {
       const s = await (await get()).openWake(phrases, options);
       wakeStreams.set(s.id, s); // kept after a crash, so that a push says `worker-crashed`
@@ -113,5 +91,4 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
     runtime: () => get(),
     models: async () => (await import('../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),
   };
-  (globalThis as unknown as { osmoseInference?: InferenceDebug }).osmoseInference = handle;
 }

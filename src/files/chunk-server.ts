@@ -26,8 +26,6 @@ export interface ServeOptions {
   store: ChunkStore;
   onProgress?: (stored: number, total: number) => void;
   onEnd?: (end: ServeEnd) => void;
-  /** Debug/test hook: true → corrupt the next chunk sent (one byte flipped in flight). */
-  tamper?: () => boolean;
 }
 
 export class ChunkServer {
@@ -133,15 +131,10 @@ export class ChunkServer {
   private async sendChunk(c: StoredChunk): Promise<void> {
     const ch = this.o.channel;
     const parts = partCount(c.data.byteLength);
-    const tamper = this.o.tamper?.() ?? false;
     for (let p = 0; p < parts; p++) {
       if (ch.bufferedAmount > HIGH_WATER) await ch.drained();
       if (this.ended || !ch.open) return;
-      let payload = c.data.subarray(p * FILE_LIMITS.partBytes, (p + 1) * FILE_LIMITS.partBytes);
-      if (tamper && p === 0) {
-        payload = payload.slice();
-        payload[0]! ^= 0xff;
-      }
+      const payload = c.data.subarray(p * FILE_LIMITS.partBytes, (p + 1) * FILE_LIMITS.partBytes);
       ch.send(encodeChunkFrame({ fileId: c.fileId, index: c.index, part: p, parts, payload }));
     }
     this.sent++;

@@ -9,34 +9,44 @@ import type { DataConnection } from 'peerjs';
 import { files as filesMap, readFiles, type FileMeta } from '../../protocol/room-doc.ts';
 import { toWireError, type OsmoseError, type WireError } from '../../protocol/errors.ts';
 import { bulkLabel, chunkCount } from '../../protocol/files.ts';
-import { IdbChunkStore, type ChunkStore } from './chunk-store.ts';
+import type { ChunkStore } from './chunk-store.ts';
 import { fromDataConnection } from './channel.ts';
 import { Outgoing } from './outgoing.ts';
 import type { FileLocal, Preparing } from './view-types.ts';
 import { PeerSource } from './peer-fetch.ts';
 import { HubSource } from './hub-source.ts';
-import { HubFiles } from './hub-files.ts';
+import type { HubFiles } from './hub-files.ts';
+import type { HasherFactory } from './hash-worker.ts';
 import { Download } from './download.ts';
 import { HubCopy } from './hub-copy.ts';
 import { newFileId, prepareShare } from './share.ts';
 import { previewKind, storedBlob } from './assemble.ts';
-import { installFilesDebug } from '../diagnostics/files-handle.ts';
 import { takeSharedFiles } from './share-target.ts';
 
 export type { FileLocal, LocalState, Preparing, Progress } from './view-types.ts';
+
+export interface DownloadStats {
+  /** Chunks already on this device when it (re)started. */
+  startedWith: number;
+  fetched: number;
+  /** Chunks that arrived damaged and were fetched again. */
+  bad: number;
+  ms: { fetch: number; verify: number };
+}
 
 export interface FilesDeps {
   doc: Y.Doc;
   deviceId: string;
   deviceName: () => string;
-  /** Hub origin (same as the page's) and a valid signaling credential for hub file requests. */
-  hubOrigin: string;
-  credential: () => Promise<{ peerId: string; token: string }>;
+  /** The hub's file API (with this device's credential). */
+  hub: HubFiles;
   /** Bulk channels to authenticated peers (null when the peer is not connected). */
   openBulk: (peerId: string, label: string) => DataConnection | null;
   openPeers: () => string[];
-  /** Where chunks live (IndexedDB unless a test says otherwise). */
-  store?: ChunkStore;
+  /** Where chunks live (IndexedDB in the app). */
+  store: ChunkStore;
+  /** Running hashes for the whole-file check (in the hash worker in the app). */
+  hasher: HasherFactory;
 }
 
 /** Files up to this size are fetched as soon as they are shared; larger ones on request. */
@@ -61,12 +71,12 @@ export class FilesState {
   private readonly uiTimes = new Map<string, number>();
   private retryTimer: ReturnType<typeof setInterval>;
   private disposed = false;
-  /** Debug/test: every download progress event (lib/files/debug.ts). */
-  onDownloadProgress: ((fileId: string, d: Download) => void) | null = null;
+  /** The running or last download of each file (its counters: downloadStats). */
+  private readonly lastDownloads = new Map<string, Download>();
 
   constructor(private readonly deps: FilesDeps) {
-    this.store = deps.store ?? new IdbChunkStore();
-    this.hub = new HubFiles({ origin: deps.hubOrigin, credential: deps.credential });
+    this.store = deps.store;
+    this.hub = deps.hub;
     this.outgoing = new Outgoing({
       store: this.store,
       meta: (id) => this.meta(id),
@@ -80,7 +90,6 @@ export class FilesState {
     filesMap(deps.doc).observe(this.onDocChange);
     this.retryTimer = setInterval(() => this.retryWaiting(), RETRY_MS);
     void this.init();
-    installFilesDebug(this);
   }
 
   private async init(): Promise<void> {
@@ -100,7 +109,7 @@ export class FilesState {
   private async adopt(meta: FileMeta): Promise<void> {
     if (this.local[meta.id]) return;
     const total = chunkCount(meta);
-    this.local[meta.id] = { state: 'remote', stored: 0, total, error: null, cancelledBy: null, sending: {}, hub: null };
+    this.local[meta.id] = { state: 'remote', stored: 0, total, error: null, cancelledBy: null, sending: {}, hub: null, repaired: 0 };
     const stored = await this.store.count(meta.id);
     this.patch(meta.id, { stored });
     if (stored >= total) {
@@ -125,10 +134,11 @@ export class FilesState {
         const meta = await prepareShare(
           { file, id, sharedBy: this.deps.deviceId, sharedByName: this.deps.deviceName() },
           this.store,
+          this.deps.hasher(),
           (done) => this.throttled(id, () => (entry()!.done = done)),
           abort.signal,
         );
-        this.local[id] = { state: 'complete', stored: chunkCount(meta), total: chunkCount(meta), error: null, cancelledBy: null, sending: {}, hub: null };
+        this.local[id] = { state: 'complete', stored: chunkCount(meta), total: chunkCount(meta), error: null, cancelledBy: null, sending: {}, hub: null, repaired: 0 };
         this.deps.doc.transact(() => filesMap(this.deps.doc).set(id, meta));
         this.preparing = this.preparing.filter((p) => p.id !== id);
         this.hubCopy.ensure(meta);
@@ -155,13 +165,12 @@ export class FilesState {
     if (!meta || this.downloads.has(fileId) || this.disposed) return;
     const d: Download = new Download(meta, {
       store: this.store,
+      hasher: this.deps.hasher,
       sources: () => this.sources(meta, () => d.stored),
-      onProgress: (x) => {
-        this.onDownloadProgress?.(fileId, x);
-        this.throttled(fileId, () => this.patch(fileId, { stored: x.stored }), x.stored === x.total);
-      },
+      onProgress: (x) => this.throttled(fileId, () => this.patch(fileId, { stored: x.stored, repaired: x.bad }), x.stored === x.total),
     });
     this.downloads.set(fileId, d);
+    this.lastDownloads.set(fileId, d);
     this.patch(fileId, { state: 'downloading', error: null, cancelledBy: null });
     void d.run().then(
       async (end) => {
@@ -171,7 +180,7 @@ export class FilesState {
         }
         this.downloads.delete(fileId);
         if (!this.local[fileId]) return;
-        this.patch(fileId, { stored: d.stored });
+        this.patch(fileId, { stored: d.stored, repaired: d.bad });
         if (end.state === 'complete') {
           this.patch(fileId, { state: 'complete' });
           // The sharer is gone: make sure the hub can give the file to whoever comes next.
@@ -272,6 +281,7 @@ export class FilesState {
     this.outgoing.cancel(fileId);
     this.hubCopy.stop(fileId);
     delete this.local[fileId];
+    this.lastDownloads.delete(fileId);
     if (this.preview?.fileId === fileId) this.closePreview();
     await this.store.deleteFile(fileId);
   }
@@ -285,6 +295,12 @@ export class FilesState {
     for (const a of this.prepareAborts.values()) a.abort();
     this.hubCopy.stopAll();
     this.closePreview();
+  }
+
+  /** How the running or last download of a file went on this device. */
+  downloadStats(fileId: string): DownloadStats | null {
+    const d = this.lastDownloads.get(fileId);
+    return d ? { startedWith: d.startedWith, fetched: d.fetched, bad: d.bad, ms: { ...d.ms } } : null;
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

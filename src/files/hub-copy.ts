@@ -31,7 +31,7 @@ export class HubCopy {
     private readonly store: ChunkStore,
     private readonly report: (fileId: string, p: HubCopyProgress) => void,
     /** True while this device sends to peers: people in the room come before the hub copy. */
-    private readonly busy: () => boolean = () => false,
+    private readonly busy: () => boolean,
   ) {}
 
   ensure(meta: FileMeta): void {

@@ -22,8 +22,6 @@ export class Outgoing {
   private readonly servers = new Map<string, Map<string, ChunkServer>>();
   /** Channels being served or still opening. */
   private serving = 0;
-  /** Debug/test: corrupt this many outgoing chunks (one byte each). */
-  tamperNext = 0;
 
   constructor(private readonly d: OutgoingDeps) {}
 
@@ -49,7 +47,6 @@ export class Outgoing {
         fileId,
         meta: this.d.meta,
         store: this.d.store,
-        tamper: () => (this.tamperNext > 0 ? (this.tamperNext--, true) : false),
         onProgress: (stored, total) => {
           last = { stored, total };
           this.d.report(fileId, from, { ...last, state: 'sending' });

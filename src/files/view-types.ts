@@ -18,6 +18,8 @@ export interface FileLocal {
   cancelledBy: 'me' | 'sender' | null;
   /** Outgoing transfers: receiver → what it acknowledged storing. */
   sending: Record<string, Progress & { state: SendState }>;
+  /** Chunks that arrived damaged (wrong SHA-256), were dropped and fetched again. */
+  repaired: number;
   /** The hub's copy, when this device uploads it. */
   hub: (Progress & { state: 'uploading' | 'done' | 'error'; error: WireError | null }) | null;
 }

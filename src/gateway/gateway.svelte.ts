@@ -5,7 +5,7 @@
  * and the members' actions. All the work is at the hub; this only asks and shows.
  */
 import type { GatewayState as State, InvitationView, LedgerEntry, LedgerSummary, LinkView, EndedLinkView, Scope, Access } from '../../protocol/gateway.ts';
-import { GatewayApi, type GatewayApiDeps } from './gateway-api.ts';
+import type { GatewayApi } from './gateway-api.ts';
 
 const REFRESH_MS = 10_000;
 
@@ -21,14 +21,13 @@ export class GatewayState {
   busy = $state(false);
   loaded = $state(false);
 
-  private readonly api: GatewayApi;
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(deps: GatewayApiDeps) {
-    this.api = new GatewayApi(deps);
-  }
+  constructor(private readonly api: GatewayApi) {}
 
+  /** Refreshes now and every 10 s while the page is visible (again: restarts the timer). */
   start(): void {
+    this.stop();
     void this.refresh();
     this.timer = setInterval(() => {
       if (typeof document === 'undefined' || document.visibilityState === 'visible') void this.refresh();

@@ -4,9 +4,9 @@
  * PeerJS cloud or public STUN). Connections already open keep working while the hub is away;
  * the signaling link reconnects by itself with the same id.
  */
-import Peer, { type DataConnection, type PeerError } from 'peerjs';
+import type { DataConnection, Peer, PeerError, PeerOptions } from 'peerjs';
 import { API } from '../../protocol/hub-api.ts';
-import type { WireError } from '../../protocol/errors.ts';
+import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import type { Profile } from '../../protocol/common.ts';
 import type { VoiceControl } from '../../protocol/voice.ts';
 import { PeerSession, type Me, type SessionEvents } from './peer-session.ts';
@@ -15,7 +15,11 @@ import { Backoff } from '../platform/backoff.ts';
 /** PeerJS connections whose label starts with this carry bulk data (files), not a session. */
 export const BULK_LABEL_PREFIX = 'bulk:';
 
+/** Makes the PeerJS peer (mesh/peerjs.ts in the app; an in-memory fake in unit tests). */
+export type PeerFactory = (id: string, options: PeerOptions) => Peer;
+
 export interface MeshOptions {
+  createPeer: PeerFactory;
   origin: URL;
   me: Me;
   iceServers: RTCIceServer[];
@@ -27,7 +31,6 @@ export interface MeshOptions {
 export interface MeshEvents {
   signaling(state: 'connecting' | 'online' | 'offline'): void;
   change(): void;
-  pong?(from: string, n: number, sentAt: number): void;
   /** Shared room compute messages from an authenticated peer. */
   voice?(from: string, msg: VoiceControl): void;
   /** Binary frames (sync, awareness) from an authenticated peer. */
@@ -55,6 +58,8 @@ export class Mesh {
   private stopped = false;
   private readonly stale = new Set<string>();
   private pingN = 0;
+  /** Round trips waiting for their pong, by ping number. */
+  private readonly roundTrips = new Map<number, { resolve(ms: number): void; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(
     private readonly opts: MeshOptions,
@@ -72,6 +77,9 @@ export class Mesh {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     for (const r of this.redial.values()) if (r.timer) clearTimeout(r.timer);
+    this.redial.clear();
+    for (const rt of this.roundTrips.values()) clearTimeout(rt.timer);
+    this.roundTrips.clear();
     for (const s of this.sessions.values()) (sayBye ? s.bye() : s.transportClosed());
     this.peer?.destroy();
     this.peer = null;
@@ -83,6 +91,7 @@ export class Mesh {
   setDesired(peerIds: Iterable<string>): void {
     this.desired = new Set([...peerIds].filter((id) => id !== this.opts.me.deviceId));
     for (const id of this.desired) if (!this.conns.has(id)) this.maybeDial(id);
+    this.forgetGone();
   }
 
   /** Retry signaling now (page visible again, network back). */
@@ -131,17 +140,26 @@ export class Mesh {
     return s?.state === 'open' ? s.profile : null;
   }
 
-  ping(peerId: string): number {
+  /** One round trip to an authenticated peer over its data channel, in ms (this page's clock). */
+  roundTrip(peerId: string, timeoutMs = 5_000): Promise<number> {
+    const s = this.sessions.get(peerId);
+    if (s?.state !== 'open') return Promise.reject(new OsmoseError('not-found', 'no open session with that device'));
     const n = ++this.pingN;
-    this.sessions.get(peerId)?.ping(n);
-    return n;
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.roundTrips.delete(n);
+        reject(new OsmoseError('timeout', `no pong in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.roundTrips.set(n, { resolve, timer });
+      s.ping(n);
+    });
   }
 
   private async createPeer(): Promise<void> {
     const { origin, me, iceServers } = this.opts;
     this.on.signaling('connecting');
     const secure = origin.protocol === 'https:';
-    const peer = new Peer(me.deviceId, {
+    const peer = this.opts.createPeer(me.deviceId, {
       host: origin.hostname,
       port: Number(origin.port || (secure ? 443 : 80)),
       secure,
@@ -251,6 +269,21 @@ export class Mesh {
     }
   }
 
+  /**
+   * Devices that left the roster and have no channel: nothing is kept for them (a hub runs for
+   * months, and so may a wall-mounted device). Their closed sessions showed nothing anyway.
+   */
+  private forgetGone(): void {
+    for (const id of [...this.sessions.keys()]) {
+      if (this.desired.has(id) || this.conns.has(id)) continue;
+      this.sessions.delete(id);
+      this.stale.delete(id);
+      const r = this.redial.get(id);
+      if (r?.timer) clearTimeout(r.timer);
+      this.redial.delete(id);
+    }
+  }
+
   private redialState(id: string) {
     let r = this.redial.get(id);
     if (!r) this.redial.set(id, (r = { timer: null, backoff: new Backoff(500, 10_000) }));
@@ -266,7 +299,13 @@ export class Mesh {
       binary: (s, data) => this.on.binary?.(s.remoteId, data),
       voice: (s, msg) => this.on.voice?.(s.remoteId, msg),
       profile: () => this.on.change(),
-      pong: (s, n, at) => this.on.pong?.(s.remoteId, n, at),
+      pong: (_s, n, at) => {
+        const rt = this.roundTrips.get(n);
+        if (!rt) return; // a heartbeat's pong: hearing it was the point
+        clearTimeout(rt.timer);
+        this.roundTrips.delete(n);
+        rt.resolve(performance.now() - at);
+      },
       closed: (s: PeerSession, reason: WireError | null) => {
         if (reason) console.info('[osmose] peer session ended', s.remoteId.slice(0, 9), reason.code);
         // A peer that said bye or failed auth is not redialled until the roster changes.

@@ -13,6 +13,23 @@ import { Backoff } from '../platform/backoff.ts';
 
 export type HubLinkState = 'connecting' | 'online' | 'unreachable';
 
+/** The part of a WebSocket the connection uses (the browser's; `ws`'s in Node tests). */
+export interface SocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  // Only assigned here (handlers below), never called: `never` lets the browser's and `ws`'s
+  // event types both fit.
+  onopen: ((ev: never) => void) | null;
+  onmessage: ((ev: never) => void) | null;
+  onclose: ((ev: never) => void) | null;
+}
+export type SocketFactory = (url: string) => SocketLike;
+
+/** WebSocket readyState values. */
+const OPEN = 1;
+
 export interface HubConnectionEvents {
   state(state: HubLinkState): void;
   welcome(room: RoomInfo, members: Member[]): void;
@@ -33,7 +50,7 @@ const PING_MS = 10_000;
 const DEAD_AFTER_MS = 25_000;
 
 export class HubConnection {
-  private ws: WebSocket | null = null;
+  private ws: SocketLike | null = null;
   private stopped = true;
   private backoff = new Backoff();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -43,6 +60,7 @@ export class HubConnection {
   private pingN = 0;
 
   constructor(
+    private readonly openSocket: SocketFactory,
     private readonly origin: string,
     private credential: { peerId: string; token: string },
     private profile: () => Profile,
@@ -67,7 +85,7 @@ export class HubConnection {
 
   /** Retry now (page visible again, network back) instead of waiting out the backoff. */
   nudge(): void {
-    if (this.stopped || (this.ws && this.ws.readyState <= WebSocket.OPEN)) return;
+    if (this.stopped || (this.ws && this.ws.readyState <= OPEN)) return;
     this.backoff.reset();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.open();
@@ -84,14 +102,14 @@ export class HubConnection {
   }
 
   private send(msg: ClientMessage): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(msg));
+    if (this.ws?.readyState === OPEN) this.ws.send(encodeFrame(msg));
   }
 
   private open(): void {
     this.clearTimers();
     this.on.state('connecting');
     const url = this.origin.replace(/^http/, 'ws') + API.roomSocket;
-    const ws = new WebSocket(url);
+    const ws = this.openSocket(url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.lastError = null;
@@ -100,11 +118,11 @@ export class HubConnection {
       ws.send(encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', peerId: this.credential.peerId, token: this.credential.token, profile: this.profile() } satisfies ClientMessage));
       this.pingTimer = setInterval(() => this.ping(ws), PING_MS);
     };
-    ws.onmessage = (ev) => this.onFrame(ev.data);
-    ws.onclose = (ev) => this.closed(ws, ev.code, ev.reason);
+    ws.onmessage = (ev: { data: unknown }) => this.onFrame(ev.data);
+    ws.onclose = (ev: { code: number; reason: string }) => this.closed(ws, ev.code, ev.reason);
   }
 
-  private closed(ws: WebSocket, code: number, reason: string): void {
+  private closed(ws: SocketLike, code: number, reason: string): void {
     if (this.ws !== ws) return;
     this.ws = null;
     ws.onopen = ws.onmessage = ws.onclose = null;
@@ -122,7 +140,7 @@ export class HubConnection {
 
   /** Sends a binary frame; false when the channel is not open. */
   sendBinary(frame: Uint8Array): boolean {
-    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    if (this.ws?.readyState !== OPEN) return false;
     this.ws.send(frame);
     return true;
   }
@@ -159,7 +177,7 @@ export class HubConnection {
     }
   }
 
-  private ping(ws: WebSocket): void {
+  private ping(ws: SocketLike): void {
     if (Date.now() - this.lastHeard > DEAD_AFTER_MS) {
       // Half-open connection (Wi-Fi changed, laptop slept): drop it now and reconnect; a
       // close handshake on a dead link could take a minute.

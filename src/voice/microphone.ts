@@ -14,6 +14,11 @@ export interface Level {
 
 export type BlockHandler = (samples: Float32Array, level: Level) => void;
 
+/** What the voice service holds of an open microphone. */
+export type LiveMicrophone = Pick<Microphone, 'close' | 'suspended' | 'resume'>;
+/** Asks for the microphone (the browser may prompt) and delivers blocks to `onBlock`. */
+export type MicrophoneOpener = (onBlock: BlockHandler) => Promise<LiveMicrophone>;
+
 export class Microphone {
   private constructor(
     private readonly stream: MediaStream,

@@ -15,7 +15,7 @@ import type { VoicePresence } from '../../protocol/common.ts';
 import { decodeAudioFrame, type PhraseId, type VoiceControl, type VoiceStep } from '../../protocol/voice.ts';
 import { WakeDetector, type Detection } from './detector.ts';
 import { OrderedFeeder, type WakeEngine } from './engine.ts';
-import { Microphone, type Level } from './microphone.ts';
+import type { Level, LiveMicrophone, MicrophoneOpener } from './microphone.ts';
 import { VoiceClient } from './voice-client.ts';
 import { VoiceServer } from './voice-server.ts';
 import type { Candidate } from './server-choice.ts';
@@ -33,7 +33,8 @@ export interface VoiceDeps {
   presenceChanged(): void;
   /** The battery is discharging (null: unknown). */
   onBattery(): boolean | null;
-  openMicrophone?: (onBlock: (samples: Float32Array, level: Level) => void) => Promise<Pick<Microphone, 'close' | 'suspended' | 'resume'>>;
+  /** Asks for this device's microphone (voice/microphone.ts `Microphone.open` in the app). */
+  openMicrophone: MicrophoneOpener;
 }
 
 export type MicState = 'off' | 'starting' | 'live' | 'error';
@@ -72,7 +73,7 @@ export class VoiceService {
   /** Recent times from a block to its steps when the models run here (ms), newest last. */
   localRtts: number[] = [];
 
-  private microphone: Pick<Microphone, 'close' | 'suspended' | 'resume'> | null = null;
+  private microphone: LiveMicrophone | null = null;
   private local: OrderedFeeder | null = null;
   private localOpening: Promise<void> | null = null;
   private client: VoiceClient | null = null;
@@ -170,8 +171,7 @@ export class VoiceService {
     // The models load while the browser asks for the microphone (about a second saved).
     if (!this.wantsRoom()) this.deps.engine.warm?.(this.settings.phrases);
     try {
-      const open = this.deps.openMicrophone ?? ((cb) => Microphone.open(cb));
-      const mic = await open((samples, level) => this.block(samples, level));
+      const mic = await this.deps.openMicrophone((samples, level) => this.block(samples, level));
       if (token !== this.micToken) return mic.close();
       this.microphone = mic;
       this.needsTap = mic.suspended;

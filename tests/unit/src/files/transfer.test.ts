@@ -10,6 +10,8 @@ import { HIGH_WATER } from '../../../../src/files/channel.ts';
 import { ChunkServer, type ServeEnd } from '../../../../src/files/chunk-server.ts';
 import { PeerSource } from '../../../../src/files/peer-fetch.ts';
 import { Download, MAX_ATTEMPTS } from '../../../../src/files/download.ts';
+import { mainThreadHasher } from '../../../../src/files/hash-worker.ts';
+import { ChunkCorruptor } from '../../../../src/diagnostics/chunk-corruptor.ts';
 import { storedSha256 } from '../../../../src/files/assemble.ts';
 import type { ChunkSource } from '../../../../src/files/chunk-sink.ts';
 import { MemoryChunkStore, channelPair, sharedFile, type FakeEnd } from './support.ts';
@@ -24,11 +26,11 @@ interface Peer {
   progress: number[];
   senderEnds: FakeEnd[];
   cuts: (() => void)[];
-  tamper: number;
+  corruptor: ChunkCorruptor;
 }
 
 function peer(id: string, store: MemoryChunkStore): Peer {
-  return { id, store, servers: [], ends: [], progress: [], senderEnds: [], cuts: [], tamper: 0 };
+  return { id, store, servers: [], ends: [], progress: [], senderEnds: [], cuts: [], corruptor: new ChunkCorruptor() };
 }
 
 /** A peer source whose every fetch opens a fresh channel pair to `p`'s server. */
@@ -37,6 +39,9 @@ function sourceTo(p: Peer, meta: FileMeta, storedCount: () => number): PeerSourc
     p.id,
     async () => {
       const { a, b, cut } = channelPair();
+      // Chunks damaged in flight, as diagnostics builds do on a real channel.
+      const send = a.send.bind(a);
+      a.send = (data) => send(p.corruptor.apply(data));
       p.cuts.push(cut);
       p.senderEnds.push(a);
       const server = new ChunkServer({
@@ -46,7 +51,6 @@ function sourceTo(p: Peer, meta: FileMeta, storedCount: () => number): PeerSourc
         store: p.store,
         onProgress: (stored) => p.progress.push(stored),
         onEnd: (e) => p.ends.push(e),
-        tamper: () => (p.tamper > 0 ? (p.tamper--, true) : false),
       });
       p.servers.push(server);
       return b;
@@ -56,7 +60,7 @@ function sourceTo(p: Peer, meta: FileMeta, storedCount: () => number): PeerSourc
 }
 
 function download(meta: FileMeta, store: MemoryChunkStore, sources: () => ChunkSource[]) {
-  return new Download(meta, { store, sources });
+  return new Download(meta, { store, sources, hasher: mainThreadHasher });
 }
 
 describe('file transfer between two devices', () => {
@@ -99,6 +103,7 @@ describe('file transfer between two devices', () => {
     // The peer leaves once a few chunks are stored (with more in flight, which are lost).
     let gone = false;
     const first: Download = new Download(meta, {
+      hasher: mainThreadHasher,
       store: rx,
       sources: () => (gone ? [] : [sourceTo(sender, meta, () => first.stored)]),
       onProgress: (x) => {
@@ -125,6 +130,7 @@ describe('file transfer between two devices', () => {
     const { meta } = await sharedFile(sender.store, 8 * MB);
     const rx = new MemoryChunkStore();
     const d: Download = new Download(meta, {
+      hasher: mainThreadHasher,
       store: rx,
       sources: () => [sourceTo(sender, meta, () => d.stored)],
       onProgress: (x) => x.stored === 3 && x.cancel(),
@@ -141,6 +147,7 @@ describe('file transfer between two devices', () => {
     const { meta } = await sharedFile(sender.store, 8 * MB);
     const rx = new MemoryChunkStore();
     const d: Download = new Download(meta, {
+      hasher: mainThreadHasher,
       store: rx,
       sources: () => [sourceTo(sender, meta, () => d.stored)],
       onProgress: (x) => x.stored === 3 && sender.servers[0]!.cancel(),
@@ -153,7 +160,7 @@ describe('file transfer between two devices', () => {
   it('a chunk corrupted in flight is refused and fetched again', async () => {
     const sender = peer('dsender', new MemoryChunkStore());
     const { meta } = await sharedFile(sender.store, 2 * MB);
-    sender.tamper = 1;
+    sender.corruptor.remaining = 1;
     const rx = new MemoryChunkStore();
     const d = download(meta, rx, () => [sourceTo(sender, meta, () => d.stored)]);
     expect(await d.run()).toEqual({ state: 'complete' });
@@ -166,7 +173,7 @@ describe('file transfer between two devices', () => {
     const good = peer('dgood', new MemoryChunkStore());
     const { meta } = await sharedFile(bad.store, 2 * MB);
     await sharedFile(good.store, 2 * MB);
-    bad.tamper = 1_000; // every chunk it sends is corrupt
+    bad.corruptor.remaining = 1_000; // every chunk it sends is corrupt
     const rx = new MemoryChunkStore();
     const d = download(meta, rx, () => [sourceTo(bad, meta, () => d.stored), sourceTo(good, meta, () => d.stored)]);
     expect(await d.run()).toEqual({ state: 'complete' });
@@ -178,7 +185,7 @@ describe('file transfer between two devices', () => {
   it(`a chunk that is bad from every source gives hash-mismatch after ${MAX_ATTEMPTS} tries`, async () => {
     const sender = peer('dsender', new MemoryChunkStore());
     const { meta } = await sharedFile(sender.store, 1 * MB);
-    sender.tamper = 1_000;
+    sender.corruptor.remaining = 1_000;
     const rx = new MemoryChunkStore();
     const d = download(meta, rx, () => [sourceTo(sender, meta, () => d.stored)]);
     const end = await d.run();
