@@ -2,6 +2,7 @@
  * Gateways between rooms (issue 5): invitations, the hub ↔ hub link protocol, and the app's
  * gateway API. A room talks to another room only through a link that one of its members asked
  * for, and only about the items the invitation names (its scope).
+ * (~310 lines: the whole gateway wire in one file, as each protocol has its one file here.)
  *
  * Nothing of the room document crosses as a whole: each hub filters at its own boundary and
  * sends item-level frames (a note's text as Yjs updates of a small per-link document, thread

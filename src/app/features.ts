@@ -14,6 +14,11 @@ import type { HasherFactory } from '../files/hash-worker.ts';
 import { GatewayApi } from '../gateway/gateway-api.ts';
 import { GatewayState } from '../gateway/gateway.svelte.ts';
 import type { HubHttp } from '../platform/hub-http.ts';
+import { VoiceService } from '../voice/voice-service.svelte.ts';
+import { runtimeEngine } from '../voice/engine.ts';
+import type { AppDeps } from './deps.ts';
+import type { RoomApp } from './room-app.svelte.ts';
+import type { RoomLinks } from './room-links.ts';
 
 export interface RoomFeatures {
   memory: RoomMemoryState;
@@ -36,6 +41,21 @@ export interface FeatureContext {
   sendToPeer(peerId: string, frame: Uint8Array): void;
   openBulk(peerId: string, label: string): DataConnection | null;
   openPeers(): string[];
+}
+
+/** The features' view of this device and of the room's links (whichever are up when they send). */
+export function featureContext(app: RoomApp, links: RoomLinks, deps: Pick<AppDeps, 'chunkStore' | 'hasher'>): FeatureContext {
+  return {
+    deviceId: app.deviceId,
+    name: () => app.name,
+    http: app.http,
+    chunkStore: deps.chunkStore,
+    hasher: deps.hasher,
+    sendToHub: (frame) => links.hub?.sendBinary(frame) ?? false,
+    sendToPeer: (peerId, frame) => links.mesh?.sendBinary(frame, peerId),
+    openBulk: (peerId, label) => links.mesh?.openBulk(peerId, label) ?? null,
+    openPeers: () => links.mesh?.openPeers() ?? [],
+  };
 }
 
 /**
@@ -71,4 +91,26 @@ export async function closeRoomFeatures(f: RoomFeatures): Promise<void> {
   f.files.dispose();
   f.roomVoice.dispose();
   await f.memory.close();
+}
+
+/**
+ * This device's voice service (one per device, for the app's lifetime): its microphone, where its
+ * models run, and the room devices' microphones it serves, over the mesh.
+ */
+export function createVoiceService(app: RoomApp, deps: Pick<AppDeps, 'inference' | 'openMicrophone'>): VoiceService {
+  return new VoiceService({
+    deviceId: app.deviceId,
+    engine: runtimeEngine(deps.inference),
+    send: (to, msg) => app.mesh?.sendVoice(to, msg) ?? false,
+    sendAudio: (to, frame) => app.mesh?.sendBinary(frame, to),
+    candidates: () =>
+      (app.mesh?.openPeers() ?? []).map((peerId) => {
+        const p = app.mesh?.profileOf(peerId);
+        return { peerId, voice: p?.voice, visible: p?.visibility !== 'hidden' };
+      }),
+    room: () => app.roomVoice,
+    presenceChanged: () => app.profileChanged(),
+    onBattery: () => (app.caps?.battery ? !app.caps.battery.charging : null),
+    openMicrophone: deps.openMicrophone,
+  });
 }

@@ -8,9 +8,10 @@
 import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import type { JoinTicket } from '../../protocol/join-link.ts';
 import type { JoinResponse } from '../../protocol/hub-api.ts';
-import type { StoredRoom } from '../platform/storage.ts';
+import { saveRoom, requestPersistence, type StoredRoom } from '../platform/storage.ts';
 import type { Credential } from '../platform/hub-http.ts';
 import { Backoff } from '../platform/backoff.ts';
+import type { PageAddress } from './deps.ts';
 
 /** A stored credential is reused at entry only with this much life left. */
 export const CREDENTIAL_REUSE_MARGIN_MS = 5 * 60_000;
@@ -131,4 +132,19 @@ export class JoinSession {
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
   }
+}
+
+/**
+ * A join link was scanned or opened: keep its room on this device (the secret lives in IndexedDB,
+ * never in the address bar), and clear the address bar. The same ticket again keeps what was
+ * stored (its last credential included).
+ */
+export async function adoptTicket(ticket: JoinTicket, prev: StoredRoom | undefined, page: PageAddress): Promise<StoredRoom> {
+  const same = prev?.roomId === ticket.roomId && prev.secret === ticket.secret ? prev : undefined;
+  const known = prev?.roomId === ticket.roomId;
+  const room: StoredRoom = same ?? { roomId: ticket.roomId, secret: ticket.secret, name: known ? prev.name : null, place: known ? prev.place : null, joinedAt: Date.now() };
+  if (!same) await saveRoom(room);
+  page.clearFragment();
+  void requestPersistence();
+  return room;
 }

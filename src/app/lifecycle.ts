@@ -13,6 +13,34 @@ export interface LifecycleHandlers {
   leaving(): void;
 }
 
+/** What the app does on each (room-app.svelte.ts). */
+export interface LifecycleTarget {
+  readonly phase: string;
+  visibilityChanged(state: 'visible' | 'hidden'): void;
+  nudge(): void;
+  /** Prove the secret again and restart the links. */
+  reconnect(): void;
+  /** Save what is queued. */
+  flush(): void;
+  /** Say bye on the room channel and the mesh. */
+  stopLinks(sayBye: boolean): void;
+}
+
+export function lifecycleEvents(app: LifecycleTarget): LifecycleHandlers {
+  return {
+    visibility: (state) => app.visibilityChanged(state),
+    nudge: () => app.nudge(),
+    restored: () => {
+      if (app.phase === 'room') app.reconnect();
+    },
+    leaving: () => {
+      // Tell the room now rather than letting it time out, and save what is queued.
+      app.flush();
+      if (app.phase === 'room') app.stopLinks(true);
+    },
+  };
+}
+
 /** Listens to the page's lifecycle events; returns the way to stop listening. */
 export function listenToLifecycle(h: LifecycleHandlers): () => void {
   const visibility = () => {

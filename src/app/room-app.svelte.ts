@@ -12,34 +12,34 @@
  *
  * Everything the browser provides comes in through AppDeps (deps.ts), so unit tests run this in
  * Node against a real hub.
+ * (~320 lines: this is where every feature meets; each piece it calls is its own small file.)
  */
-import { deriveRoomKeys, signB64u, verifySig } from '../../protocol/crypto.ts';
-import { parseJoinLink, joinUrl, type JoinTicket } from '../../protocol/join-link.ts';
+import { parseJoinLink, joinUrl } from '../../protocol/join-link.ts';
 import type { WireError } from '../../protocol/errors.ts';
 import { CLOSE, type Member } from '../../protocol/room-channel.ts';
 import type { Capabilities, Profile, RoomInfo } from '../../protocol/common.ts';
 import type { JoinResponse } from '../../protocol/hub-api.ts';
-import { loadBootState, saveRoom, forgetRoom, putSetting, requestPersistence, type StoredRoom } from '../platform/storage.ts';
+import { loadBootState, saveRoom, forgetRoom, putSetting, type StoredRoom } from '../platform/storage.ts';
 import { HubHttp, type Credential } from '../platform/hub-http.ts';
 import { loadOrCreateIdentity, type Identity } from '../room/identity.ts';
 import { joinRoom } from '../room/join-api.ts';
-import { HubConnection, type HubLinkState } from '../room/hub-connection.ts';
+import type { HubLinkState } from '../room/hub-connection.ts';
 import { mergeMembers, type MemberView } from '../room/members.ts';
-import { Mesh } from '../mesh/mesh.ts';
+import type { Mesh } from '../mesh/mesh.ts';
 import { deleteStoredMemory } from '../memory/doc-store.ts';
 import type { RoomMemoryState } from '../memory/room-memory.svelte.ts';
 import type { FilesState } from '../files/files.svelte.ts';
 import type { RoomVoiceState } from '../voice/room-voice.svelte.ts';
 import type { GatewayState } from '../gateway/gateway.svelte.ts';
-import { VoiceService } from '../voice/voice-service.svelte.ts';
-import { runtimeEngine } from '../voice/engine.ts';
+import type { VoiceService } from '../voice/voice-service.svelte.ts';
 import type { AppDeps } from './deps.ts';
 import { Clock } from './clock.svelte.ts';
-import { JoinSession } from './join-session.ts';
+import { JoinSession, adoptTicket } from './join-session.ts';
 import { hubEvents } from './hub-events.ts';
 import { meshEvents } from './mesh-events.ts';
-import { closeRoomFeatures, openRoomFeatures, type RoomFeatures } from './features.ts';
-import { warmUpSignatures, type LifecycleHandlers } from './lifecycle.ts';
+import { closeRoomFeatures, createVoiceService, featureContext, openRoomFeatures, type RoomFeatures } from './features.ts';
+import { lifecycleEvents } from './lifecycle.ts';
+import { RoomLinks } from './room-links.ts';
 
 export type Phase = 'loading' | 'no-room' | 'room' | 'refused';
 
@@ -64,8 +64,7 @@ export class RoomApp {
 
   private identity: Identity | null = null;
   private session: JoinSession | null = null;
-  private hubConn: HubConnection | null = null;
-  private meshLink: Mesh | null = null;
+  private readonly links: RoomLinks;
   private visibility: Profile['visibility'];
   private visibilitySince = Date.now();
   private opening: string | null = null;
@@ -75,28 +74,19 @@ export class RoomApp {
   constructor(private readonly deps: AppDeps) {
     this.visibility = deps.device.visibility();
     this.http = new HubHttp({ origin: deps.page.origin, fetch: deps.fetch, credential: () => this.credential() });
+    this.links = new RoomLinks(deps, { hub: () => hubEvents(this), mesh: () => meshEvents(this) });
   }
 
-  get memory(): RoomMemoryState | null {
-    return this.features?.memory ?? null;
-  }
-  get files(): FilesState | null {
-    return this.features?.files ?? null;
-  }
-  get roomVoice(): RoomVoiceState | null {
-    return this.features?.roomVoice ?? null;
-  }
-  get gateway(): GatewayState | null {
-    return this.features?.gateway ?? null;
-  }
+  get memory(): RoomMemoryState | null { return this.features?.memory ?? null; }
+  get files(): FilesState | null { return this.features?.files ?? null; }
+  get roomVoice(): RoomVoiceState | null { return this.features?.roomVoice ?? null; }
+  get gateway(): GatewayState | null { return this.features?.gateway ?? null; }
   /** The mesh while the room's links run (diagnostics measure round trips on it). */
-  get mesh(): Mesh | null {
-    return this.meshLink;
-  }
+  get mesh(): Mesh | null { return this.links.mesh; }
 
   members = $derived.by<MemberView[]>(() => {
     void this.meshVersion;
-    const mesh = this.meshLink;
+    const mesh = this.links.mesh;
     return mergeMembers({
       selfId: this.deviceId,
       roster: this.roster,
@@ -126,13 +116,13 @@ export class RoomApp {
     const boot = await loadBootState();
     this.identity = await loadOrCreateIdentity(boot.identity);
     this.deviceId = this.identity.deviceId;
-    this.voice = this.createVoice();
+    this.voice = createVoiceService(this, this.deps);
     this.name = boot.displayName ?? this.deps.device.defaultName(this.deviceId);
     const fromLink = parseJoinLink(this.deps.page.hash());
     let stored = boot.room;
-    if (fromLink) stored = await this.adoptTicket(fromLink, stored);
+    if (fromLink) stored = await adoptTicket(fromLink, stored, this.deps.page);
     else if (this.deps.page.hash()) this.deps.page.clearFragment();
-    this.stopLifecycle = this.deps.listenToLifecycle(this.lifecycle());
+    this.stopLifecycle = this.deps.listenToLifecycle(lifecycleEvents(this));
     if (!stored) {
       this.phase = 'no-room';
       return;
@@ -145,7 +135,7 @@ export class RoomApp {
     const ticket = parseJoinLink(text);
     if (!ticket) return false;
     this.stopLinks(false);
-    this.enter(await this.adoptTicket(ticket, this.session?.room));
+    this.enter(await adoptTicket(ticket, this.session?.room, this.deps.page));
     return true;
   }
 
@@ -195,7 +185,7 @@ export class RoomApp {
 
   setRoster(members: Member[]): void {
     this.roster = members;
-    this.meshLink?.setDesired(members.map((m) => m.peerId));
+    this.links.mesh?.setDesired(members.map((m) => m.peerId));
   }
 
   meshChanged(): void {
@@ -208,12 +198,7 @@ export class RoomApp {
     if (code === CLOSE.replaced) return this.refuse({ code: 'evicted', message: 'This room is open in another tab or window of this browser.' });
     // Credential expired, or the secret was rotated: prove the secret again. If ours is the old
     // one the hub says so, and we stop.
-    this.hubConn?.stop();
-    this.hubConn = null;
-    if (error.code === 'secret-rotated') {
-      this.meshLink?.stop(false);
-      this.meshLink = null;
-    }
+    this.links.dropHub(error.code === 'secret-rotated');
     this.session?.forget();
     await this.session?.connect();
   }
@@ -221,16 +206,6 @@ export class RoomApp {
   // ---- entering a room -----------------------------------------------------------------------
 
   private voiceStarted = false;
-
-  private async adoptTicket(ticket: JoinTicket, prev: StoredRoom | undefined): Promise<StoredRoom> {
-    const same = prev?.roomId === ticket.roomId && prev.secret === ticket.secret ? prev : undefined;
-    const known = prev?.roomId === ticket.roomId;
-    const room: StoredRoom = same ?? { roomId: ticket.roomId, secret: ticket.secret, name: known ? prev.name : null, place: known ? prev.place : null, joinedAt: Date.now() };
-    if (!same) await saveRoom(room);
-    this.deps.page.clearFragment();
-    void requestPersistence();
-    return room;
-  }
 
   private enter(stored: StoredRoom): void {
     if ((this.features?.memory.roomId ?? this.opening) !== stored.roomId) void this.openFeatures(stored.roomId);
@@ -255,7 +230,7 @@ export class RoomApp {
 
   private useJoin(joined: JoinResponse): void {
     this.room = joined.room;
-    this.hubConn?.setCredential(joined.credential);
+    this.links.hub?.setCredential(joined.credential);
     const host = this.deps.page.hostname.includes(':') ? `[${this.deps.page.hostname}]` : this.deps.page.hostname;
     this.shareUrl = joinUrl(`http://${host}:${joined.httpPort}`, this.session!.ticket);
   }
@@ -271,38 +246,25 @@ export class RoomApp {
   // ---- links ---------------------------------------------------------------------------------
 
   private startLinks(): void {
-    const joined = this.session?.joined;
-    const identity = this.identity;
-    if (!joined || !identity) return;
-    const keys = deriveRoomKeys(this.session!.ticket.secret);
-    const iceServers = joined.iceServers as RTCIceServer[];
-    this.deps.setIceServers(iceServers);
-    if (!this.hubConn) {
-      this.hubConn = new HubConnection(this.deps.openSocket, this.deps.page.origin, joined.credential, () => this.profile(), hubEvents(this));
-      this.hubConn.start();
-    }
-    if (!this.meshLink) {
-      const me = { deviceId: identity.deviceId, publicKey: identity.publicKey, secretKey: identity.secretKey, meshKey: keys.meshKey, keyId: keys.keyId };
-      const token = async () => (await this.credential()).token;
-      this.meshLink = new Mesh({ createPeer: this.deps.createPeer, origin: new URL(this.deps.page.origin), me, iceServers, profile: () => this.profile(), token }, meshEvents(this));
-      void this.meshLink.start();
-      this.meshLink.setDesired(this.roster.map((m) => m.peerId));
-      // While the sockets open. A verify against a made-up key exercises the other code path;
-      // its result does not matter.
-      setTimeout(() => warmUpSignatures(() => signB64u(identity.secretKey, 'warm-up'), (sig) => verifySig('A'.repeat(43), 'warm-up', sig)), 0);
-    }
+    const session = this.session;
+    if (!session?.joined || !this.identity) return;
+    this.links.start({
+      joined: session.joined,
+      identity: this.identity,
+      secret: session.ticket.secret,
+      profile: () => this.profile(),
+      token: async () => (await this.credential()).token,
+      roster: () => this.roster.map((m) => m.peerId),
+    });
   }
 
-  private stopLinks(sayBye: boolean): void {
-    if (sayBye) this.hubConn?.bye();
-    else this.hubConn?.stop();
-    this.meshLink?.stop(sayBye);
-    this.hubConn = null;
-    this.meshLink = null;
+  stopLinks(sayBye: boolean): void {
+    this.links.stop(sayBye);
     this.meshVersion++;
   }
 
-  private profile(): Profile {
+  /** What this device tells the room about itself (room channel and mesh). */
+  profile(): Profile {
     return {
       name: this.name,
       caps: this.caps ?? this.deps.device.unknownCapabilities(),
@@ -312,51 +274,22 @@ export class RoomApp {
     };
   }
 
-  private profileChanged(): void {
-    this.hubConn?.sendProfile();
-    this.meshLink?.broadcastProfile();
+  profileChanged(): void {
+    this.links.profileChanged();
   }
 
   // ---- features ------------------------------------------------------------------------------
 
-  private createVoice(): VoiceService {
-    return new VoiceService({
-      deviceId: this.deviceId,
-      engine: runtimeEngine(this.deps.inference),
-      send: (to, msg) => this.meshLink?.sendVoice(to, msg) ?? false,
-      sendAudio: (to, frame) => this.meshLink?.sendBinary(frame, to),
-      candidates: () =>
-        (this.meshLink?.openPeers() ?? []).map((peerId) => {
-          const p = this.meshLink?.profileOf(peerId);
-          return { peerId, voice: p?.voice, visible: p?.visibility !== 'hidden' };
-        }),
-      room: () => this.roomVoice,
-      presenceChanged: () => this.profileChanged(),
-      onBattery: () => (this.caps?.battery ? !this.caps.battery.charging : null),
-      openMicrophone: this.deps.openMicrophone,
-    });
-  }
-
   private async openFeatures(roomId: string): Promise<void> {
     await this.closeFeatures();
     this.opening = roomId;
-    const features = await openRoomFeatures(roomId, {
-      deviceId: this.deviceId,
-      name: () => this.name,
-      http: this.http,
-      chunkStore: this.deps.chunkStore,
-      hasher: this.deps.hasher,
-      sendToHub: (frame) => this.hubConn?.sendBinary(frame) ?? false,
-      sendToPeer: (peerId, frame) => this.meshLink?.sendBinary(frame, peerId),
-      openBulk: (peerId, label) => this.meshLink?.openBulk(peerId, label) ?? null,
-      openPeers: () => this.meshLink?.openPeers() ?? [],
-    }, () => this.opening !== roomId);
+    const features = await openRoomFeatures(roomId, featureContext(this, this.links, this.deps), () => this.opening !== roomId);
     if (!features) return;
     this.opening = null;
     this.features = features;
     // Links that came up while the memory was loading.
     if (this.hub === 'online') features.memory.hubUp();
-    for (const id of this.meshLink?.openPeers() ?? []) features.memory.peerUp(id);
+    for (const id of this.links.mesh?.openPeers() ?? []) features.memory.peerUp(id);
     if (this.phase === 'room') features.gateway.start();
   }
 
@@ -367,33 +300,26 @@ export class RoomApp {
     if (f) await closeRoomFeatures(f);
   }
 
-  // ---- the page's lifecycle ------------------------------------------------------------------
+  // ---- the page's lifecycle (lifecycle.ts) ----------------------------------------------------
 
-  private lifecycle(): LifecycleHandlers {
-    return {
-      visibility: (state) => {
-        this.visibility = state;
-        this.visibilitySince = Date.now();
-        this.profileChanged();
-      },
-      nudge: () => this.nudge(),
-      restored: () => {
-        if (this.phase === 'room' && this.session) void this.session.connect();
-      },
-      leaving: () => {
-        // Tell the room now rather than letting it time out, and save what is queued.
-        void this.memory?.flush();
-        if (this.phase === 'room') this.stopLinks(true);
-      },
-    };
+  visibilityChanged(state: 'visible' | 'hidden'): void {
+    this.visibility = state;
+    this.visibilitySince = Date.now();
+    this.profileChanged();
   }
 
   /** Network back or page visible again: retry now, not at the next backoff. */
-  private nudge(): void {
+  nudge(): void {
     if (this.phase !== 'room') return;
     if (this.session?.retrying) void this.session.connect();
-    this.hubConn?.nudge();
-    this.meshLink?.nudge();
+    this.links.nudge();
+  }
+
+  reconnect(): void {
+    void this.session?.connect();
+  }
+
+  flush(): void {
+    void this.memory?.flush();
   }
 }
-

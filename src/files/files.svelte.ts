@@ -3,6 +3,7 @@
  * (`files` map, protocol/room-doc.ts); bytes live in IndexedDB (`fileChunks`) and arrive over
  * bulk data channels from peers or from the hub. This class only wires the transfer modules to
  * the room and keeps the reactive state the views read; the work is in the modules it imports.
+ * (~320 lines: one method per thing a person does with a file; each is a few lines of wiring.)
  */
 import type * as Y from 'yjs';
 import type { DataConnection } from 'peerjs';

@@ -4,13 +4,13 @@
  * PeerJS cloud or public STUN). Connections already open keep working while the hub is away;
  * the signaling link reconnects by itself with the same id.
  */
-import type { DataConnection, Peer, PeerError, PeerOptions } from 'peerjs';
-import { API } from '../../protocol/hub-api.ts';
+import type { DataConnection, Peer, PeerOptions } from 'peerjs';
 import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import type { Profile } from '../../protocol/common.ts';
 import type { VoiceControl } from '../../protocol/voice.ts';
 import { PeerSession, type Me, type SessionEvents } from './peer-session.ts';
 import { Backoff } from '../platform/backoff.ts';
+import { SignalingLink } from './signaling-link.ts';
 
 /** PeerJS connections whose label starts with this carry bulk data (files), not a session. */
 export const BULK_LABEL_PREFIX = 'bulk:';
@@ -47,13 +47,11 @@ const STALE_AFTER_MS = 12_000;
 const DEAD_AFTER_MS = 30_000;
 
 export class Mesh {
-  private peer: Peer | null = null;
+  private readonly signaling: SignalingLink;
   readonly sessions = new Map<string, PeerSession>();
   private readonly conns = new Map<string, DataConnection>();
   private desired = new Set<string>();
   private readonly redial = new Map<string, { timer: ReturnType<typeof setTimeout> | null; backoff: Backoff }>();
-  private signalingBackoff = new Backoff(300, 5_000);
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private stopped = false;
   private readonly stale = new Set<string>();
@@ -64,25 +62,35 @@ export class Mesh {
   constructor(
     private readonly opts: MeshOptions,
     private readonly on: MeshEvents,
-  ) {}
+  ) {
+    this.signaling = new SignalingLink(opts, {
+      state: (s) => on.signaling(s),
+      open: () => {
+        for (const id of this.desired) if (!this.conns.has(id)) this.maybeDial(id);
+      },
+      connection: (conn) => this.incoming(conn),
+    });
+  }
+
+  private get peer(): Peer | null {
+    return this.signaling.peer;
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
-    await this.createPeer();
+    await this.signaling.start();
     this.heartbeat = setInterval(() => this.tick(), HEARTBEAT_MS);
   }
 
   stop(sayBye: boolean): void {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     for (const r of this.redial.values()) if (r.timer) clearTimeout(r.timer);
     this.redial.clear();
     for (const rt of this.roundTrips.values()) clearTimeout(rt.timer);
     this.roundTrips.clear();
     for (const s of this.sessions.values()) (sayBye ? s.bye() : s.transportClosed());
-    this.peer?.destroy();
-    this.peer = null;
+    this.signaling.stop();
     this.sessions.clear();
     this.conns.clear();
   }
@@ -96,10 +104,7 @@ export class Mesh {
 
   /** Retry signaling now (page visible again, network back). */
   nudge(): void {
-    if (this.stopped || !this.peer || !this.peer.disconnected) return;
-    this.signalingBackoff.reset();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    void this.reconnectSignaling();
+    if (!this.stopped) this.signaling.nudge();
   }
 
   broadcastProfile(): void {
@@ -155,68 +160,15 @@ export class Mesh {
     });
   }
 
-  private async createPeer(): Promise<void> {
-    const { origin, me, iceServers } = this.opts;
-    this.on.signaling('connecting');
-    const secure = origin.protocol === 'https:';
-    const peer = this.opts.createPeer(me.deviceId, {
-      host: origin.hostname,
-      port: Number(origin.port || (secure ? 443 : 80)),
-      secure,
-      path: API.signalingPath,
-      key: API.signalingKey,
-      token: await this.opts.token(),
-      config: { iceServers },
-      debug: 0,
-    });
-    this.peer = peer;
-    peer.on('open', () => {
-      this.signalingBackoff.reset();
-      this.on.signaling('online');
-      for (const id of this.desired) if (!this.conns.has(id)) this.maybeDial(id);
-    });
-    peer.on('connection', (conn) => {
-      if (!conn.label?.startsWith(BULK_LABEL_PREFIX)) return this.adopt(conn);
-      // Bulk channels only from peers that passed the mutual handshake on their session.
-      if (this.sessions.get(conn.peer)?.state !== 'open' || !this.on.bulk) {
-        conn.on('open', () => conn.close());
-        return;
-      }
-      this.on.bulk(conn.peer, conn.label.slice(BULK_LABEL_PREFIX.length), conn);
-    });
-    peer.on('disconnected', () => {
-      if (this.stopped || this.peer !== peer) return;
-      this.on.signaling('offline');
-      this.scheduleSignalingReconnect();
-    });
-    peer.on('close', () => {
-      // Destroyed before it ever opened (hub vanished mid-join): start over with a new Peer.
-      if (this.stopped || this.peer !== peer) return;
-      this.peer = null;
-      this.on.signaling('offline');
-      this.reconnectTimer = setTimeout(() => void this.createPeer().catch(() => this.scheduleSignalingReconnect()), this.signalingBackoff.next());
-    });
-    peer.on('error', (err: PeerError<string>) => {
-      // peer-unavailable: the device we dialled left; the redial logic handles it.
-      if (err.type !== 'peer-unavailable') console.info('[osmose] signaling:', err.type);
-    });
-  }
-
-  private scheduleSignalingReconnect(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => void this.reconnectSignaling(), this.signalingBackoff.next());
-  }
-
-  private async reconnectSignaling(): Promise<void> {
-    const peer = this.peer;
-    if (this.stopped || !peer || !peer.disconnected || peer.destroyed) return;
-    try {
-      // Same id, possibly a fresh credential: the hub drops any stale socket for our id first.
-      peer.options.token = await this.opts.token();
-      peer.reconnect();
-    } catch {
-      this.scheduleSignalingReconnect();
+  /** A PeerJS connection another device opened to us: a session, or a bulk channel for files. */
+  private incoming(conn: DataConnection): void {
+    if (!conn.label?.startsWith(BULK_LABEL_PREFIX)) return this.adopt(conn);
+    // Bulk channels only from peers that passed the mutual handshake on their session.
+    if (this.sessions.get(conn.peer)?.state !== 'open' || !this.on.bulk) {
+      conn.on('open', () => conn.close());
+      return;
     }
+    this.on.bulk(conn.peer, conn.label.slice(BULK_LABEL_PREFIX.length), conn);
   }
 
   private maybeDial(id: string): void {

@@ -9,6 +9,9 @@
  *
  * Audio is processed in memory and dropped: no sample is stored or sent anywhere but to the chosen
  * room device.
+ *
+ * (~340 lines: the microphone's state machine — off, starting, here, on a room device, failed and
+ * retried — reads best in one place; each piece it drives is its own module.)
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import type { VoicePresence } from '../../protocol/common.ts';

@@ -23,6 +23,9 @@
  * embeddings are computed from that history, oldest first, spread over the steps before it opens,
  * and the scores are exactly those of the eager pipeline (same model, same inputs, one window per
  * run). `lazyEmbeddings: false` runs every model on every step, as openWakeWord does.
+ *
+ * (~335 lines: one streaming state machine over shared fixed-size buffers; splitting it would
+ * spread that state over several files.)
  */
 import type { WakeStep } from '../../../protocol/inference.ts';
 import {
