@@ -9,7 +9,7 @@ import { InferenceEngine } from './inference/engine.ts';
 import { loadOrt, threadCount } from './inference/ort-loader.ts';
 import { fetchVerifiedModel } from './inference/model-bytes.ts';
 import { adapterInfo } from './inference/webgpu.ts';
-import { serve } from './support/serve.ts';
+import { diagnosticsHook, serve } from './support/serve.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const origin = scope.location.origin;
@@ -29,6 +29,5 @@ const engine = new InferenceEngine({
 // device) now, while the first request and its models are still on their way.
 engine.warmUp('wasm').catch((err: unknown) => console.warn('[osmose] inference: warming the wasm runtime failed; the first load will retry', err));
 
-// Diagnostics builds only (tests, benchmarks): the `crash` request. Shipped builds drop this line.
-const hooks = __OSMOSE_DIAGNOSTICS__ ? await import('../src/diagnostics/worker-hooks.ts') : null;
-serve(scope, InferenceRequest, (req) => engine.handle(req), hooks?.crashOnRequest);
+// The `crash` request is understood in diagnostics builds only (support/serve.ts).
+serve(scope, InferenceRequest, (req) => engine.handle(req), diagnosticsHook());

@@ -6,8 +6,7 @@
  */
 import { QrDecodeRequest } from '../protocol/workers.ts';
 import { decodeQr } from './qr/decode.ts';
-import { serve } from './support/serve.ts';
+import { diagnosticsHook, serve } from './support/serve.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const hooks = __OSMOSE_DIAGNOSTICS__ ? await import('../src/diagnostics/worker-hooks.ts') : null;
-serve(scope, QrDecodeRequest, (req) => ({ message: decodeQr(req), transfer: [] }), hooks?.crashOnRequest);
+serve(scope, QrDecodeRequest, (req) => ({ message: decodeQr(req), transfer: [] }), diagnosticsHook());

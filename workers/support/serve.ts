@@ -18,6 +18,18 @@ export interface Reply<A> {
 /** Diagnostics builds may look at a message first (src/diagnostics/worker-hooks.ts); true: taken. */
 export type Intercept = (data: unknown) => boolean;
 
+/**
+ * The diagnostics hook in diagnostics builds, nothing in shipped ones (the branch and the module
+ * it loads are dropped at build time). Loaded without blocking: the message handler must be in
+ * place before the worker's first message, or that message is lost.
+ */
+export function diagnosticsHook(): Intercept | null {
+  if (!__OSMOSE_DIAGNOSTICS__) return null;
+  let hook: Intercept | null = null;
+  void import('../../src/diagnostics/worker-hooks.ts').then((m) => (hook = m.crashOnRequest));
+  return (data) => hook?.(data) ?? false;
+}
+
 export function serve<S extends z.ZodType<{ id: number }>, A>(
   scope: DedicatedWorkerGlobalScope,
   requests: S,
