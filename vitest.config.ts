@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 /**
@@ -17,7 +18,8 @@ export default defineConfig({
       {
         extends: true,
         plugins: [svelte()],
-        resolve: { conditions: ['browser'] },
+        // `import { flushSync } from 'svelte'` must be the client runtime the rune modules use.
+        resolve: { alias: [{ find: /^svelte$/, replacement: fileURLToPath(new URL('./node_modules/svelte/src/index-client.js', import.meta.url)) }] },
         test: {
           ...shared,
           name: 'runes',

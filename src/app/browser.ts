@@ -67,7 +67,7 @@ export function browserDeps(o: BrowserOptions, inference: () => Promise<Inferenc
       unknownCapabilities,
       watchBattery,
       visibility: () => (document.visibilityState === 'hidden' ? 'hidden' : 'visible'),
-      defaultName: defaultDisplayName,
+      defaultName: (deviceId) => defaultDisplayName(deviceId, navigator.userAgent),
     },
     fetch: fetch.bind(window),
     openSocket: (url) => new WebSocket(url),

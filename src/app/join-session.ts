@@ -44,6 +44,8 @@ export class JoinSession {
   readonly ticket: JoinTicket;
   joined: JoinResponse | null = null;
   private retry: ReturnType<typeof setTimeout> | null = null;
+  /** The proof under way: whoever needs a credential meanwhile waits for the same one. */
+  private proving: Promise<JoinResponse> | null = null;
   private readonly backoff = new Backoff(500, 5_000);
   private stopped = false;
 
@@ -113,7 +115,13 @@ export class JoinSession {
     this.cancelRetry();
   }
 
-  private async prove(): Promise<JoinResponse> {
+  private prove(): Promise<JoinResponse> {
+    if (this.stopped) return Promise.reject(new OsmoseError('cancelled', 'left the room'));
+    this.proving ??= this.proveOnce().finally(() => (this.proving = null));
+    return this.proving;
+  }
+
+  private async proveOnce(): Promise<JoinResponse> {
     const joined = await this.deps.join(this.ticket);
     if (this.stopped) throw new OsmoseError('cancelled', 'left the room');
     this.adopt(joined);

@@ -19,8 +19,7 @@ export async function loadOrCreateIdentity(existing?: StoredIdentity): Promise<I
 }
 
 /** A readable default name: the platform plus a short tag from the device id. */
-export function defaultDisplayName(deviceId: string): string {
-  const ua = navigator.userAgent;
+export function defaultDisplayName(deviceId: string, ua: string): string {
   const kind = /iPhone|iPad/.test(ua) ? 'iPhone' : /Android/.test(ua) ? 'Android' : /Mac OS/.test(ua) ? 'Mac' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : 'Device';
   return `${kind} ${deviceId.slice(1, 5)}`;
 }
