@@ -219,8 +219,7 @@ describe('PeerSession.receive', () => {
     );
   });
 
-  // BUG (protocol/codec.ts, see codec.test.ts): a frame whose `v` is an object with a
-  // non-callable toString makes decodeFrame throw, and the TypeError escapes receive().
+  // The version is described without calling into it (a hostile `toString` must not throw).
   it('survives a version object with a poisoned toString', () => {
     const s = fresh();
     expect(() => s.session.receive('{"v":{"toString":0,"valueOf":0},"t":"hello"}')).not.toThrow();

@@ -181,9 +181,7 @@ describe('awareness on the adversarial network', () => {
     }
   });
 
-  // BUG (protocol/doc-sync.ts, removeLink + onAwareness): see the minimal case below. After the
-  // heal (every link cut and restored), most devices do not see the others (seed 1: 15 of 20
-  // pairs missing).
+  // Awareness survives every link being cut and restored (the minimal case is below).
   it('after healing, every device sees every other device as it is now (seeds 1-10)', () => {
     for (let seed = 1; seed <= 10; seed++) {
       const net = runPresence(seed, 300);
@@ -196,19 +194,9 @@ describe('awareness on the adversarial network', () => {
   });
 
   /**
-   * BUG, minimal case. A, B and C are all linked; C's link to A drops, then comes back.
-   *  1. C.removeLink(A) calls removeAwarenessStates(C.awareness, [A], 'link-closed'). That emits
-   *     an awareness 'update' whose origin ('link-closed') is not a link id, so onAwareness treats
-   *     it as a local change and broadcasts "A: state null, clock n" to B, and B removes A although
-   *     B's own link to A is fine (the header says awareness is never forwarded). This test fails
-   *     here first.
-   *  2. When A reconnects, addLink sends A's state with the same clock n; C (and B) ignore it,
-   *     since y-protocols only accepts a higher clock (removeAwarenessStates keeps the remote
-   *     client's meta clock). A stays invisible until A changes its state or the 15 s awareness
-   *     renewal runs; every reconnect of a quiet peer hides it this way.
-   * Fix: in onAwareness, return early for origin 'link-closed' (nothing to tell anyone); in
-   * removeLink, after removeAwarenessStates, also `this.awareness.meta.delete(c)` for each removed
-   * client, so the same state with the same clock is accepted when the link comes back.
+   * A, B and C are all linked; C's link to A drops, then comes back. Removing A's awareness on C
+   * is not news to forward (B keeps seeing A over its own link), and when the link returns, A's
+   * unchanged state with its old clock is accepted again (DocSync.removeLink forgets the meta).
    */
   it('a link that drops and comes back: everyone still sees everyone (minimal case)', () => {
     const net = new SimNetwork({ seed: 1, devices: 3, hub: false, awareness: true, faults: { drop: 0, duplicate: 0, disconnect: 0, reconnect: 0, partition: 0 } });
@@ -233,16 +221,9 @@ describe('awareness on the adversarial network', () => {
 
 describe('retention across replicas', () => {
   /**
-   * BUG (protocol/room-doc.ts, applyRetention): it deletes the reactions and pins of the messages
-   * it expires in that same run only. A reaction or pin made concurrently on another device (it
-   * had not heard of the expiry yet) merges in afterwards, and no later run removes it: the
-   * message is gone from the timeline, so its id is never "expired" again. The orphans stay on
-   * every device and the hub for good (who reacted to what, pins pointing at nothing).
-   * Fix, either: keep a message's reactions inside the message (a Y.Map per entry, so deleting
-   * the entry deletes them); or, in applyRetention, also delete reactions and message pins whose
-   * message id is missing from the timeline AND older than the cutoff by their own timestamp
-   * (store `at` in the reaction value instead of `true`; pins have pinnedAt), so a reaction that
-   * merely arrived before its message is kept.
+   * A reaction or pin made concurrently on another device, before it heard of the message's
+   * expiry, merges in afterwards: applyRetention also sweeps reactions and message pins whose
+   * message is gone and that are older than the cutoff by their own time (ORPHAN_GRACE_MS).
    */
   it('no reaction or pin of an expired message survives a concurrent reaction', () => {
     const DAY = 86_400_000;
@@ -383,17 +364,9 @@ describe('DocSync refuses bad frames with a typed error and leaves the document 
   });
 
   /**
-   * BUG (protocol/doc-sync.ts, DocSync.receive, the FRAME.sync case): y-protocols'
-   * readSyncMessage catches what Y.applyUpdate throws for a step 2 or an update and only
-   * console.error()s it, unless given an errorHandler (its 5th argument). So the catch in receive()
-   * never sees a malformed update: onError is not called, no typed error reaches the log, and on
-   * the hub (ack: true) the damaged frame is acked as if it had been stored.
-   * Fix: pass an errorHandler, e.g.
-   *   let bad: Error | null = null;
-   *   syncProtocol.readSyncMessage(decoder, reply, this.doc, linkId, (e) => (bad = e));
-   *   if (bad) return this.opts.onError?.(linkId, new OsmoseError('bad-request', `malformed sync payload: ...`));
-   * before the ack. (It also catches exceptions thrown by 'update' listeners; RoomMemory.persist
-   * catches its own, so that is fine.)
+   * y-protocols' readSyncMessage swallows what Y.applyUpdate throws unless given an errorHandler:
+   * DocSync passes one, so a malformed step 2 or update reaches onError with a typed error and the
+   * hub (ack: true) does not ack it as stored.
    */
   it('malformed or truncated updates are reported with a typed error and not acked', () => {
     for (const [name, frame] of badUpdates()) {
@@ -679,16 +652,10 @@ describe('acks from the real hub replica (hub/room-memory.ts, SQLite)', () => {
   });
 
   /**
-   * BUG (protocol/doc-sync.ts, DocSync.onUpdate/acked): `unsaved` counts updates, and an ack for
-   * any later seq clears all of them, but updates taken in while the hub link was down were never
-   * sent to the hub; they only reach it in the step-2 reply to the hub's step 1. An ack for an
-   * unrelated edit made right after the link came back arrives first and clears `unsaved`.
-   * Here: a peer's message arrives while the hub is away; the hub comes back; the device creates
-   * a note (independent of the message, so the hub can store it); the hub acks the note; the device
-   * says "saved" though the peer's message is not on the hub. If the hub dies now, it is not there.
-   * Fix: when an acking link is (re)added, hold acks back: remember the seq of the step-2 reply
-   * sent to that link's step 1 (in receive(), when the incoming sync message is step 1 from a
-   * wantsAck link) and, in acked(), ignore acks below it (they cannot cover what the hub lacked).
+   * Updates taken in while the hub link was down reach the hub only in the step-2 reply to its
+   * step 1; an ack for an unrelated edit made right after the link came back must not clear
+   * `unsaved` before that. Here: a peer's message arrives while the hub is away; the hub comes
+   * back; the device creates an independent note; the hub acks the note first.
    */
   it('unsaved stays true until the hub has what arrived while it was away', () => {
     const dir = tmp();
@@ -724,15 +691,10 @@ describe('acks from the real hub replica (hub/room-memory.ts, SQLite)', () => {
   });
 
   /**
-   * BUG (protocol/doc-sync.ts, DocSync.receive, `ack` branch): the hub acks a frame after
-   * readSyncMessage even when the update could not be integrated (it depends on something the
-   * hub lacks, so Yjs parks it in doc.store.pendingStructs). Pending structs fire no 'update', so
-   * RoomMemory never persisted them, yet the ack says they are durable.
-   * Minimal case: offline edit u1; the link comes back; edit u2 (same client, so it depends on u1)
-   * goes out before the step-2 exchange; the hub parks u2, acks it; a crash loses u2.
-   * Fix: in the ack branch, do not ack while `this.doc.store.pendingStructs || pendingDs` is set
-   * (the step-2 exchange will deliver what is missing and that frame gets acked). Together with the
-   * fix above, the device's `unsaved` then never clears early.
+   * An update the hub cannot integrate yet (it depends on one the hub lacks, so Yjs parks it in
+   * pendingStructs, which fires no 'update' and is not persisted) is not acked. Minimal case:
+   * offline edit u1; the link comes back; edit u2 (same client) goes out before the step-2
+   * exchange; the hub parks u2; a crash must not lose what the device was told is saved.
    */
   it('the hub never acks an update it could not integrate (pending structs)', () => {
     const dir = tmp();

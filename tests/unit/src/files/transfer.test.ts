@@ -3,7 +3,7 @@
  * bufferedAmount): full transfer, resume from a partial set, a cut link, cancel on either end, a
  * corrupt chunk caught and fetched again, a full store, and a peer that lacks chunks.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FILE_LIMITS } from '../../../../protocol/files.ts';
 import type { FileMeta } from '../../../../protocol/room-doc.ts';
 import { HIGH_WATER } from '../../../../src/files/channel.ts';
@@ -78,9 +78,9 @@ describe('file transfer between two devices', () => {
     expect(sender.senderEnds[0]!.maxBuffered).toBeLessThanOrEqual(HIGH_WATER + FILE_LIMITS.frameBytes);
     // Batched writes: fewer transactions than chunks.
     expect(rx.writes).toBeLessThan(d.total);
-    await new Promise((r) => setTimeout(r, 50));
+    // The sender hears the last ack after the receiver is done.
+    await vi.waitFor(() => expect(sender.ends).toEqual(['done']));
     expect(sender.progress.at(-1)).toBe(d.total);
-    expect(sender.ends).toEqual(['done']);
   });
 
   it('resumes from the chunks already stored, fetching only the others', async () => {
@@ -136,8 +136,7 @@ describe('file transfer between two devices', () => {
       onProgress: (x) => x.stored === 3 && x.cancel(),
     });
     expect(await d.run()).toEqual({ state: 'cancelled', by: 'me' });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sender.ends).toEqual(['cancelled']);
+    await vi.waitFor(() => expect(sender.ends).toEqual(['cancelled']));
     expect(sender.senderEnds[0]!.open).toBe(false);
     expect(sender.servers[0]!.sent).toBeLessThan(d.total);
   });

@@ -251,12 +251,19 @@ describe('PeerSession handshake', () => {
     expect(s.sent.length).toBe(sentBefore);
   });
 
-  it('closes the transport shortly after refusing, so the error frame can leave first', async () => {
-    const s = side(makeMe(), makeMe().deviceId, 'Ada', () => {});
-    s.session.receive('{');
-    expect(s.closedTransport).toBe(false);
-    await new Promise((r) => setTimeout(r, 150));
-    expect(s.closedTransport).toBe(true);
+  it('closes the transport shortly after refusing, so the error frame can leave first', () => {
+    vi.useFakeTimers();
+    try {
+      const s = side(makeMe(), makeMe().deviceId, 'Ada', () => {});
+      s.session.receive('{');
+      expect(s.sent.at(-1)).toContain('"error"');
+      vi.advanceTimersByTime(99);
+      expect(s.closedTransport).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(s.closedTransport).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sends no binary frame or profile before it is open', () => {
@@ -267,10 +274,8 @@ describe('PeerSession handshake', () => {
     expect(s.sent).toEqual([]);
   });
 
-  // BUG (src/mesh/peer-session.ts receive): only 'closed' and 'refused' stop processing. After a
-  // v2 frame puts the session in 'needs-update' (transport left open), the pre-auth guard
-  // (`state === 'handshake'`) no longer applies, so an unauthenticated peer's chat/profile is
-  // delivered. Fix: `if (this.state !== 'handshake' && this.state !== 'open') return;`.
+  // Only a live handshake or an open session listens: 'needs-update' (the transport is left open
+  // a moment) must not let an unauthenticated peer's frames through.
   it('does not deliver frames from an unauthenticated peer after a version mismatch', () => {
     const s = side(makeMe(), makeMe().deviceId, 'Ada', () => {});
     s.session.start();
@@ -332,8 +337,9 @@ describe('PeerSession after opening', () => {
     a.session.receive(hidden);
     const since = a.session.hiddenSince;
     expect(since).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 5));
+    vi.useFakeTimers({ toFake: ['Date'], now: since! + 5_000 });
     a.session.receive(hidden);
+    vi.useRealTimers();
     expect(a.session.hiddenSince).toBe(since);
     a.session.receive(JSON.stringify({ v: 1, t: 'profile', profile: profile('Bea') }));
     expect(a.session.hiddenSince).toBeNull();
