@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { Page } from '@playwright/test';
 import os from 'node:os';
 import zlib from 'node:zlib';
-import { APP_DIR, REPO } from './env.ts';
+import { APP_DIR } from './env.ts';
 
 /**
  * A private copy of the diagnostics build for one hub (optionally with one model's bytes changed), so that a hub
