@@ -3,9 +3,18 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { modelsPlugin } from './scripts/vite-plugin-models.ts';
 
+/**
+ * `vite build` makes the app people run (dist/). `vite build --mode diagnostics` makes the one tests
+ * and benchmarks drive (dist-diagnostics/): the same app plus src/diagnostics/ (the window.osmose*
+ * handles and their hooks), switched on by `__OSMOSE_DIAGNOSTICS__`. A separate folder, so that a
+ * hub never serves a diagnostics build by mistake.
+ */
+export const DIAGNOSTICS_MODE = 'diagnostics';
+
 // The app shell is precached; the hub's API, sockets and hub-only pages are never served from
 // the cache. Large assets (models, wasm, later) go in their own runtime caches, not here.
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
+  define: { __OSMOSE_DIAGNOSTICS__: JSON.stringify(mode === DIAGNOSTICS_MODE) },
   plugins: [
     svelte(),
     // Models and onnxruntime-web's files, copied from node_modules to /models/ and /ort/.
@@ -60,6 +69,7 @@ export default defineConfig({
     }),
   ],
   build: {
+    outDir: mode === DIAGNOSTICS_MODE ? 'dist-diagnostics' : 'dist',
     target: 'es2022',
     sourcemap: true,
     rollupOptions: {
@@ -67,4 +77,4 @@ export default defineConfig({
     },
   },
   worker: { format: 'es' },
-});
+}));

@@ -150,7 +150,7 @@ export async function runCapacity(opts: CapacityOptions, log: (s: string) => voi
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
   const hubArgs = [
     '--expose-gc', '--import', 'tsx', '--import', './bench/hub-probe.ts', 'hub/main.ts',
-    '--data', dataDir, '--app-dir', path.join(REPO, 'dist'),
+    '--data', dataDir, '--app-dir', path.join(REPO, 'dist-diagnostics'),
     '--host', '127.0.0.1', '--http-port', String(httpPort), '--https-port', String(httpsPort),
     '--name', 'bench', '--no-qr', '--quiet',
   ];

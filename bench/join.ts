@@ -1,6 +1,6 @@
 /**
  * Join latency: how long from navigation start until the app has its first authenticated direct
- * peer (`performance.mark('osmose:first-peer')`, set by src/lib/room.svelte.ts).
+ * peer (`performance.mark('osmose:first-peer')`, set by src/app/room-app.svelte.ts).
  *
  * - warm: one context reopens the app N times (same device id, HTTP cache and service worker warm);
  * - cold: a brand-new context each time (new identity, empty cache, no service worker);

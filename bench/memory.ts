@@ -473,8 +473,8 @@ function hubIngest(n: number): Rate {
 /** The page: the app's DocStore and, for comparison, one IndexedDB transaction per update. */
 const IDB_PAGE = `
 import * as Y from 'yjs';
-import { DocStore, deleteStoredMemory } from '../src/lib/doc-store.ts';
-import { db } from '../src/lib/storage.ts';
+import { DocStore, deleteStoredMemory } from '../src/memory/doc-store.ts';
+import { db } from '../src/platform/storage.ts';
 import { ORIGIN } from '../protocol/doc-sync.ts';
 import { newDoc, timeline } from '../protocol/room-doc.ts';
 

@@ -6,7 +6,7 @@
  */
 import { FacePipeline, type FaceTimes } from '../workers/inference/vision/pipeline.ts';
 import type { RgbaFrame } from '../workers/inference/vision/image.ts';
-import { faceRunner } from '../tests/unit/vision/node-models.ts';
+import { faceRunner } from '../tests/unit/workers/inference/vision/node-models.ts';
 import { summarize, type Summary } from './stats.ts';
 
 export interface CpuResult {

@@ -15,7 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from '@playwri
 import { TestHub } from '../tests/e2e/support/hub.ts';
 import { appCopy } from '../tests/e2e/support/inference.ts';
 import { CHROMIUM_ARGS, TEST_HOME } from '../tests/e2e/support/env.ts';
-import { loadFixtureClip } from '../tests/unit/voice/fixture-clip.ts';
+import { loadFixtureClip } from '../tests/unit/workers/inference/wake/fixture-clip.ts';
 import { summarize, round, type Summary } from './stats.ts';
 import { ensureE2eSetup, newContext, stopHub, trackHub } from './support.ts';
 import type { Row } from './report.ts';

@@ -5,12 +5,9 @@
  */
 import type * as Y from 'yjs';
 import { readTimers, readVoiceEvents, timers, voiceEvents } from '../protocol/room-doc.ts';
-import type { RoomTimer, VoiceEvent } from '../protocol/voice.ts';
+import type { VoiceView } from '../protocol/display.ts';
 
-export interface VoiceView {
-  timers: RoomTimer[];
-  events: VoiceEvent[];
-}
+export type { VoiceView };
 
 export function voiceView(doc: Y.Doc, now: number): VoiceView {
   return {

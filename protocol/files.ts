@@ -15,6 +15,7 @@ import { B64u, WireErrorSchema } from './common.ts';
 import { FileMeta, ItemId } from './room-doc.ts';
 import { OsmoseError } from './errors.ts';
 import type { Decoded } from './codec.ts';
+import { BULK_FRAME_KIND } from './frame-kinds.ts';
 
 export const FILE_LIMITS = {
   /** Payload bytes in one binary frame (one data-channel message). */
@@ -115,7 +116,7 @@ export function fileIdOfLabel(label: string): string | null {
  *  +6  u16  part count
  *  +8       payload (1..partBytes bytes)
  */
-export const FRAME_KIND_CHUNK = 1;
+export const FRAME_KIND_CHUNK = BULK_FRAME_KIND.chunkPart;
 
 export interface ChunkFrame {
   fileId: string;

@@ -2,6 +2,7 @@
  * Gateways between rooms (issue 5): invitations, the hub ↔ hub link protocol, and the app's
  * gateway API. A room talks to another room only through a link that one of its members asked
  * for, and only about the items the invitation names (its scope).
+ * (~310 lines: the whole gateway wire in one file, as each protocol has its one file here.)
  *
  * Nothing of the room document crosses as a whole: each hub filters at its own boundary and
  * sends item-level frames (a note's text as Yjs updates of a small per-link document, thread
@@ -283,6 +284,16 @@ export const LedgerEntry = z.object({
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 export const LedgerResponse = z.object({ v: V, entries: z.array(LedgerEntry), summary: LedgerSummary });
+export type LedgerResponse = z.infer<typeof LedgerResponse>;
+
+/** The answers the app reads from the gateway API besides the state and the ledger. */
+export const InvitationAnswer = z.object({ v: V, invitation: InvitationView });
+export type InvitationAnswer = z.infer<typeof InvitationAnswer>;
+export const LinkAnswer = z.object({ v: V, link: LinkView });
+export type LinkAnswer = z.infer<typeof LinkAnswer>;
+/** Withdraw an invitation, end a link: done. */
+export const OkAnswer = z.object({ v: V });
+export type OkAnswer = z.infer<typeof OkAnswer>;
 
 
 /** "This room is connected to FW16: the note “Plan”, read only, until 14:05" (the date is local). */

@@ -82,8 +82,6 @@ export const InferenceRequest = z.discriminatedUnion('t', [
   z.object({ t: z.literal('compare-backends'), v: V, id: Id, model: ModelName, timeoutMs: TimeoutMs }),
   /** What this worker can use: isolation, threads, a WebGPU adapter. */
   z.object({ t: z.literal('probe'), v: V, id: Id }),
-  /** Diagnostics: the worker throws an uncaught error, as a crash would (tests the recovery). */
-  z.object({ t: z.literal('crash'), v: V, id: Id }),
   /**
    * Open a wake-word stream: VAD + openWakeWord features + these phrase models, each model on the
    * backend the page chose (every model of the pipeline must be listed).

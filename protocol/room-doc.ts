@@ -45,6 +45,30 @@ export const TimelineEntry = z.object({
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
+/**
+ * A note's `remote` mark: set by the hub (hub/gateway/note-bridge.ts) on the accepting room's
+ * mirror of another room's note; `access` says whether this room may write into it.
+ */
+export const NoteRemote = z.object({
+  room: z.string().max(LIMITS.roomNameChars),
+  linkId: z.string().max(64).optional(),
+  access: z.enum(['read', 'write']),
+});
+export type NoteRemote = z.infer<typeof NoteRemote>;
+
+export const NOTE_TITLE_CHARS = 120;
+
+/** A note as a list shows it (its body stays a Y.Text in the document). */
+export interface NoteSummary {
+  id: string;
+  title: string;
+  createdAt: number;
+  /** Characters in the body. */
+  length: number;
+  /** A mirror of another room's note (through a gateway link). */
+  remote?: { room: string; access: 'read' | 'write' };
+}
+
 export const REACTIONS = ['👍', '❤️', '😂', '🎉', '👀'] as const;
 
 export const BoardItem = z.object({
@@ -141,6 +165,26 @@ export function readFiles(doc: Y.Doc): FileMeta[] {
     if (f.success) out.push(f.data);
   }
   return out.sort((a, b) => b.sharedAt - a.sharedAt);
+}
+
+/** Every note, newest first; fields of the wrong type read as defaults, a bad mark as none. */
+export function readNotes(doc: Y.Doc): NoteSummary[] {
+  const list: NoteSummary[] = [];
+  for (const [id, note] of notes(doc).entries()) {
+    if (!(note instanceof Y.Map)) continue;
+    const title = note.get('title');
+    const body = note.get('body');
+    const createdAt = note.get('createdAt');
+    const remote = NoteRemote.safeParse(note.get('remote'));
+    list.push({
+      id,
+      title: typeof title === 'string' ? title.slice(0, NOTE_TITLE_CHARS) : 'Untitled note',
+      createdAt: typeof createdAt === 'number' ? createdAt : 0,
+      length: body instanceof Y.Text ? body.length : 0,
+      ...(remote.success ? { remote: { room: remote.data.room, access: remote.data.access } } : {}),
+    });
+  }
+  return list.sort((a, b) => b.createdAt - a.createdAt);
 }
 
 export function readBoard(doc: Y.Doc): (BoardItem & { id: string })[] {

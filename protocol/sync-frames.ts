@@ -12,8 +12,10 @@
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import { OsmoseError } from './errors.ts';
+import { FRAME_KIND } from './frame-kinds.ts';
 
-export const FRAME = { sync: 1, awareness: 2, ack: 3, fragment: 4 } as const;
+/** The memory's frame kinds (their bytes are assigned in protocol/frame-kinds.ts). */
+export const FRAME = { sync: FRAME_KIND.sync, awareness: FRAME_KIND.awareness, ack: FRAME_KIND.ack, fragment: FRAME_KIND.fragment } as const;
 export type FrameKind = (typeof FRAME)[keyof typeof FRAME];
 
 export interface SyncFrame {

@@ -15,6 +15,7 @@ import * as decoding from 'lib0/decoding';
 import { DeviceId, WireErrorSchema } from './common.ts';
 import { LIMITS } from './limits.ts';
 import { OsmoseError } from './errors.ts';
+import { FRAME_KIND } from './frame-kinds.ts';
 
 export const SAMPLE_RATE = 16_000;
 /** openWakeWord's step: 80 ms. */
@@ -133,8 +134,8 @@ export const VoiceControl = z.discriminatedUnion('op', [
 ]);
 export type VoiceControl = z.infer<typeof VoiceControl>;
 
-/** The first byte of an audio frame. Memory frames (protocol/sync-frames.ts) use 1-4. */
-export const AUDIO_FRAME_KIND = 0x56;
+/** The first byte of an audio frame (assigned in protocol/frame-kinds.ts). */
+export const AUDIO_FRAME_KIND = FRAME_KIND.audio;
 
 export interface AudioFrame {
   stream: number;

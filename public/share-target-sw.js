@@ -2,7 +2,7 @@
  * Imported by the generated service worker (vite.config.ts, workbox.importScripts). Another app
  * shares files with Osmose: the OS POSTs them here as multipart/form-data (manifest share_target).
  * Keep them in a Cache (on disk, not in memory) and open the app, which shares them with the room
- * (src/lib/files/share-target.ts). Registered before Workbox's own listeners, so it answers first.
+ * (src/files/share-target.ts). Registered before Workbox's own listeners, so it answers first.
  */
 const SHARE_CACHE = 'osmose-share-target';
 

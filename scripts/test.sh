@@ -7,5 +7,5 @@ bash scripts/install-system-deps.sh
 [ -d node_modules ] || npm ci
 npm run check
 npx vitest run
-npx vite build --logLevel warn
+npx vite build --mode diagnostics --logLevel warn
 scripts/with-netns.sh npx playwright test

@@ -1,44 +1,22 @@
-/** The app's entry: mount the UI, start the room, register the service worker. */
-import './lib/ice-guard.ts'; // first: before any module can create an RTCPeerConnection
+/**
+ * The app's entry: only wiring. The ICE guard first, then the composition root (app/) with the
+ * browser's deps, the UI, the room, the service worker. Diagnostics builds (tests, benchmarks)
+ * also install the `window.osmose*` handles; a shipped build does not contain them.
+ */
+import './mesh/ice-guard.ts'; // first: before any module can create an RTCPeerConnection
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { RoomState } from './lib/room.svelte.ts';
-import { registerServiceWorker } from './lib/service-worker.ts';
-import { installInferenceDebug } from './lib/inference/debug.ts';
+import { RoomApp } from './app/room-app.svelte.ts';
+import { browserDeps, inferenceWorker, lazyRuntime, type BrowserOptions } from './app/browser.ts';
+import { registerServiceWorker } from './platform/service-worker.ts';
 import './app.css';
 
-const room = new RoomState();
-mount(App, { target: document.getElementById('app')!, props: { room } });
-void room.boot();
+const diagnostics = __OSMOSE_DIAGNOSTICS__ ? await import('./diagnostics/install.ts') : null;
+const shipped: BrowserOptions = { inferenceWorker, allowFallbackAdapter: false };
+const options = diagnostics ? diagnostics.browserOptions(shipped) : shipped;
+const inference = lazyRuntime(options);
+const app = new RoomApp(browserDeps(options, inference));
+mount(App, { target: document.getElementById('app')!, props: { app } });
+void app.boot();
 registerServiceWorker();
-// The inference runtime's diagnostics handle; loads nothing until first used.
-installInferenceDebug({ allowFallbackAdapter: new URLSearchParams(location.search).has('allow-fallback-adapter') });
-
-// A small handle for diagnostics and benchmarks (same-origin scripts only).
-(window as unknown as { osmose: unknown }).osmose = {
-  pingPeer: (peerId: string, count: number) => room.pingPeer(peerId, count),
-  members: () => room.members.map((m) => ({ ...m })),
-  hub: () => room.hub,
-  /** The room's memory as plain data (tests, benchmarks). */
-  memory: () => {
-    const m = room.memory;
-    if (!m) return null;
-    return {
-      saved: m.saved,
-      messages: m.timeline.map((t) => t.text),
-      notes: m.notes.map((n) => ({ id: n.id, title: n.title, text: m.noteBody(n.id)?.toString() ?? '' })),
-      board: m.board.length,
-      retentionDays: m.retentionDays,
-    };
-  },
-  post: (text: string) => room.memory?.post(text),
-  get deviceId() {
-    return room.deviceId;
-  },
-  /** This device's voice service (tests, benchmarks): state and recent offload round trips. */
-  voice: () => {
-    const v = room.voice;
-    if (!v) return null;
-    return { mic: v.mic, runningOn: v.runningOn, live: v.pipelineLive, steps: v.steps, dropped: v.dropped, offloadRtts: [...v.offloadRtts], localRtts: [...v.localRtts], serving: [...v.serving] };
-  },
-};
+diagnostics?.install(app, inference);

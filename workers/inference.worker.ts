@@ -1,15 +1,15 @@
 /// <reference lib="webworker" />
 /**
- * The inference worker: onnxruntime-web off the main thread. Only wiring: validate each request,
- * hand it to the engine (workers/inference/engine.ts), post the answer with its buffers transferred.
+ * The inference worker: onnxruntime-web off the main thread. Only wiring: the shared message loop
+ * (support/serve.ts) validates each request and hands it to the engine (inference/engine.ts),
+ * which never throws and answers with its buffers transferred.
  */
-import { validateMessage } from '../protocol/codec.ts';
-import { PROTOCOL_VERSION } from '../protocol/version.ts';
-import { InferenceRequest, type InferenceResponse } from '../protocol/inference.ts';
+import { InferenceRequest } from '../protocol/inference.ts';
 import { InferenceEngine } from './inference/engine.ts';
 import { loadOrt, threadCount } from './inference/ort-loader.ts';
 import { fetchVerifiedModel } from './inference/model-bytes.ts';
 import { adapterInfo } from './inference/webgpu.ts';
+import { diagnosticsHook, serve } from './support/serve.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const origin = scope.location.origin;
@@ -29,13 +29,5 @@ const engine = new InferenceEngine({
 // device) now, while the first request and its models are still on their way.
 engine.warmUp('wasm').catch((err: unknown) => console.warn('[osmose] inference: warming the wasm runtime failed; the first load will retry', err));
 
-scope.onmessage = (ev: MessageEvent<unknown>) => {
-  const parsed = validateMessage(InferenceRequest, ev.data);
-  if (!parsed.ok) {
-    const raw = (ev.data as { id?: unknown } | null)?.id;
-    const id = typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 ? raw : 0;
-    scope.postMessage({ t: 'error', v: PROTOCOL_VERSION, id, error: parsed.error.toWire() } satisfies InferenceResponse);
-    return;
-  }
-  void engine.handle(parsed.value).then(({ message, transfer }) => scope.postMessage(message, transfer));
-};
+// The `crash` request is understood in diagnostics builds only (support/serve.ts).
+serve(scope, InferenceRequest, (req) => engine.handle(req), diagnosticsHook());

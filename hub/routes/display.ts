@@ -4,17 +4,16 @@
  */
 import express, { type Router, type Request, type Response, type NextFunction } from 'express';
 import path from 'node:path';
-import QRCode from 'qrcode';
 import { API } from '../../protocol/hub-api.ts';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { RoomInfo } from '../../protocol/common.ts';
-import type { Member } from '../../protocol/room-channel.ts';
+import type { DisplayEvent, DisplayEventName, DisplayState } from '../../protocol/display.ts';
 import { isLoopbackAddress } from '../lan-guard.ts';
 import type { Roster } from '../roster.ts';
 import { sendError } from './errors.ts';
 import { coalesce } from '../coalesce.ts';
-import { onVoiceChange, voiceView, type VoiceView } from '../voice-view.ts';
+import { onVoiceChange, voiceView } from '../voice-view.ts';
 import type * as Y from 'yjs';
 import type { GatewayDisplay } from '../../protocol/gateway.ts';
 
@@ -31,15 +30,9 @@ export interface DisplayDeps {
   gatewayDisplay?: { view: () => GatewayDisplay; onChange: (fn: () => void) => () => void };
 }
 
-export interface DisplayState {
-  v: number;
-  room: RoomInfo;
-  joinLinks: { address: string; url: string }[];
-  qrSvg: string;
-  caFingerprint: string | null;
-  members: Member[];
-  voice: VoiceView;
-  gateway?: GatewayDisplay;
+/** One server-sent event, its data in the shape protocol/display.ts gives it. */
+function sse<N extends DisplayEventName>(name: N, data: DisplayEvent<N>): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 const MAX_DISPLAY_STREAMS = 16;
@@ -56,13 +49,12 @@ export function displayRouter(deps: DisplayDeps): Router {
   const r = express.Router();
   r.get('/display', loopbackOnly, (_req, res) => res.sendFile(path.join(deps.appDir, 'display.html'), { dotfiles: 'allow' }));
 
-  r.get(API.displayState, loopbackOnly, async (_req, res) => {
-    const links = deps.joinLinks();
+  r.get(API.displayState, loopbackOnly, (_req, res) => {
     const state: DisplayState = {
       v: PROTOCOL_VERSION,
       room: deps.room(),
-      joinLinks: links,
-      qrSvg: links[0] ? await QRCode.toString(links[0].url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : '',
+      // The page draws the QR code of the first one (src/ui/QrCode.svelte).
+      joinLinks: deps.joinLinks(),
       caFingerprint: deps.caFingerprint(),
       members: deps.roster.members(),
       voice: voiceView(deps.doc, Date.now()),
@@ -84,12 +76,12 @@ export function displayRouter(deps: DisplayDeps): Router {
       if (res.writableLength > MAX_UNREAD_BYTES) return res.destroy();
       res.write(text);
     };
-    const push = () => write(`event: roster\ndata: ${JSON.stringify({ members: deps.roster.members(), room: deps.room() })}\n\n`);
+    const push = () => write(sse('roster', { v: PROTOCOL_VERSION, members: deps.roster.members(), room: deps.room() }));
     push();
     const pushes = [
       coalesce(push, EVENT_EVERY_MS),
-      coalesce(() => write(`event: voice\ndata: ${JSON.stringify(voiceView(deps.doc, Date.now()))}\n\n`), EVENT_EVERY_MS),
-      coalesce(() => deps.gatewayDisplay && write(`event: gateway\ndata: ${JSON.stringify(deps.gatewayDisplay.view())}\n\n`), EVENT_EVERY_MS),
+      coalesce(() => write(sse('voice', { v: PROTOCOL_VERSION, voice: voiceView(deps.doc, Date.now()) })), EVENT_EVERY_MS),
+      coalesce(() => deps.gatewayDisplay && write(sse('gateway', { v: PROTOCOL_VERSION, gateway: deps.gatewayDisplay.view() })), EVENT_EVERY_MS),
     ] as const;
     const off = deps.roster.onChange(pushes[0].call);
     const offVoice = onVoiceChange(deps.doc, pushes[1].call);

@@ -4,8 +4,8 @@
  * The join fragment (#r=..&s=..) is carried along client-side and never sent to the server.
  */
 import { API, HubInfo } from '../../protocol/hub-api.ts';
-import { validateMessage } from '../../protocol/codec.ts';
 import { parseJoinLink, joinFragment } from '../../protocol/join-link.ts';
+import { HubHttp } from '../platform/hub-http.ts';
 import '../app.css';
 import './onboarding.css';
 
@@ -15,9 +15,7 @@ async function main(): Promise<void> {
   const ticket = parseJoinLink(location.hash);
   const fragment = ticket ? joinFragment(ticket) : '';
   if (location.hash) history.replaceState(null, '', location.pathname);
-  const info = validateMessage(HubInfo, await (await fetch(API.hub, { cache: 'no-store' })).json());
-  if (!info.ok) throw info.error;
-  const hub = info.value;
+  const hub = await new HubHttp({ origin: location.origin, fetch: fetch.bind(window) }).json(HubInfo, API.hub);
   const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
   const secureApp = `https://${host}:${hub.httpsPort}/${ticket ? 'join' : ''}${fragment}`;
   $('room').textContent = hub.room.name + (hub.room.place ? ` — ${hub.room.place}` : '');
@@ -25,10 +23,10 @@ async function main(): Promise<void> {
   ($('open-secure') as HTMLAnchorElement).href = secureApp;
   ($('guest') as HTMLAnchorElement).href = `/guest${fragment}`;
 
-  // Does this browser already trust the room CA? A TLS failure rejects the fetch.
-  const trusted = await fetch(`https://${host}:${hub.httpsPort}${API.hub}`, { cache: 'no-store', signal: AbortSignal.timeout(3000) })
-    .then((r) => r.ok)
-    .catch(() => false);
+  // Does this browser already trust the room CA? A TLS failure is no answer.
+  const trusted = await new HubHttp({ origin: `https://${host}:${hub.httpsPort}`, fetch: fetch.bind(window) })
+    .json(HubInfo, API.hub, { timeoutMs: 3000 })
+    .then(() => true, () => false);
   $('probe').textContent = trusted
     ? ticket
       ? 'This device trusts the room: opening the app…'

@@ -2,7 +2,8 @@
  * Files in the room, on real Chromium devices: a 200 MB file to two devices with matching hashes
  * and bounded memory, a transfer interrupted on either end that resumes without refetching, a
  * cancel on either end, a chunk corrupted in flight that is caught and fetched again, the hub's
- * copy for a late joiner, an image preview, and a file arriving through the PWA share target.
+ * copy for a late joiner, an image preview, a PDF opened apart from the app, and a file arriving
+ * through the PWA share target.
  */
 import path from 'node:path';
 import { test, expect } from './support/fixtures.ts';
@@ -11,6 +12,17 @@ import { E2E_TMP } from './support/env.ts';
 import { corruptNextChunks, downloadStats, fileRow, heapSampler, seededFile, shareFile, storedCount, storedSha256 } from './support/files.ts';
 
 const MB = 1024 * 1024;
+/** One page, "Hello": the smallest PDF Chromium's viewer renders. */
+const TINY_PDF = `%PDF-1.4
+1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj
+4 0 obj<</Length 36>>stream
+BT /F1 18 Tf 10 40 Td (Hello) Tj ET
+endstream endobj
+5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj
+trailer<</Root 1 0 R>>
+%%EOF`;
 const BIG_MB = Number(process.env.OSMOSE_E2E_FILE_MB ?? 200);
 const dir = path.join(E2E_TMP, 'files');
 
@@ -161,6 +173,26 @@ test.describe('files in the room', () => {
     expect(await img.evaluate((i: HTMLImageElement) => i.decode().then(() => i.naturalWidth))).toBe(2);
     await bob!.page.getByTestId('file-preview-close').click();
     await expect(bob!.page.getByTestId('file-preview')).toHaveCount(0);
+  });
+
+  test('a PDF opens in the browser\'s own viewer, apart from the app, never in a frame of its origin', async ({ browser, hub }) => {
+    const [alice, bob] = await room(browser, hub.joinUrl(), ['Alice', 'Bob']);
+    await alice!.page.getByTestId('file-input').setInputFiles({ name: 'plan.pdf', mimeType: 'application/pdf', buffer: Buffer.from(TINY_PDF) });
+    const row = bob!.page.getByTestId('file-row').filter({ hasText: 'plan.pdf' });
+    await expect(row).toHaveAttribute('data-state', 'complete', { timeout: 30_000 });
+    await row.getByTestId('file-open').click();
+    const preview = bob!.page.getByTestId('file-preview');
+    await expect(preview).toHaveAttribute('data-kind', 'pdf');
+    // Nothing from another member is framed in the app's origin.
+    await expect(bob!.page.locator('iframe, embed, object')).toHaveCount(0);
+    const link = preview.getByTestId('file-open-pdf');
+    await expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+    const [tab] = await Promise.all([bob!.context.waitForEvent('page'), link.click()]);
+    // The browser's PDF viewer renders it (in Chromium: its PDF extension's frame in the tab).
+    await expect.poll(() => tab.frames().some((f) => f.url().startsWith('chrome-extension://')), { timeout: 15_000 }).toBe(true);
+    expect(tab.url()).toMatch(/^blob:/);
+    expect(await tab.evaluate(() => window.opener)).toBeNull();
+    await tab.close();
   });
 
   test('a file shared from another app (the share target) lands in the room', async ({ browser, hub }) => {

@@ -14,9 +14,15 @@ test('expired messages are deleted everywhere: on every device and on the hub’
 
   await sendChat(bob, 'fresh news');
   await sendChat(alice, 'ancient-history-7f3a');
+  // A note Alice makes after the message (notes do not expire): Yjs delivers one device's edits
+  // in order, so whoever has the note has been sent the message too. The barrier for the checks
+  // of absence below.
+  await alice.page.getByTestId('note-title').fill('after-the-ancient-message');
+  await alice.page.getByTestId('note-create').click();
   await expectChat(alice, 'fresh news');
   // The hub applies retention as the update arrives; the deletion reaches everyone.
   for (const d of [alice, bob]) {
+    await expect(d.page.getByTestId('note-row').filter({ hasText: 'after-the-ancient-message' })).toHaveCount(1);
     await expect(d.page.getByTestId('chat-text').getByText('ancient-history-7f3a')).toHaveCount(0, { timeout: 10_000 });
     await expectChat(d, 'fresh news');
   }

@@ -1,7 +1,7 @@
 /** Shared test data: valid profiles, device identities and one valid frame of every message type. */
 import type { Capabilities, Profile } from '../../protocol/common.ts';
 import { b64uEncode, deriveRoomKeys, deviceIdFromPublicKey, newDeviceKeyPair, newRoomSecret, randomNonce } from '../../protocol/crypto.ts';
-import type { Me } from '../../src/lib/peer-session.ts';
+import type { Me } from '../../src/mesh/peer-session.ts';
 
 export const CAPS: Capabilities = {
   webgpu: { available: true, adapter: 'test adapter', fallback: false },

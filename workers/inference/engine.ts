@@ -136,12 +136,6 @@ export class InferenceEngine {
         return { message: await withDeadline(this.wake.audio(req), req.timeoutMs, `wake stream ${req.stream}`), transfer: [] };
       case 'wake-close':
         return { message: this.wake.close(req), transfer: [] };
-      case 'crash':
-        // An uncaught error outside any promise: the page sees the worker's `error` event.
-        setTimeout(() => {
-          throw new Error('crash requested (diagnostics)');
-        }, 0);
-        return new Promise<Reply>(() => undefined); // never answers
     }
   }
 

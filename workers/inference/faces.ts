@@ -9,7 +9,7 @@ import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { VisionRequest, VisionResponse, FoundFace, WireFrame } from '../../protocol/vision.ts';
 import type { Backend } from '../../models/registry.ts';
-import { ortRunner, type OrtSessionHandle } from '../voice/runner.ts';
+import { ortRunner, type OrtSessionHandle } from './runner.ts';
 import { FacePipeline, type FaceOptions } from './vision/pipeline.ts';
 import { DETECTOR_MODEL, LANDMARK_MODEL, RECOGNITION_MODEL } from './vision/models.ts';
 import { bestMatch, type Template } from './vision/match.ts';

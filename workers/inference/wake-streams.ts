@@ -2,18 +2,18 @@
  * Wake-word streams inside the inference worker: one WakePipeline per stream (one per microphone
  * this device serves, its own or a remote device's), all sharing the engine's sessions. Runs of a
  * session go through the engine's queue, so streams and plain `run` requests never overlap on one
- * session. The start embeddings are precomputed (workers/voice/start-embeddings.ts), or computed
+ * session. The start embeddings are precomputed (workers/inference/wake/start-embeddings.ts), or computed
  * once per (mel, embedding) backend pair where the models differ from those, and shared.
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { INFERENCE_LIMITS, type InferenceRequest, type InferenceResponse } from '../../protocol/inference.ts';
 import type { Backend } from '../../models/registry.ts';
-import { CLASSIFIERS, EMBEDDING_MODEL, MEL_MODEL, modelsFor } from '../voice/models.ts';
-import { WakePipeline } from '../voice/pipeline.ts';
-import { initialFeatures, precomputedFeatures } from '../voice/initial-features.ts';
+import { CLASSIFIERS, EMBEDDING_MODEL, MEL_MODEL, modelsFor } from './wake/models.ts';
+import { WakePipeline } from './wake/pipeline.ts';
+import { initialFeatures, precomputedFeatures } from './wake/initial-features.ts';
 import { findModel } from '../../models/registry.ts';
-import { ortRunner, type ModelRunner, type OrtSessionHandle } from '../voice/runner.ts';
+import { ortRunner, type ModelRunner, type OrtSessionHandle } from './runner.ts';
 
 type Req<T extends InferenceRequest['t']> = Extract<InferenceRequest, { t: T }>;
 type Res<T extends InferenceResponse['t']> = Extract<InferenceResponse, { t: T }>;

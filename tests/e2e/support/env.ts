@@ -2,6 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The app the browser tests drive: the diagnostics build (`vite build --mode diagnostics`). */
+export const APP_DIR = path.join(REPO, 'dist-diagnostics');
 /** Scratch space for one run (separate runs, e.g. tests and benchmarks, can set their own). */
 export const E2E_TMP = process.env.OSMOSE_E2E_TMP ?? path.join(REPO, '.tmp', 'e2e');
 /** HOME for Chromium: its NSS database trusts the shared test room CA. */

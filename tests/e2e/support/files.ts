@@ -26,7 +26,7 @@ export async function seededFile(dir: string, name: string, size: number, seed: 
   return { file, sha256: hash.digest('hex'), size };
 }
 
-/** The part of the app's `window.osmoseFiles` (src/lib/files/debug.ts) the tests use. */
+/** The part of the app's `window.osmoseFiles` (src/diagnostics/files-handle.ts) the tests use. */
 interface FilesDebug {
   storedSha256(fileId: string): Promise<string | null>;
   storedCount(fileId: string): Promise<number>;

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CA_TEMPLATE, E2E_TMP, HUB_IP, REPO } from './env.ts';
+import { APP_DIR, CA_TEMPLATE, E2E_TMP, HUB_IP, REPO } from './env.ts';
 
 let nextPort = 20_000 + (process.pid % 50) * 100;
 
@@ -33,7 +33,7 @@ export class TestHub {
     const args = [
       '--import', 'tsx', 'hub/main.ts',
       '--data', this.dataDir,
-      '--app-dir', path.join(REPO, 'dist'),
+      '--app-dir', APP_DIR,
       '--http-port', String(this.httpPort),
       '--https-port', String(this.httpsPort),
       '--name', this.opts.name ?? 'FW15',

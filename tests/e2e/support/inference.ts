@@ -5,17 +5,17 @@ import https from 'node:https';
 import type { Page } from '@playwright/test';
 import os from 'node:os';
 import zlib from 'node:zlib';
-import { REPO } from './env.ts';
+import { APP_DIR } from './env.ts';
 
 /**
- * A private copy of dist/ for one hub (optionally with one model's bytes changed), so that a hub
- * rebuilding dist/ for someone else's edit cannot pull the build from under a test. Not under
+ * A private copy of the diagnostics build for one hub (optionally with one model's bytes changed), so that a hub
+ * rebuilding it for someone else's edit cannot pull the build from under a test. Not under
  * E2E_TMP: that is often inside `.tmp/`, and the hub's `sendFile` refuses paths with dot folders.
  */
 export function appCopy(label: string, tamper?: string): string {
   const dir = path.join(os.tmpdir(), `osmose-e2e-app-${label}-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
-  fs.cpSync(path.join(REPO, 'dist'), dir, { recursive: true });
+  fs.cpSync(APP_DIR, dir, { recursive: true });
   if (tamper) {
     const file = path.join(dir, 'models', `${tamper}.onnx`);
     const bytes = fs.readFileSync(file);

@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { JoinAuth } from '../../../hub/join-auth.ts';
 import { securePrivateTree } from '../../../hub/files.ts';
-import { HubFiles } from '../../../src/lib/files/hub-files.ts';
-import { uploadToHub } from '../../../src/lib/files/hub-source.ts';
-import { MemoryChunkStore, sharedFile } from '../files/support.ts';
+import { HubFiles } from '../../../src/files/hub-files.ts';
+import { HubHttp } from '../../../src/platform/hub-http.ts';
+import { uploadToHub } from '../../../src/files/hub-source.ts';
+import { MemoryChunkStore, sharedFile } from '../src/files/support.ts';
 import { startTestHub } from './support/edge.ts';
 
 /** Every folder and file under `dir` with a mode other than 0700 / 0600. */
@@ -57,7 +58,7 @@ describe('the data folder', () => {
       t.hub.memory.doc.transact(() => text.insert(0, 'x'.repeat(10_000)), 'test');
       const device = 'd' + 'c'.repeat(32);
       const auth = new JoinAuth(t.hub.secrets(), 60_000);
-      const client = new HubFiles({ origin: `http://127.0.0.1:${t.hub.ports.http}`, credential: async () => ({ peerId: device, token: auth.issueCredential(device).token }) });
+      const client = new HubFiles(new HubHttp({ origin: `http://127.0.0.1:${t.hub.ports.http}`, fetch, credential: async () => ({ peerId: device, token: auth.issueCredential(device).token }) }));
       const store = new MemoryChunkStore();
       const { meta } = await sharedFile(store, 300_000, { chunkSize: 64 * 1024 });
       await uploadToHub(client, store, meta, () => undefined, new AbortController().signal);

@@ -17,7 +17,7 @@ import { STEP1_EVERY_MS } from '../../../protocol/step1-throttle.ts';
 import type { OsmoseError } from '../../../protocol/errors.ts';
 import { FRAME } from '../../../protocol/sync-frames.ts';
 import { newDoc, readTimeline, timeline, type TimelineEntry } from '../../../protocol/room-doc.ts';
-import { pending } from '../support/sim-network.ts';
+import { pending } from '../sim/sim-network.ts';
 import { parkedDeletes, stallingUpdate, step1Frame, step2Frame, updateFrame } from '../support/hostile-updates.ts';
 
 const HOSTILE = `d${'e'.repeat(32)}`;

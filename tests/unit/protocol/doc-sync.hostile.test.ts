@@ -12,7 +12,7 @@ import type { OsmoseError } from '../../../protocol/errors.ts';
 import { AWARENESS_LIMITS } from '../../../protocol/awareness-guard.ts';
 import { FRAME, FRAME_LIMITS, Reassembler, decodeSyncFrame, encodeSyncFrame, fragment } from '../../../protocol/sync-frames.ts';
 import { ROOT_NAMES, newDoc, readTimeline, timeline, type TimelineEntry } from '../../../protocol/room-doc.ts';
-import { content, pending, stateVector } from '../support/sim-network.ts';
+import { content, pending, stateVector } from '../sim/sim-network.ts';
 import { encodeUpdate, stallingUpdate, updateFrame } from '../support/hostile-updates.ts';
 
 interface Node {

@@ -6,7 +6,7 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { UPDATE_LIMITS, checkUpdate, dropParked, loadStored } from '../../../protocol/update-check.ts';
 import { ROOT_NAMES, newDoc, readTimeline, timeline, type TimelineEntry } from '../../../protocol/room-doc.ts';
-import { Rng, SimNetwork, pending } from '../support/sim-network.ts';
+import { Rng, SimNetwork, pending } from '../sim/sim-network.ts';
 import { encodeUpdate, parkedDeletes, stallingUpdate } from '../support/hostile-updates.ts';
 
 const clocks = (doc: Y.Doc) => (client: number) => Y.getState(doc.store, client);

@@ -5,7 +5,7 @@
  * recognition call for all the faces of a frame; `batch: false` is the naive variant (one call per
  * face per model) that the benchmark compares against.
  */
-import type { ModelRunner } from '../../voice/runner.ts';
+import type { ModelRunner } from '../runner.ts';
 import { assertFrame, clipRect, writeFaceInput, writeResized, writeRotatedSquare, type RgbaFrame } from './image.ts';
 import { decodeGrid, detectorInput, nonMaxSuppression, type FaceBox } from './detect.ts';
 import { alignedBox, landmarksInFrame, rolledSquare } from './landmarks.ts';

@@ -1,0 +1,102 @@
+/**
+ * The hub as a source of chunks (HTTP GET, a few in flight) and as a destination (the hub copy
+ * that lets a late joiner get the file after every device has left).
+ */
+import { OsmoseError } from '../../protocol/errors.ts';
+import { chunkCount, chunkLength } from '../../protocol/files.ts';
+import { indexesOf } from '../../protocol/chunk-set.ts';
+import type { FileMeta } from '../../protocol/room-doc.ts';
+import type { ChunkSink, ChunkSource, SourceResult } from './chunk-sink.ts';
+import type { ChunkStore } from './chunk-store.ts';
+import type { HubFiles } from './hub-files.ts';
+
+/** Requests in flight to the hub, per transfer. */
+const PARALLEL = 4;
+
+export class HubSource implements ChunkSource {
+  readonly id = 'hub';
+  private abort = new AbortController();
+
+  constructor(private readonly hub: HubFiles) {}
+
+  async fetch(wanted: number[], sink: ChunkSink): Promise<SourceResult> {
+    const r: SourceResult = { stored: [], lacked: [], bad: [], end: 'done' };
+    let plan: number[];
+    try {
+      const status = await this.hub.status(sink.meta.id, this.abort.signal);
+      const held = new Set(status && status.chunks === chunkCount(sink.meta) ? (indexesOf(status.bitmap, status.chunks) ?? []) : []);
+      plan = wanted.filter((i) => held.has(i));
+      r.lacked.push(...wanted.filter((i) => !held.has(i)));
+    } catch (err) {
+      return { ...r, lacked: [...wanted], ...ended(err) };
+    }
+    const worker = async () => {
+      for (let i = plan.shift(); i !== undefined; i = plan.shift()) {
+        try {
+          const bytes = await this.hub.getChunk(sink.meta.id, i, this.abort.signal);
+          if (!bytes) r.lacked.push(i);
+          else (await sink.accept(i, bytes, 'hub')) === 'stored' ? r.stored.push(i) : r.bad.push(i);
+        } catch (err) {
+          r.lacked.push(i, ...plan.splice(0));
+          if (r.end === 'done') Object.assign(r, ended(err));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+    return r;
+  }
+
+  cancel(): void {
+    this.abort.abort();
+  }
+}
+
+function ended(err: unknown): Pick<SourceResult, 'end' | 'error'> {
+  if (err instanceof OsmoseError && err.code === 'cancelled') return { end: 'cancelled' };
+  if (err instanceof OsmoseError && err.code === 'hub-unreachable') return { end: 'closed' };
+  return { end: 'error', error: err instanceof OsmoseError ? err : new OsmoseError('internal', String(err)) };
+}
+
+export interface UploadProgress {
+  stored: number;
+  total: number;
+}
+
+/**
+ * Puts the file on the hub: the manifest, then every chunk the hub lacks, read from this device's
+ * store a few at a time. Resumable: it starts from the hub's own account of what it has.
+ */
+export async function uploadToHub(
+  hub: HubFiles,
+  store: ChunkStore,
+  meta: FileMeta,
+  onProgress: (p: UploadProgress) => void,
+  signal: AbortSignal,
+  /** Resolves when uploading may go on (it yields to transfers to peers in the room). */
+  ready: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  const status = await hub.putManifest(meta, signal);
+  const total = chunkCount(meta);
+  const held = new Set(indexesOf(status.bitmap, status.chunks) ?? []);
+  let stored = held.size;
+  onProgress({ stored, total });
+  const todo = [...Array(total).keys()].filter((i) => !held.has(i));
+  let failure: unknown = null;
+  const worker = async () => {
+    for (let i = todo.shift(); i !== undefined && !failure; i = todo.shift()) {
+      await ready();
+      if (signal.aborted) throw new OsmoseError('cancelled', 'upload cancelled');
+      const [chunk] = await store.read(meta.id, i, i + 1);
+      // We do not hold it (a partial copy): someone else uploads it.
+      if (!chunk || chunk.data.byteLength !== chunkLength(meta, i)) continue;
+      try {
+        await hub.putChunk(meta.id, i, chunk.data, signal);
+        onProgress({ stored: ++stored, total });
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  if (failure) throw failure;
+}

@@ -1,0 +1,346 @@
+/**
+ * The voice service on this device, as its UI sees it:
+ *
+ *   - this device's microphone (off until the person turns it on), its level and speech state;
+ *   - where its audio is processed: here (the inference worker) or on a room device that offers
+ *     the service (voice-client.ts), decided by the person or, on "auto", by the battery;
+ *   - serving other devices' microphones when this device offers the service (voice-server.ts);
+ *   - detections (detector.ts) recorded in the room's memory (room-voice.svelte.ts).
+ *
+ * Audio is processed in memory and dropped: no sample is stored or sent anywhere but to the chosen
+ * room device.
+ *
+ * (~340 lines: the microphone's state machine — off, starting, here, on a room device, failed and
+ * retried — reads best in one place; each piece it drives is its own module.)
+ */
+import { OsmoseError } from '../../protocol/errors.ts';
+import type { VoicePresence } from '../../protocol/common.ts';
+import { decodeAudioFrame, type PhraseId, type VoiceControl, type VoiceStep } from '../../protocol/voice.ts';
+import { WakeDetector, type Detection } from './detector.ts';
+import { OrderedFeeder, type WakeEngine } from './engine.ts';
+import type { Level, LiveMicrophone, MicrophoneOpener } from './microphone.ts';
+import { VoiceClient } from './voice-client.ts';
+import { VoiceServer } from './voice-server.ts';
+import type { Candidate } from './server-choice.ts';
+import { defaultVoiceSettings, loadVoiceSettings, saveVoiceSettings, type VoiceSettings } from './settings.ts';
+import type { RoomVoiceState } from './room-voice.svelte.ts';
+
+export interface VoiceDeps {
+  deviceId: string;
+  engine: WakeEngine;
+  send(to: string, msg: VoiceControl): boolean;
+  sendAudio(to: string, frame: Uint8Array): void;
+  candidates(): Candidate[];
+  room(): RoomVoiceState | null;
+  /** This device's presence changed (mic, serving, load). */
+  presenceChanged(): void;
+  /** The battery is discharging (null: unknown). */
+  onBattery(): boolean | null;
+  /** Asks for this device's microphone (voice/microphone.ts `Microphone.open` in the app). */
+  openMicrophone: MicrophoneOpener;
+}
+
+export type MicState = 'off' | 'starting' | 'live' | 'error';
+
+export interface OwnDetection extends Detection {
+  processedBy: string;
+}
+
+export class VoiceService {
+  settings = $state<VoiceSettings>(defaultVoiceSettings());
+  mic = $state<MicState>('off');
+  micError = $state<string | null>(null);
+  /** The AudioContext waits for a tap (autoplay rules). */
+  needsTap = $state(false);
+  level = $state(0);
+  vad = $state(0);
+  speech = $state(false);
+  scores = $state.raw<Partial<Record<PhraseId, number>>>({});
+  /** The device running the models (this one's id when here), or null while none does. */
+  runningOn = $state<string | null>(null);
+  pipelineLive = $state(false);
+  pipelineError = $state<string | null>(null);
+  detections = $state.raw<OwnDetection[]>([]);
+  /** Devices whose microphones this device runs. */
+  serving = $state.raw<string[]>([]);
+  /** 80 ms steps the pipeline has scored for this microphone. */
+  steps = $state(0);
+  /** Blocks dropped because the models fell behind. */
+  dropped = $state(0);
+  /** This device's id: `runningOn` equals it when the models run here. */
+  get deviceIdHere(): string {
+    return this.deps.deviceId;
+  }
+  /** Recent round trips of offloaded blocks (ms), newest last. */
+  offloadRtts: number[] = [];
+  /** Recent times from a block to its steps when the models run here (ms), newest last. */
+  localRtts: number[] = [];
+
+  private microphone: LiveMicrophone | null = null;
+  private local: OrderedFeeder | null = null;
+  private localOpening: Promise<void> | null = null;
+  private client: VoiceClient | null = null;
+  private readonly detector: WakeDetector;
+  private readonly server: VoiceServer;
+  private micToken = 0;
+  private loaded = false;
+
+  constructor(private readonly deps: VoiceDeps) {
+    this.detector = new WakeDetector({ threshold: this.settings.threshold, phrases: this.settings.phrases, onPeak: (d) => this.peak(d) });
+    this.server = new VoiceServer({
+      engine: deps.engine,
+      send: (to, msg) => void deps.send(to, msg),
+      offering: () => this.offering(),
+      ownLoad: () => (this.runningOn === deps.deviceId && this.mic === 'live' ? 1 : 0),
+      changed: () => {
+        this.serving = this.server.clients();
+        deps.presenceChanged();
+      },
+    });
+  }
+
+  /** Reads this device's settings and resumes listening if it was on. */
+  async start(): Promise<void> {
+    this.settings = await loadVoiceSettings();
+    this.detector.configure({ threshold: this.settings.threshold, phrases: this.settings.phrases });
+    this.loaded = true;
+    this.deps.presenceChanged();
+    if (this.settings.listen) await this.startMic();
+  }
+
+  presence(): VoicePresence {
+    const load = this.server.load + (this.runningOn === this.deps.deviceId && this.mic === 'live' ? 1 : 0);
+    return { mic: this.mic === 'live' ? 'live' : 'off', serving: this.offering(), load: Math.min(64, load) };
+  }
+
+  /** Offering the room compute: the person allows it and the device is not running on battery. */
+  offering(): boolean {
+    return this.loaded && this.settings.offer && this.deps.onBattery() !== true;
+  }
+
+  async update(change: Partial<VoiceSettings>): Promise<void> {
+    const before = this.settings;
+    const next: VoiceSettings = { ...before, ...change };
+    if (next.phrases.length === 0) next.phrases = before.phrases;
+    this.settings = next;
+    this.detector.configure({ threshold: next.threshold, phrases: next.phrases });
+    await saveVoiceSettings(next).catch((err: unknown) => console.warn('[osmose] could not save voice settings', err));
+    if (before.offer && !next.offer) this.server.stopAll();
+    if (next.listen && !before.listen) await this.startMic();
+    else if (!next.listen && before.listen) this.stopMic();
+    else if (next.listen && (before.where !== next.where || before.phrases.join() !== next.phrases.join())) this.reroute(true);
+    this.deps.presenceChanged();
+  }
+
+  async resumeAudio(): Promise<void> {
+    await this.microphone?.resume();
+    this.needsTap = this.microphone?.suspended ?? false;
+  }
+
+  /** Mesh: a shared-compute message from an authenticated peer. */
+  control(from: string, msg: VoiceControl): void {
+    if (msg.op === 'open' || msg.op === 'close') void this.server.control(from, msg);
+    else this.client?.control(from, msg);
+  }
+
+  /** Mesh: an audio frame from an authenticated peer. */
+  audio(from: string, bytes: Uint8Array): void {
+    const d = decodeAudioFrame(bytes);
+    if (!d.ok) return console.warn('[osmose] audio frame refused from', from.slice(0, 9), d.error.code);
+    this.server.audio(from, d.frame);
+  }
+
+  /** Mesh membership or presence changed: the choice of server may change. */
+  peersChanged(): void {
+    this.client?.reconsider();
+    if (this.mic === 'live' && this.settings.where === 'auto') this.reroute(false);
+  }
+
+  peerGone(peerId: string): void {
+    this.server.peerGone(peerId);
+    this.client?.peerGone(peerId);
+  }
+
+  stop(): void {
+    this.stopMic();
+    this.server.stopAll();
+  }
+
+  private async startMic(): Promise<void> {
+    if (this.mic === 'live' || this.mic === 'starting') return;
+    const token = ++this.micToken;
+    this.mic = 'starting';
+    this.micError = null;
+    // The models load while the browser asks for the microphone (about a second saved).
+    if (!this.wantsRoom()) this.deps.engine.warm?.(this.settings.phrases);
+    try {
+      const mic = await this.deps.openMicrophone((samples, level) => this.block(samples, level));
+      if (token !== this.micToken) return mic.close();
+      this.microphone = mic;
+      this.needsTap = mic.suspended;
+      this.mic = 'live';
+      this.reroute(true);
+    } catch (err) {
+      if (token !== this.micToken) return;
+      this.mic = 'error';
+      this.micError = err instanceof OsmoseError ? err.message : String((err as Error)?.message ?? err);
+    }
+    this.deps.presenceChanged();
+  }
+
+  private stopMic(): void {
+    this.micToken++;
+    this.microphone?.close();
+    this.microphone = null;
+    this.mic = 'off';
+    this.needsTap = false;
+    this.level = 0;
+    this.speech = false;
+    this.vad = 0;
+    this.scores = {};
+    this.closeLocal();
+    this.client?.close();
+    this.client = null;
+    this.runningOn = null;
+    this.pipelineLive = false;
+    this.detector.reset();
+    this.deps.presenceChanged();
+  }
+
+  /** Where should this microphone run now? */
+  private wantsRoom(): boolean {
+    if (this.settings.where === 'here') return false;
+    if (this.settings.where === 'room') return true;
+    // Auto: a device on battery hands its audio to a room device when one offers the service.
+    return this.deps.onBattery() === true && this.deps.candidates().some((c) => c.voice?.serving && c.visible);
+  }
+
+  private reroute(force: boolean): void {
+    if (this.mic !== 'live') return;
+    const room = this.wantsRoom();
+    const current = this.client ? 'room' : this.local || this.localOpening ? 'here' : null;
+    if (!force && current === (room ? 'room' : 'here')) return;
+    this.closeLocal();
+    this.client?.close();
+    this.client = null;
+    this.detector.reset();
+    this.pipelineError = null;
+    if (room) this.startClient();
+    else void this.startLocal();
+  }
+
+  private startClient(): void {
+    this.runningOn = null;
+    this.pipelineLive = false;
+    this.client = new VoiceClient(
+      {
+        send: this.deps.send,
+        sendAudio: this.deps.sendAudio,
+        candidates: this.deps.candidates,
+        steps: (steps, server, rtt) => {
+          if (rtt !== null) {
+            this.offloadRtts.push(rtt);
+            if (this.offloadRtts.length > 200) this.offloadRtts.shift();
+          }
+          this.takeSteps(steps, server);
+        },
+        state: (server, live) => {
+          this.runningOn = server;
+          this.pipelineLive = live;
+          this.pipelineError = server ? null : 'No device in the room offers the voice service right now.';
+          this.deps.presenceChanged();
+        },
+      },
+      this.settings.phrases,
+    );
+    this.client.reconsider();
+  }
+
+  private async startLocal(): Promise<void> {
+    this.runningOn = this.deps.deviceId;
+    this.pipelineLive = false;
+    const token = this.micToken;
+    const opening = (async () => {
+      try {
+        const handle = await this.deps.engine.open(this.settings.phrases);
+        if (token !== this.micToken || this.client || this.local) return handle.close();
+        this.local = new OrderedFeeder(
+          handle,
+          (steps, _tag, ms) => {
+            this.localRtts.push(ms);
+            if (this.localRtts.length > 200) this.localRtts.shift();
+            this.takeSteps(steps, this.deps.deviceId);
+          },
+          (err) => {
+            // The worker died or a model failed: say so, and start again on the next block.
+            this.pipelineError = err instanceof OsmoseError ? err.message : String((err as Error)?.message ?? err);
+            this.closeLocal();
+          },
+        );
+        this.pipelineLive = true;
+        this.pipelineError = null;
+      } catch (err) {
+        this.pipelineError = err instanceof OsmoseError ? err.message : String((err as Error)?.message ?? err);
+      } finally {
+        this.localOpening = null;
+      }
+    })();
+    this.localOpening = opening;
+    await opening;
+    this.deps.presenceChanged();
+  }
+
+  private closeLocal(): void {
+    this.local?.close();
+    this.local = null;
+    this.pipelineLive = false;
+  }
+
+  private lastRetry = 0;
+
+  private block(samples: Float32Array, level: Level): void {
+    this.level = level.rms;
+    if (this.client) return this.client.block(samples);
+    if (this.local) {
+      this.local.push(samples);
+      this.dropped = this.local.dropped;
+      return;
+    }
+    // The local pipeline failed: try again now and then.
+    if (!this.localOpening && this.runningOn === this.deps.deviceId && performance.now() - this.lastRetry > 5_000) {
+      this.lastRetry = performance.now();
+      void this.startLocal();
+    }
+  }
+
+  /** Events this device recorded, by phrase and the time they fired, until their peak is known. */
+  private recorded = new Map<string, string>();
+
+  private peak(d: Detection): void {
+    const key = `${d.phrase}@${d.at}`;
+    const id = this.recorded.get(key);
+    this.recorded.delete(key);
+    this.detections = this.detections.map((x) => (x.phrase === d.phrase && x.at === d.at ? { ...x, score: d.score } : x));
+    if (id) this.deps.room()?.raiseScore(id, d.score);
+  }
+
+  private takeSteps(steps: VoiceStep[], processedBy: string): void {
+    const last = steps[steps.length - 1];
+    if (!last) return;
+    this.steps += steps.length;
+    this.vad = last.vad;
+    this.speech = last.speech;
+    this.scores = last.scores;
+    const now = Date.now();
+    for (const step of steps) {
+      for (const d of this.detector.step(step, now)) {
+        this.detections = [{ ...d, processedBy }, ...this.detections].slice(0, 10);
+        const event = this.deps.room()?.detected({ phrase: d.phrase, score: d.score, processedBy, at: d.at, ...(step.timerMinutes ? { timerMinutes: step.timerMinutes } : {}) });
+        if (event) {
+          this.recorded.set(`${d.phrase}@${d.at}`, event.id);
+          if (this.recorded.size > 20) this.recorded.delete(this.recorded.keys().next().value!);
+        }
+      }
+    }
+  }
+}

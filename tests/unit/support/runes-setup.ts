@@ -1,0 +1,2 @@
+/** The `runes` project (vitest.config.ts): a real IndexedDB implementation for storage. */
+import 'fake-indexeddb/auto';

@@ -1,0 +1,49 @@
+/**
+ * A real hub in this process, on loopback (its plain-HTTP port serves the join API and the room
+ * channel): for app-side tests that talk to the hub as the app does.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startHub, type Hub } from '../../../hub/hub.ts';
+import { parseConfig } from '../../../hub/config.ts';
+import { b64uEncode, deviceIdFromPublicKey, newDeviceKeyPair } from '../../../protocol/crypto.ts';
+import type { JoinTicket } from '../../../protocol/join-link.ts';
+import type { Identity } from '../../../src/room/identity.ts';
+import type { SocketFactory, SocketLike } from '../../../src/room/hub-connection.ts';
+
+export interface TestHub {
+  hub: Hub;
+  origin: string;
+  ticket: () => JoinTicket;
+  close: () => Promise<void>;
+}
+
+export async function testHub(extra: string[] = []): Promise<TestHub> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-app-hub-'));
+  const appDir = path.join(dir, 'app');
+  fs.mkdirSync(appDir);
+  for (const f of ['index.html', 'display.html', 'onboarding.html']) fs.writeFileSync(path.join(appDir, f), `<p>${f}</p>`);
+  const config = parseConfig(['--data', path.join(dir, 'data'), '--app-dir', appDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--quiet', '--name', 'Test room', ...extra], {}, dir);
+  if (config === 'help') throw new Error('unreachable');
+  const hub = await startHub(config);
+  return {
+    hub,
+    origin: `http://127.0.0.1:${hub.ports.http}`,
+    ticket: () => ({ roomId: hub.secrets().roomId, secret: hub.secrets().secret }),
+    close: async () => {
+      await hub.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A device identity (what room/identity.ts keeps in IndexedDB). */
+export function identity(): Identity {
+  const kp = newDeviceKeyPair();
+  return { deviceId: deviceIdFromPublicKey(kp.publicKey), publicKey: b64uEncode(kp.publicKey), secretKey: kp.secretKey };
+}
+
+/** Node's WebSocket for the app's room channel (the browser's has the same interface). */
+export const nodeSockets: SocketFactory = (url, protocols) => new WebSocket(url, protocols) as unknown as SocketLike;
