@@ -29,7 +29,7 @@ import { LinkSession } from './link-session.ts';
 import { handshake } from './handshake.ts';
 import { invitationView, linkView } from './views.ts';
 import { checkToken, createInvitation, newId, newToken, type Inviter } from './invitations.ts';
-import { checkLanHost, dialPinned, fetchPinnedCa, sha256Hex } from './pinned-dial.ts';
+import { checkLanHost, dialPinned, fetchPinnedCa, savedRoot, sha256Hex, type DialTarget } from './pinned-dial.ts';
 
 const PING_MS = 10_000;
 const SILENT_AFTER_MS = 30_000;
@@ -330,8 +330,7 @@ export class Gateway {
     if (!row || row.endedAt !== null || !session || this.conns.has(linkId) || this.closed) return;
     const r = this.retries.get(linkId)!;
     try {
-      const target = { host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem: row.caPem };
-      const ws = await dialPinned(target);
+      const ws = await dialPinned(this.target(row));
       const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
       session.recordControl(hello, 'handshake (reconnecting)');
       const welcome = await handshake(ws, hello);
@@ -351,6 +350,16 @@ export class Gateway {
       r.delay = Math.min(RECONNECT_MAX_MS, r.delay * 2);
       this.scheduleDial(linkId, r.delay / 2 + Math.random() * (r.delay / 2));
     }
+  }
+
+  /** Where a guest link dials, trusting only the pinned root (a saved CA with more is trimmed for good). */
+  private target(row: LinkRow): DialTarget {
+    const caPem = row.caPem === null ? null : savedRoot(row.caPem, row.fingerprint!);
+    if (caPem !== row.caPem) {
+      this.store.setCaPem(row.id, caPem!);
+      log.warn('gateway: the saved room CA held more than the pinned root; only the pinned root is kept', { link: row.id });
+    }
+    return { host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem };
   }
 
   private scheduleEndNotice(linkId: string, delay: number): void {
@@ -378,7 +387,7 @@ export class Gateway {
     if (row.expiresAt <= this.now()) return done(); // the other side ends it at the expiry anyway
     const ctx = { linkId, invitationId: row.invitationId, scope: describeScope(row.scope, row.label, row.access), toRoom: row.room };
     try {
-      const ws = await dialPinned({ host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem: row.caPem });
+      const ws = await dialPinned(this.target(row));
       const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
       this.ledger.record(ctx, 'link', 'handshake (to say the connection ended)', Buffer.byteLength(hello));
       await handshake(ws, hello);
