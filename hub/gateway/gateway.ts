@@ -28,6 +28,7 @@ import { Ledger } from './ledger.ts';
 import { LinkSession } from './link-session.ts';
 import { handshake } from './handshake.ts';
 import { invitationView, linkView } from './views.ts';
+import { removeMirrors, sweepMirrors } from './mirrors.ts';
 import { checkToken, createInvitation, newId, newToken, type Inviter } from './invitations.ts';
 import { checkLanHost, dialPinned, fetchPinnedCa, savedRoot, sha256Hex, type DialTarget } from './pinned-dial.ts';
 
@@ -92,10 +93,20 @@ export class Gateway {
         this.store.endLink(row.id, this.now(), 'expired', 'the connection expired');
         continue;
       }
+      try {
+        this.openSession(row);
+      } catch (err) {
+        // A link whose state cannot be read back (a damaged per-link copy) ends; the hub starts.
+        log.error('gateway: a link could not be reopened; it ends', { link: row.id, error: (err as Error).message });
+        this.store.endLink(row.id, this.now(), 'scope-gone', 'this room could not reopen the connection');
+        continue;
+      }
       // Only links a member accepted are ever dialled: with none, the hub opens no connection.
-      this.openSession(row);
       if (row.role === 'guest') this.scheduleDial(row.id, 0);
     }
+    // Whatever a link that is over mirrored goes, also when it ended while this hub was down.
+    const swept = sweepMirrors(d.doc, this.store);
+    if (swept) log.info('gateway: items mirrored by links that are over were removed', { items: swept });
     for (const p of this.store.pendingEnds()) this.scheduleEndNotice(p.linkId, 0);
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.pinger = setInterval(() => this.keepAlive(), PING_MS);
@@ -499,7 +510,8 @@ export class Gateway {
     if (r?.timer) clearTimeout(r.timer);
     this.retries.delete(linkId);
     this.sessions.delete(linkId);
-    session?.close();
+    if (session) session.close();
+    else if (this.store.link(linkId)?.role === 'guest') removeMirrors(this.d.doc, linkId, this.store.received(linkId));
     this.store.endLink(linkId, this.now(), reason, message);
     // Ended here while the inviting hub was out of reach: tell it when it can be reached, so it
     // does not show the link as "reconnecting" until the expiry.

@@ -15,6 +15,7 @@ import type { Ledger, LedgerContext } from './ledger.ts';
 import { LINK_ITEM } from './ledger.ts';
 import { NoteBridge, BRIDGE } from './note-bridge.ts';
 import { boardSnapshot, inboundViolation, threadMessages } from './scope.ts';
+import { removeMirrors } from './mirrors.ts';
 
 export interface LinkSocket {
   send(text: string): void;
@@ -185,20 +186,11 @@ export class LinkSession {
   }
 
   /** The link is over: stop observing; the accepting room's mirrors of the other room's items go. */
-  close(removeMirrors = true): void {
+  close(mirrorsGo = true): void {
     for (const off of this.offs.splice(0)) off();
-    this.note?.close(removeMirrors);
+    this.note?.close(false);
     this.note = null;
-    if (removeMirrors && this.row.role === 'guest' && this.row.scope.kind === 'thread') {
-      const mine = this.receivedHere;
-      const tl = timeline(this.d.doc);
-      this.d.doc.transact(() => {
-        for (let i = tl.length - 1; i >= 0; i--) {
-          const id = (tl.get(i) as { id?: unknown })?.id;
-          if (typeof id === 'string' && mine.has(id)) tl.delete(i, 1);
-        }
-      }, BRIDGE);
-    }
+    if (mirrorsGo && this.row.role === 'guest') removeMirrors(this.d.doc, this.row.id, this.receivedHere);
     this.socket = null;
   }
 

@@ -127,6 +127,11 @@ export class GatewayStore {
     return (this.db.prepare('SELECT * FROM links WHERE ended_at IS NULL ORDER BY created_at').all() as Raw[]).map(link);
   }
 
+  /** Guest links that are over (their mirrors must be gone from the room). */
+  endedGuestLinkIds(): string[] {
+    return (this.db.prepare("SELECT id FROM links WHERE role = 'guest' AND ended_at IS NOT NULL").all() as { id: string }[]).map((r) => r.id);
+  }
+
   recentlyEnded(since: number): LinkRow[] {
     return (this.db.prepare('SELECT * FROM links WHERE ended_at IS NOT NULL AND ended_at > ? ORDER BY ended_at DESC LIMIT 20').all(since) as Raw[]).map(link);
   }

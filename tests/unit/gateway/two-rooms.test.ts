@@ -282,8 +282,8 @@ describe('restarts', () => {
       if (config === 'help') throw new Error('unreachable');
       return Object.assign(await startHub(config), { dir: h.dir });
     };
-    let x = X;
-    let y = Yh;
+    let x: Hub & { dir: string } = X;
+    let y: Hub & { dir: string } = Yh;
     try {
       const n = addNote(x, 'Durable', 'base');
       const inv = invite(x, { scope: { kind: 'note', id: n }, access: 'write', expiresInMinutes: 60, multiUse: false });
