@@ -272,10 +272,12 @@ export const LedgerEntry = z.object({
   /** `note:<id>`, `message:<id>`, `board`, `presence`, `link` (handshake, keep-alives, id lists). */
   item: z.string(),
   what: z.string(),
-  linkId: LinkId,
-  invitationId: z.string(),
+  /** Null: a hello the other hub answered before naming a link (refused), or a refusal this hub sent. */
+  linkId: LinkId.nullable(),
+  invitationId: z.string().nullable(),
   scope: z.string(),
-  toRoom: RoomInfo,
+  /** Null: a refusal of a connection that presented no valid invitation or link. */
+  toRoom: RoomInfo.nullable(),
   frames: z.number().int(),
   bytes: z.number().int(),
   firstAt: z.number().int(),

@@ -29,6 +29,8 @@ import { LinkSession } from './link-session.ts';
 import { handshake } from './handshake.ts';
 import { invitationView, linkView } from './views.ts';
 import { removeMirrors, sweepMirrors } from './mirrors.ts';
+import { refusalContext } from './refusal.ts';
+import { LINK_ITEM } from './ledger.ts';
 import { checkToken, createInvitation, newId, newToken, type Inviter } from './invitations.ts';
 import { checkLanHost, dialPinned, fetchPinnedCa, savedRoot, sha256Hex, type DialTarget } from './pinned-dial.ts';
 
@@ -67,6 +69,7 @@ export class Gateway {
   private readonly received: Set<string>;
   /** Bytes that came in on each link, counted at the socket (tests compare them with the other side's ledger). */
   readonly bytesIn = new Map<string, number>();
+  readonly framesIn = new Map<string, number>();
   /** What a linked room may send per link (frames, bytes per 10 s). */
   private readonly flood = new FloodGuard({ frames: GATEWAY_LIMITS.floodFrames, bytes: GATEWAY_LIMITS.floodBytes, windowMs: GATEWAY_LIMITS.floodWindowMs });
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_LIMITS.frameBytes, perMessageDeflate: false });
@@ -149,11 +152,24 @@ export class Gateway {
     target.caPem = await fetchPinnedCa(target);
     const ws = await dialPinned(target);
     const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room, auth: { kind: 'invitation', token: inv.token } } satisfies GatewayFrame);
-    const welcome = await handshake(ws, hello);
+    // Recorded before it leaves, in a row of its own that the link claims once the welcome names it
+    // (a refused attempt stays in the ledger under the invitation).
+    const attempt = { linkId: null, invitationId: inv.id, scope: describeScope(inv.scope, inv.label, inv.access), toRoom: inv.room };
+    let helloRow = 0;
+    const welcome = await handshake(ws, hello, () => void (helloRow = this.ledger.recordText(attempt, LINK_ITEM, 'handshake (this room’s name and the invitation token)', hello, true)));
+    // An id this hub already holds would be another link's: never taken from the other hub.
+    const fresh = this.store.link(welcome.linkId) === null;
+    if (fresh) this.ledger.claim(helloRow, welcome.linkId);
     // The inviting hub's word must match what the person saw before accepting.
-    if (welcome.invitationId !== inv.id || welcome.room.id !== inv.room.id || !sameScope(welcome.scope, inv.scope) || welcome.access !== inv.access || welcome.expiresAt !== inv.expiresAt || !welcome.secret) {
-      // Tell the inviting hub, so its side of the link ends too.
-      ws.send(encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: 'violation', message: 'the invitation said something else; refused by the accepting room' } satisfies GatewayFrame));
+    if (!fresh || welcome.invitationId !== inv.id || welcome.room.id !== inv.room.id || !sameScope(welcome.scope, inv.scope) || welcome.access !== inv.access || welcome.expiresAt !== inv.expiresAt || !welcome.secret) {
+      // Tell the inviting hub, so its side of the link ends too (recorded first, like every frame).
+      const end = encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: 'violation', message: 'the invitation said something else; refused by the accepting room' } satisfies GatewayFrame);
+      try {
+        this.ledger.recordText({ ...attempt, linkId: fresh ? welcome.linkId : null }, LINK_ITEM, 'end of the connection', end);
+        ws.send(end);
+      } catch (err) {
+        log.error('gateway: could not record an end in the ledger; not sending it', { error: (err as Error).message });
+      }
       ws.close(GW_CLOSE.refused, 'invitation-scope');
       throw new OsmoseError('invitation-scope', 'the inviting hub describes a different scope than this invitation says; nothing was shared');
     }
@@ -178,8 +194,8 @@ export class Gateway {
     };
     this.store.addLink(row);
     this.bytesIn.set(row.id, welcome.bytes);
+    this.framesIn.set(row.id, 1);
     const session = this.openSession(row);
-    session.recordControl(hello, 'handshake (this room’s name and the invitation token)');
     log.info('gateway: invitation accepted; link open', { link: row.id, to: row.room.name, scope: row.scope.kind, access: row.access });
     this.attach(row.id, ws, session, welcome.backlog);
     return linkView(session);
@@ -262,21 +278,32 @@ export class Gateway {
     const from = req.socket.remoteAddress ?? '';
     ws.on('error', (err) => log.warn('gateway socket error', { error: err.message }));
     const timer = setTimeout(() => refuse(new OsmoseError('unauthorized', 'no hello within 5 s')), GATEWAY_LIMITS.helloTimeoutMs);
-    const refuse = (err: OsmoseError) => {
+    const refuse = (err: OsmoseError, hello: GatewayFrame | null = null) => {
       clearTimeout(timer);
       this.failures.take(from);
       log.info('gateway: link refused', { code: err.code, from });
-      if (ws.readyState === ws.OPEN) ws.send(encodeFrame({ v: PROTOCOL_VERSION, t: 'error', error: err.toWire() } satisfies GatewayFrame));
+      if (ws.readyState === ws.OPEN) {
+        const text = encodeFrame({ v: PROTOCOL_VERSION, t: 'error', error: err.toWire() } satisfies GatewayFrame);
+        try {
+          this.ledger.recordText(refusalContext(this.store, hello), LINK_ITEM, `refusal (${err.code})`, text);
+          ws.send(text);
+        } catch (e) {
+          log.error('gateway: could not record a refusal in the ledger; not sending it', { error: (e as Error).message });
+        }
+      }
       ws.close(GW_CLOSE.refused, err.code);
     };
     ws.once('message', (data, isBinary) => {
       clearTimeout(timer);
+      let hello: GatewayFrame | null = null;
+      let admitted: string | null = null;
       try {
         const decoded = isBinary ? null : decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
         if (!decoded?.ok) return refuse(decoded?.error ?? new OsmoseError('bad-request', 'binary frame'));
-        const hello = decoded.value;
+        hello = decoded.value;
         if (hello.t !== 'hello') return refuse(new OsmoseError('unauthorized', 'hello first'));
         const { row, secret } = this.admit(hello);
+        admitted = row.id;
         this.countIn(row.id, data);
         const session = this.sessions.get(row.id)!;
         const welcome = encodeFrame({
@@ -287,7 +314,9 @@ export class Gateway {
         ws.send(welcome);
         this.attach(row.id, ws, session);
       } catch (err) {
-        refuse(err instanceof OsmoseError ? err : new OsmoseError('internal', 'could not open the link'));
+        // A new link whose welcome could not go (the ledger failed) is over before it began.
+        if (admitted && secretGiven(hello)) this.finish(admitted, 'ended', 'this room could not record the handshake', false);
+        refuse(err instanceof OsmoseError ? err : new OsmoseError('internal', 'could not open the link'), hello);
         if (!(err instanceof OsmoseError)) log.error('gateway: hello failed', { error: (err as Error).message });
       }
     });
@@ -343,9 +372,9 @@ export class Gateway {
     try {
       const ws = await dialPinned(this.target(row));
       const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
-      session.recordControl(hello, 'handshake (reconnecting)');
-      const welcome = await handshake(ws, hello);
+      const welcome = await handshake(ws, hello, () => session.recordControl(hello, 'handshake (reconnecting)'));
       this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + welcome.bytes);
+      this.framesIn.set(linkId, (this.framesIn.get(linkId) ?? 0) + 1);
       if (!this.sessions.has(linkId)) return void ws.close(GW_CLOSE.ended, 'ended');
       r.delay = RECONNECT_MIN_MS;
       session.lastError = undefined;
@@ -400,10 +429,14 @@ export class Gateway {
     try {
       const ws = await dialPinned(this.target(row));
       const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
-      this.ledger.record(ctx, 'link', 'handshake (to say the connection ended)', Buffer.byteLength(hello));
-      await handshake(ws, hello);
+      await handshake(ws, hello, () => this.ledger.recordText(ctx, LINK_ITEM, 'handshake (to say the connection ended)', hello));
       const end = encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: pending.reason, message: pending.message.slice(0, 300) } satisfies GatewayFrame);
-      this.ledger.record(ctx, 'link', 'end of the connection', Buffer.byteLength(end));
+      try {
+        this.ledger.recordText(ctx, LINK_ITEM, 'end of the connection', end);
+      } catch (err) {
+        ws.terminate();
+        throw err;
+      }
       ws.send(end);
       ws.close(GW_CLOSE.ended, 'ended');
       setTimeout(() => ws.terminate(), 500).unref();
@@ -560,11 +593,17 @@ export class Gateway {
 
   private countIn(linkId: string, data: RawData): void {
     this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + rawBytes(data));
+    this.framesIn.set(linkId, (this.framesIn.get(linkId) ?? 0) + 1);
   }
 
   private changed(): void {
     for (const l of this.listeners) l();
   }
+}
+
+/** A first connection (an invitation's token): its link exists only from this hello on. */
+function secretGiven(hello: GatewayFrame | null): boolean {
+  return hello?.t === 'hello' && hello.auth.kind === 'invitation';
 }
 
 function rawBytes(data: RawData): number {

@@ -4,8 +4,17 @@ import { decodeFrame } from '../../protocol/codec.ts';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { GATEWAY_LIMITS, GatewayFrame } from '../../protocol/gateway.ts';
 
-/** Sends `hello` and waits for the welcome (with its size, for the byte count) or the refusal. */
-export function handshake(ws: WebSocket, hello: string): Promise<Extract<GatewayFrame, { t: 'welcome' }> & { bytes: number; backlog: RawData[] }> {
+/**
+ * Sends `hello` and waits for the welcome (with its size, for the byte count) or the refusal.
+ * `record` puts the hello in the ledger first; if it throws, nothing is sent and the socket goes.
+ */
+export function handshake(ws: WebSocket, hello: string, record: () => void): Promise<Extract<GatewayFrame, { t: 'welcome' }> & { bytes: number; backlog: RawData[] }> {
+  try {
+    record();
+  } catch (err) {
+    ws.terminate();
+    return Promise.reject(err instanceof OsmoseError ? err : new OsmoseError('internal', 'the ledger could not record the handshake; nothing was sent'));
+  }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (reject(new OsmoseError('timeout', "the other room's hub did not answer")), ws.terminate()), GATEWAY_LIMITS.helloTimeoutMs);
     // The other hub starts its catch-up right after the welcome, and ws may hand us those frames

@@ -167,13 +167,9 @@ export class LinkSession {
     this.send(frame, LINK_ITEM, what);
   }
 
-  /** Records a frame sent outside a session's socket (the handshake): the ledger counts it too. */
+  /** Records a frame sent outside a session's socket (the handshake). Throws if it cannot: then it is not sent. */
   recordControl(text: string, what: string): void {
-    try {
-      this.d.ledger.record(this.ctx, LINK_ITEM, what, utf8.encode(text).length);
-    } catch (err) {
-      log.error('gateway: could not record the handshake in the ledger', { link: this.row.id, error: (err as Error).message });
-    }
+    this.d.ledger.recordText(this.ctx, LINK_ITEM, what, text);
   }
 
   /** The people in this room changed: tell the other room (names only). */
