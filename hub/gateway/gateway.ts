@@ -20,7 +20,7 @@ import {
 import { notes, retentionDays } from '../../protocol/room-doc.ts';
 import { safeEqual } from '../../protocol/crypto.ts';
 import { RateLimiter } from '../rate-limit.ts';
-import { FloodGuard } from './flood-guard.ts';
+import { costOf, FloodGuard } from './flood-guard.ts';
 import { refuseUpgrade } from '../upgrade-response.ts';
 import { log } from '../log.ts';
 import { GatewayStore, type LinkRow } from './store.ts';
@@ -70,8 +70,8 @@ export class Gateway {
   /** Bytes that came in on each link, counted at the socket (tests compare them with the other side's ledger). */
   readonly bytesIn = new Map<string, number>();
   readonly framesIn = new Map<string, number>();
-  /** What a linked room may send per link (frames, bytes per 10 s). */
-  private readonly flood = new FloodGuard({ frames: GATEWAY_LIMITS.floodFrames, bytes: GATEWAY_LIMITS.floodBytes, windowMs: GATEWAY_LIMITS.floodWindowMs });
+  /** What a linked room may make this hub do per link (cost per 10 s, not frames). */
+  private readonly flood = new FloodGuard({ budget: GATEWAY_LIMITS.floodCost, windowMs: GATEWAY_LIMITS.floodWindowMs });
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_LIMITS.frameBytes, perMessageDeflate: false });
   private readonly failures = new RateLimiter(10, 60_000);
   private readonly listeners = new Set<() => void>();
@@ -461,12 +461,12 @@ export class Gateway {
       ledger: this.ledger,
       received: this.received,
       receivedOnLink,
-      markReceived: (id) => {
-        this.received.add(id);
-        receivedOnLink.add(id);
-        this.store.markReceived(row.id, id);
+      markReceived: (ids) => {
+        this.store.markReceived(row.id, ids);
+        for (const id of ids) (this.received.add(id), receivedOnLink.add(id));
       },
       linkDoc: (item) => this.store.linkDoc(row.id, item),
+      appendLinkDoc: (item, update) => this.store.appendLinkDoc(row.id, item, update),
       saveLinkDoc: (item, state) => this.store.saveLinkDoc(row.id, item, state),
       people: () => this.d.people(),
       onChange: () => this.changed(),
@@ -491,17 +491,20 @@ export class Gateway {
       if (this.closed || this.sessions.get(linkId) !== session || this.conns.get(linkId)?.ws !== ws) return;
       conn.lastFrame = this.now();
       this.countIn(linkId, data);
-      if (!this.flood.take(linkId, rawBytes(data))) {
-        log.warn('gateway: the other hub sent too much too fast; cut off', { link: linkId });
-        return this.finish(linkId, 'violation', `cut off: the other room sent more than ${GATEWAY_LIMITS.floodFrames} frames or ${GATEWAY_LIMITS.floodBytes >> 20} MB in ${GATEWAY_LIMITS.floodWindowMs / 1000} s`, true);
-      }
+      const flooded = () => {
+        log.warn('gateway: the other hub made this hub do too much too fast; cut off', { link: linkId });
+        this.finish(linkId, 'violation', `cut off: the other room sent more than this room takes in ${GATEWAY_LIMITS.floodWindowMs / 1000} s (too many frames, bytes or changes)`, true);
+      };
+      if (!this.flood.take(linkId, rawBytes(data) + GATEWAY_LIMITS.frameCost)) return flooded();
       try {
         const decoded = isBinary ? null : decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
         if (!decoded?.ok) throw decoded?.error ?? new OsmoseError('bad-request', 'binary frame');
         const frame = decoded.value;
         if (frame.t === 'end') return this.finish(linkId, frame.reason === 'violation' ? 'violation' : frame.reason, `the other room ended the connection: ${frame.message}`, false);
         if (frame.t === 'error') return void log.warn('gateway: the other hub reports', { link: linkId, code: frame.error.code, message: frame.error.message });
+        const before = costOf(session.spent);
         session.receive(frame);
+        if (!this.flood.take(linkId, costOf(session.spent) - before)) return flooded();
       } catch (err) {
         const e = err instanceof OsmoseError ? err : new OsmoseError('internal', (err as Error).message);
         this.cutOff(linkId, e);

@@ -65,6 +65,11 @@ export class Ledger {
     return this.record(ctx, item, what, utf8.encode(text).length, alone);
   }
 
+  /** Runs `fn` (its records) in one commit. */
+  batch(fn: () => void): void {
+    this.db.transaction(fn)();
+  }
+
   /** The other hub named the link a recorded hello was for: the row becomes the link's. */
   claim(rowId: number, linkId: string): void {
     this.claimRow.run(linkId, rowId);

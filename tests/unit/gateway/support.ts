@@ -94,3 +94,24 @@ export function tamper(code: string, change: (p: Record<string, unknown>) => voi
   change(p);
   return prefix + Buffer.from(JSON.stringify(p)).toString('base64url');
 }
+
+/**
+ * A hostile "hub" that accepted an invitation from `hub` over a raw socket (it speaks the protocol
+ * by hand): its socket once welcomed, the frames it got, and its close code.
+ */
+export async function hostileLink(hub: Hub, scope: CreateInvitationRequest['scope'], access: 'read' | 'write', roomId: string, name = 'Hostile') {
+  const WebSocket = (await import('ws')).default;
+  const inv = invite(hub, { scope, access, expiresInMinutes: 5, multiUse: false });
+  const token = JSON.parse(Buffer.from(inv.code!.split('.')[1]!, 'base64url').toString()).token as string;
+  const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/gateway`, { rejectUnauthorized: false });
+  const frames: string[] = [];
+  let closeCode: number | null = null;
+  ws.on('message', (m) => frames.push(m.toString()));
+  ws.on('error', () => undefined);
+  const closed = new Promise<number>((r) => ws.on('close', (c) => r((closeCode = c))));
+  await new Promise((r) => ws.on('open', r));
+  ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: roomId, name, place: '' }, auth: { kind: 'invitation', token } }));
+  await until(() => frames.some((f) => f.includes('"welcome"')), 'welcome');
+  const welcome = JSON.parse(frames.find((f) => f.includes('"welcome"'))!) as { linkId: string };
+  return { ws, frames, closed, linkId: welcome.linkId, closeCode: () => closeCode };
+}
