@@ -16,6 +16,7 @@ import { LINK_ITEM } from './ledger.ts';
 import { NoteBridge, BRIDGE } from './note-bridge.ts';
 import { boardSnapshot, inboundViolation } from './scope.ts';
 import { ThreadIndex } from './thread-index.ts';
+import { incomingEntry, outgoingEntry } from './remote-entry.ts';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { removeMirrors } from './mirrors.ts';
 
@@ -246,8 +247,7 @@ export class LinkSession {
       if (this.peerHas.has(e.id) || this.d.received.has(e.id)) continue;
       if (this.row.role === 'guest' && e.id === this.row.scope.id) continue;
       this.peerHas.add(e.id);
-      const { remote: _remote, ...entry } = e;
-      out.push({ frame: { v: PROTOCOL_VERSION, t: 'message', entry }, item: `message:${e.id}`, what: `a message by ${short(e.authorName, 20)}: “${short(e.text)}”` });
+      out.push({ frame: { v: PROTOCOL_VERSION, t: 'message', entry: outgoingEntry(e, this.row.id) }, item: `message:${e.id}`, what: `a message by ${short(e.authorName, 20)}: “${short(e.text)}”` });
     }
     // A catch-up of many messages is recorded in one commit, then sent.
     this.sendAll(out);
@@ -255,8 +255,7 @@ export class LinkSession {
 
   private takeMessage(entry: TimelineEntry): void {
     if (this.incomingIds.has(entry.id) || this.threadIndex!.inRoom(entry.id)) return; // already here
-    // Marked with the room it came from (and, in the accepting room, whether replies go back).
-    const mirror: TimelineEntry = { ...entry, remote: { room: this.row.room.name, ...(this.row.role === 'guest' ? { access: this.row.access } : {}) } };
+    const mirror = incomingEntry(entry, this.row, Date.now());
     this.peerHas?.add(entry.id);
     if (this.incoming.length === 0) {
       // One batch: marked received in one commit, added to the room in one (two writes).
