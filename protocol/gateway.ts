@@ -38,6 +38,8 @@ export const GATEWAY_LIMITS = {
   floodCost: 32 * 1024 * 1024,
   frameCost: 2 * 1024,
   writeCost: 64 * 1024,
+  /** Each connection on a link (a TLS handshake, the welcome, the catch-up each side starts). */
+  connectCost: 512 * 1024,
   floodWindowMs: 10_000,
 } as const;
 

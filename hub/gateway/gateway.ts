@@ -517,10 +517,17 @@ export class Gateway {
       session.detach();
       if (session.row.role === 'guest' && this.sessions.has(linkId)) this.scheduleDial(linkId, RECONNECT_MIN_MS);
     });
+    // A connection costs too (the handshake, the catch-up each side starts): a hub that keeps
+    // reconnecting to be sent the note or the thread again spends the same budget as frames.
+    const before = costOf(session.spent);
     session.attach({
       send: (text) => ws.readyState === ws.OPEN && ws.send(text),
       close: (code, reason) => ws.close(code, reason),
     });
+    if (!this.flood.take(linkId, GATEWAY_LIMITS.connectCost + costOf(session.spent) - before)) {
+      log.warn('gateway: the other hub reconnects too often; cut off', { link: linkId });
+      return this.finish(linkId, 'violation', `cut off: the other room connected again more often than this room takes in ${GATEWAY_LIMITS.floodWindowMs / 1000} s`, true);
+    }
     // Frames that came right behind the welcome, in order, before anything newer.
     for (const data of backlog) onMessage(data, false);
   }

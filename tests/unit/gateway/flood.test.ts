@@ -78,3 +78,39 @@ describe('a linked room that floods', () => {
     other.gateway.end(link.id);
   });
 });
+
+describe('a linked room that reconnects over and over', () => {
+  it('is cut off once its connections cost more than the budget, and its credential is dead', async () => {
+    const WebSocket = (await import('ws')).default;
+    const note = addNote(hub, 'Reconnected', 'text');
+    const first = await hostileLink(hub, { kind: 'note', id: note }, 'read', 'rflood000004');
+    const secret = (JSON.parse(first.frames.find((f) => f.includes('"welcome"'))!) as { secret: string }).secret;
+    first.ws.terminate();
+    let refused: string | null = null;
+    let connections = 0;
+    // The clock stands still: every connection falls in one window whatever this machine's speed.
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now());
+    try {
+      while (refused === null && connections < 150) {
+        connections++;
+        const ws = new WebSocket(`wss://127.0.0.1:${hub.ports.https}/gateway`, { rejectUnauthorized: false });
+        const got: string[] = [];
+        ws.on('message', (m) => got.push(m.toString()));
+        ws.on('error', () => undefined);
+        const closed = new Promise((r) => ws.on('close', r));
+        await new Promise((r) => ws.on('open', r));
+        ws.send(JSON.stringify({ v: 1, t: 'hello', room: { id: 'rflood000004', name: 'Hostile', place: '' }, auth: { kind: 'link', linkId: first.linkId, secret } }));
+        // The welcome and the catch-up the hub starts (its own step 1, the presence), or the cut.
+        await until(() => got.some((f) => f.includes('"presence"') || f.includes('"end"') || f.includes('"error"')), 'the catch-up, or the cut');
+        refused = got.find((f) => f.includes('"end"') || f.includes('"error"')) ?? null;
+        ws.terminate();
+        await closed;
+      }
+    } finally {
+      clock.mockRestore();
+    }
+    expect(refused).toMatch(/connected again more often|link-ended/);
+    expect(connections).toBeLessThanOrEqual(Math.ceil(GATEWAY_LIMITS.floodCost / GATEWAY_LIMITS.connectCost) + 1);
+    expect(hub.gateway.state().recentlyEnded.find((l) => l.id === first.linkId)?.reason).toBe('violation');
+  });
+});
