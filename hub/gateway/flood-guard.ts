@@ -43,3 +43,21 @@ export class FloodGuard {
     this.windows.delete(key);
   }
 }
+
+/**
+ * The gateway's use of the guard: a frame's own cost as it arrives, then what handling it (or
+ * opening a connection) made the link's session spend. Each returns false once the link is over.
+ */
+export class LinkBudget {
+  readonly guard = new FloodGuard({ budget: GATEWAY_LIMITS.floodCost, windowMs: GATEWAY_LIMITS.floodWindowMs });
+
+  frame(linkId: string, bytes: number): boolean {
+    return this.guard.take(linkId, bytes + GATEWAY_LIMITS.frameCost);
+  }
+
+  spend(linkId: string, session: { spent: { bytes: number; writes: number } }, base: number, work: () => void): boolean {
+    const before = costOf(session.spent);
+    work();
+    return this.guard.take(linkId, base + costOf(session.spent) - before);
+  }
+}

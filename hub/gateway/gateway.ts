@@ -20,19 +20,19 @@ import {
 import { notes, retentionDays } from '../../protocol/room-doc.ts';
 import { safeEqual } from '../../protocol/crypto.ts';
 import { RateLimiter } from '../rate-limit.ts';
-import { costOf, FloodGuard } from './flood-guard.ts';
+import { LinkBudget } from './flood-guard.ts';
 import { refuseUpgrade } from '../upgrade-response.ts';
 import { log } from '../log.ts';
 import { GatewayStore, type LinkRow } from './store.ts';
 import { Ledger } from './ledger.ts';
 import { LinkSession } from './link-session.ts';
-import { handshake } from './handshake.ts';
+import { firstHandshake, handshake, refuseWelcome } from './handshake.ts';
 import { invitationView, linkView } from './views.ts';
 import { removeMirrors, sweepMirrors } from './mirrors.ts';
-import { refusalContext } from './refusal.ts';
+import { firstConnection, sendRefusal } from './refusal.ts';
 import { LINK_ITEM } from './ledger.ts';
 import { checkToken, createInvitation, newId, newToken, type Inviter } from './invitations.ts';
-import { checkLanHost, dialPinned, fetchPinnedCa, savedRoot, sha256Hex, type DialTarget } from './pinned-dial.ts';
+import { checkLanHost, dialPinned, fetchPinnedCa, savedTarget, sha256Hex, type DialTarget } from './pinned-dial.ts';
 
 const PING_MS = 10_000;
 const SILENT_AFTER_MS = 30_000;
@@ -71,7 +71,7 @@ export class Gateway {
   readonly bytesIn = new Map<string, number>();
   readonly framesIn = new Map<string, number>();
   /** What a linked room may make this hub do per link (cost per 10 s, not frames). */
-  private readonly flood = new FloodGuard({ budget: GATEWAY_LIMITS.floodCost, windowMs: GATEWAY_LIMITS.floodWindowMs });
+  private readonly budget = new LinkBudget();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_LIMITS.frameBytes, perMessageDeflate: false });
   private readonly failures = new RateLimiter(10, 60_000);
   private readonly listeners = new Set<() => void>();
@@ -152,25 +152,11 @@ export class Gateway {
     target.caPem = await fetchPinnedCa(target);
     const ws = await dialPinned(target);
     const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room, auth: { kind: 'invitation', token: inv.token } } satisfies GatewayFrame);
-    // Recorded before it leaves, in a row of its own that the link claims once the welcome names it
-    // (a refused attempt stays in the ledger under the invitation).
     const attempt = { linkId: null, invitationId: inv.id, scope: describeScope(inv.scope, inv.label, inv.access), toRoom: inv.room };
-    let helloRow = 0;
-    const welcome = await handshake(ws, hello, () => void (helloRow = this.ledger.recordText(attempt, LINK_ITEM, 'handshake (this room’s name and the invitation token)', hello, true)));
-    // An id this hub already holds would be another link's: never taken from the other hub.
-    const fresh = this.store.link(welcome.linkId) === null;
-    if (fresh) this.ledger.claim(helloRow, welcome.linkId);
+    const { welcome, fresh } = await firstHandshake(ws, hello, this.ledger, attempt, (id) => this.store.link(id) === null);
     // The inviting hub's word must match what the person saw before accepting.
     if (!fresh || welcome.invitationId !== inv.id || welcome.room.id !== inv.room.id || !sameScope(welcome.scope, inv.scope) || welcome.access !== inv.access || welcome.expiresAt !== inv.expiresAt || !welcome.secret) {
-      // Tell the inviting hub, so its side of the link ends too (recorded first, like every frame).
-      const end = encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: 'violation', message: 'the invitation said something else; refused by the accepting room' } satisfies GatewayFrame);
-      try {
-        this.ledger.recordText({ ...attempt, linkId: fresh ? welcome.linkId : null }, LINK_ITEM, 'end of the connection', end);
-        ws.send(end);
-      } catch (err) {
-        log.error('gateway: could not record an end in the ledger; not sending it', { error: (err as Error).message });
-      }
-      ws.close(GW_CLOSE.refused, 'invitation-scope');
+      refuseWelcome(ws, this.ledger, { ...attempt, linkId: fresh ? welcome.linkId : null });
       throw new OsmoseError('invitation-scope', 'the inviting hub describes a different scope than this invitation says; nothing was shared');
     }
     const row: LinkRow = {
@@ -282,16 +268,7 @@ export class Gateway {
       clearTimeout(timer);
       this.failures.take(from);
       log.info('gateway: link refused', { code: err.code, from });
-      if (ws.readyState === ws.OPEN) {
-        const text = encodeFrame({ v: PROTOCOL_VERSION, t: 'error', error: err.toWire() } satisfies GatewayFrame);
-        try {
-          this.ledger.recordText(refusalContext(this.store, hello), LINK_ITEM, `refusal (${err.code})`, text);
-          ws.send(text);
-        } catch (e) {
-          log.error('gateway: could not record a refusal in the ledger; not sending it', { error: (e as Error).message });
-        }
-      }
-      ws.close(GW_CLOSE.refused, err.code);
+      sendRefusal(ws, this.ledger, this.store, hello, err);
     };
     ws.once('message', (data, isBinary) => {
       clearTimeout(timer);
@@ -315,7 +292,7 @@ export class Gateway {
         this.attach(row.id, ws, session);
       } catch (err) {
         // A new link whose welcome could not go (the ledger failed) is over before it began.
-        if (admitted && secretGiven(hello)) this.finish(admitted, 'ended', 'this room could not record the handshake', false);
+        if (admitted && firstConnection(hello)) this.finish(admitted, 'ended', 'this room could not record the handshake', false);
         refuse(err instanceof OsmoseError ? err : new OsmoseError('internal', 'could not open the link'), hello);
         if (!(err instanceof OsmoseError)) log.error('gateway: hello failed', { error: (err as Error).message });
       }
@@ -394,12 +371,7 @@ export class Gateway {
 
   /** Where a guest link dials, trusting only the pinned root (a saved CA with more is trimmed for good). */
   private target(row: LinkRow): DialTarget {
-    const caPem = row.caPem === null ? null : savedRoot(row.caPem, row.fingerprint!);
-    if (caPem !== row.caPem) {
-      this.store.setCaPem(row.id, caPem!);
-      log.warn('gateway: the saved room CA held more than the pinned root; only the pinned root is kept', { link: row.id });
-    }
-    return { host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem };
+    return savedTarget(row, (pem) => (this.store.setCaPem(row.id, pem), log.warn('gateway: the saved room CA held more than the pinned root; only it is kept', { link: row.id })));
   }
 
   private scheduleEndNotice(linkId: string, delay: number): void {
@@ -495,16 +467,14 @@ export class Gateway {
         log.warn('gateway: the other hub made this hub do too much too fast; cut off', { link: linkId });
         this.finish(linkId, 'violation', `cut off: the other room sent more than this room takes in ${GATEWAY_LIMITS.floodWindowMs / 1000} s (too many frames, bytes or changes)`, true);
       };
-      if (!this.flood.take(linkId, rawBytes(data) + GATEWAY_LIMITS.frameCost)) return flooded();
+      if (!this.budget.frame(linkId, rawBytes(data))) return flooded();
       try {
         const decoded = isBinary ? null : decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
         if (!decoded?.ok) throw decoded?.error ?? new OsmoseError('bad-request', 'binary frame');
         const frame = decoded.value;
         if (frame.t === 'end') return this.finish(linkId, frame.reason === 'violation' ? 'violation' : frame.reason, `the other room ended the connection: ${frame.message}`, false);
         if (frame.t === 'error') return void log.warn('gateway: the other hub reports', { link: linkId, code: frame.error.code, message: frame.error.message });
-        const before = costOf(session.spent);
-        session.receive(frame);
-        if (!this.flood.take(linkId, costOf(session.spent) - before)) return flooded();
+        if (!this.budget.spend(linkId, session, 0, () => session.receive(frame))) return flooded();
       } catch (err) {
         const e = err instanceof OsmoseError ? err : new OsmoseError('internal', (err as Error).message);
         this.cutOff(linkId, e);
@@ -519,12 +489,8 @@ export class Gateway {
     });
     // A connection costs too (the handshake, the catch-up each side starts): a hub that keeps
     // reconnecting to be sent the note or the thread again spends the same budget as frames.
-    const before = costOf(session.spent);
-    session.attach({
-      send: (text) => ws.readyState === ws.OPEN && ws.send(text),
-      close: (code, reason) => ws.close(code, reason),
-    });
-    if (!this.flood.take(linkId, GATEWAY_LIMITS.connectCost + costOf(session.spent) - before)) {
+    const socket = { send: (text: string) => ws.readyState === ws.OPEN && ws.send(text), close: (code: number, reason: string) => ws.close(code, reason) };
+    if (!this.budget.spend(linkId, session, GATEWAY_LIMITS.connectCost, () => session.attach(socket))) {
       log.warn('gateway: the other hub reconnects too often; cut off', { link: linkId });
       return this.finish(linkId, 'violation', `cut off: the other room connected again more often than this room takes in ${GATEWAY_LIMITS.floodWindowMs / 1000} s`, true);
     }
@@ -539,7 +505,7 @@ export class Gateway {
   }
 
   private finish(linkId: string, reason: EndReason, message: string, tellOther: boolean): void {
-    this.flood.forget(linkId);
+    this.budget.guard.forget(linkId);
     const session = this.sessions.get(linkId);
     const conn = this.conns.get(linkId);
     this.conns.delete(linkId);
@@ -609,11 +575,6 @@ export class Gateway {
   private changed(): void {
     for (const l of this.listeners) l();
   }
-}
-
-/** A first connection (an invitation's token): its link exists only from this hello on. */
-function secretGiven(hello: GatewayFrame | null): boolean {
-  return hello?.t === 'hello' && hello.auth.kind === 'invitation';
 }
 
 function rawBytes(data: RawData): number {

@@ -201,3 +201,13 @@ export function dialPinned(target: DialTarget): Promise<WebSocket> {
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+/**
+ * Where a guest link dials, trusting only the pinned root: a saved CA holding more (from an older
+ * hub) is reduced to it, and `trimmed` is told so that the store keeps only that.
+ */
+export function savedTarget(row: { host: string | null; port: number | null; fingerprint: string | null; caPem: string | null }, trimmed: (pem: string) => void): DialTarget {
+  const caPem = row.caPem === null ? null : savedRoot(row.caPem, row.fingerprint!);
+  if (caPem !== null && caPem !== row.caPem) trimmed(caPem);
+  return { host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem };
+}
