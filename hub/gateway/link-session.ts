@@ -213,6 +213,8 @@ export class LinkSession {
 
   /** The link is over: stop observing; the accepting room's mirrors of the other room's items go. */
   close(mirrorsGo = true): void {
+    // What the other room gave this room's own thread stays: replies that came right before the end are kept.
+    if (this.row.role === 'inviter') this.flushIncoming();
     this.closed = true;
     this.incoming = [];
     this.incomingIds.clear();

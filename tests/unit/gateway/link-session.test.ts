@@ -15,11 +15,11 @@ import { Ledger } from '../../../hub/gateway/ledger.ts';
 import { newDoc, notes, timeline, readTimeline } from '../../../protocol/room-doc.ts';
 import type { GatewayFrame, Scope } from '../../../protocol/gateway.ts';
 
-function session(scope: Scope, access: 'read' | 'write' = 'read') {
+function session(scope: Scope, access: 'read' | 'write' = 'read', role: 'inviter' | 'guest' = 'guest') {
   const store = new GatewayStore(fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-ls-')));
   const doc = newDoc();
   const row: LinkRow = {
-    id: 'l' + '4'.repeat(24), role: 'guest', invitationId: 'i' + '4'.repeat(24), room: { id: 'rinviter001', name: 'FW15', place: '' }, scope, label: 'Plan', access,
+    id: 'l' + '4'.repeat(24), role, invitationId: 'i' + '4'.repeat(24), room: { id: 'rinviter001', name: 'FW15', place: '' }, scope, label: 'Plan', access,
     expiresAt: Date.now() + 60_000, createdAt: Date.now(), secret: 'S'.repeat(43), host: '10.0.0.1', port: 8443, fingerprint: 'ab'.repeat(32), caPem: null, endedAt: null, endReason: null, endMessage: null,
   };
   const received = new Set<string>();
@@ -102,5 +102,13 @@ describe('the accepting side of a link', () => {
     const pongs = () => t.sent.filter((f) => f.includes('"pong"')).length;
     for (let i = 0; i < 100; i++) t.s.receive({ v: 1, t: 'ping', n: i });
     expect(pongs()).toBe(1);
+  });
+
+  it('the inviting side keeps replies that came right before the link ended', () => {
+    const t = session({ kind: 'thread', id: 'root-0001' }, 'write', 'inviter');
+    timeline(t.doc).push([{ id: 'root-0001', author: 'd' + 'a'.repeat(32), authorName: 'Al', text: 'Lunch?', sentAt: 1 }]);
+    t.s.receive({ v: 1, t: 'message', entry: { id: 'late-0001', author: 'd' + 'e'.repeat(32), authorName: 'Eve', text: 'Yes', sentAt: 2, replyTo: 'root-0001' } });
+    t.s.close();
+    expect(readTimeline(t.doc).map((e) => e.id)).toEqual(['root-0001', 'late-0001']);
   });
 });
