@@ -24,13 +24,12 @@ import { LinkBudget } from './flood-guard.ts';
 import { refuseUpgrade } from '../upgrade-response.ts';
 import { log } from '../log.ts';
 import { GatewayStore, type LinkRow } from './store.ts';
-import { Ledger } from './ledger.ts';
+import { Ledger, LINK_ITEM } from './ledger.ts';
 import { LinkSession } from './link-session.ts';
 import { firstHandshake, handshake, refuseWelcome } from './handshake.ts';
 import { invitationView, linkView } from './views.ts';
 import { removeMirrors, sweepMirrors } from './mirrors.ts';
 import { firstConnection, sendRefusal } from './refusal.ts';
-import { LINK_ITEM } from './ledger.ts';
 import { checkToken, createInvitation, newId, newToken, type Inviter } from './invitations.ts';
 import { checkLanHost, dialPinned, fetchPinnedCa, savedTarget, sha256Hex, type DialTarget } from './pinned-dial.ts';
 
