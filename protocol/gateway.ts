@@ -30,9 +30,17 @@ export const GATEWAY_LIMITS = {
   labelChars: 120,
   /** First frame from a connecting hub. */
   helloTimeoutMs: 5_000,
-  /** What one linked room may send on a link per 10 s (a first sync of a long note fits easily). */
-  floodFrames: 5_000,
-  floodBytes: 32 * 1024 * 1024,
+  /**
+   * What one linked room may make a hub do per link per 10 s, in cost units of about a byte: each
+   * frame costs its bytes plus `frameCost`, plus the bytes it makes the hub send back and
+   * `writeCost` per durable write it causes (a change stored, a reply recorded). A first sync of a
+   * long note, or the catch-up of a long thread, fits easily.
+   */
+  floodCost: 32 * 1024 * 1024,
+  frameCost: 2 * 1024,
+  writeCost: 64 * 1024,
+  /** Each connection on a link (a TLS handshake, the welcome, the catch-up each side starts). */
+  connectCost: 512 * 1024,
   floodWindowMs: 10_000,
 } as const;
 
@@ -273,10 +281,12 @@ export const LedgerEntry = z.object({
   /** `note:<id>`, `message:<id>`, `board`, `presence`, `link` (handshake, keep-alives, id lists). */
   item: z.string(),
   what: z.string(),
-  linkId: LinkId,
-  invitationId: z.string(),
+  /** Null: a hello the other hub answered before naming a link (refused), or a refusal this hub sent. */
+  linkId: LinkId.nullable(),
+  invitationId: z.string().nullable(),
   scope: z.string(),
-  toRoom: RoomInfo,
+  /** Null: a refusal of a connection that presented no valid invitation or link. */
+  toRoom: RoomInfo.nullable(),
   frames: z.number().int(),
   bytes: z.number().int(),
   firstAt: z.number().int(),

@@ -33,9 +33,13 @@ export const ROOT_NAMES: ReadonlySet<string> = new Set(Object.values(DOC));
 
 export const ItemId = z.string().regex(/^[0-9A-Za-z-]{8,64}$/);
 
+/** The author of a message that came from another room: namespaced per link by the hub that took
+ * it in (hub/gateway/remote-entry.ts), so it is never a device id of this room. */
+export const RemoteAuthor = z.string().regex(/^r[0-9a-f]{32}$/, 'not a remote author');
+
 export const TimelineEntry = z.object({
   id: ItemId,
-  author: DeviceId,
+  author: z.union([DeviceId, RemoteAuthor]),
   authorName: z.string().max(LIMITS.displayNameChars),
   text: z.string().min(1).max(LIMITS.chatTextChars),
   sentAt: z.number().int(),

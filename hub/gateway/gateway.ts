@@ -20,16 +20,18 @@ import {
 import { notes, retentionDays } from '../../protocol/room-doc.ts';
 import { safeEqual } from '../../protocol/crypto.ts';
 import { RateLimiter } from '../rate-limit.ts';
-import { FloodGuard } from './flood-guard.ts';
+import { LinkBudget } from './flood-guard.ts';
 import { refuseUpgrade } from '../upgrade-response.ts';
 import { log } from '../log.ts';
 import { GatewayStore, type LinkRow } from './store.ts';
-import { Ledger } from './ledger.ts';
+import { Ledger, LINK_ITEM } from './ledger.ts';
 import { LinkSession } from './link-session.ts';
-import { handshake } from './handshake.ts';
+import { firstHandshake, handshake, refuseWelcome } from './handshake.ts';
 import { invitationView, linkView } from './views.ts';
+import { removeMirrors, sweepMirrors } from './mirrors.ts';
+import { firstConnection, sendRefusal } from './refusal.ts';
 import { checkToken, createInvitation, newId, newToken, type Inviter } from './invitations.ts';
-import { checkLanHost, dialPinned, fetchPinnedCa, sha256Hex } from './pinned-dial.ts';
+import { checkLanHost, dialPinned, fetchPinnedCa, savedTarget, sha256Hex, type DialTarget } from './pinned-dial.ts';
 
 const PING_MS = 10_000;
 const SILENT_AFTER_MS = 30_000;
@@ -66,8 +68,9 @@ export class Gateway {
   private readonly received: Set<string>;
   /** Bytes that came in on each link, counted at the socket (tests compare them with the other side's ledger). */
   readonly bytesIn = new Map<string, number>();
-  /** What a linked room may send per link (frames, bytes per 10 s). */
-  private readonly flood = new FloodGuard({ frames: GATEWAY_LIMITS.floodFrames, bytes: GATEWAY_LIMITS.floodBytes, windowMs: GATEWAY_LIMITS.floodWindowMs });
+  readonly framesIn = new Map<string, number>();
+  /** What a linked room may make this hub do per link (cost per 10 s, not frames). */
+  private readonly budget = new LinkBudget();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: GATEWAY_LIMITS.frameBytes, perMessageDeflate: false });
   private readonly failures = new RateLimiter(10, 60_000);
   private readonly listeners = new Set<() => void>();
@@ -92,10 +95,20 @@ export class Gateway {
         this.store.endLink(row.id, this.now(), 'expired', 'the connection expired');
         continue;
       }
+      try {
+        this.openSession(row);
+      } catch (err) {
+        // A link whose state cannot be read back (a damaged per-link copy) ends; the hub starts.
+        log.error('gateway: a link could not be reopened; it ends', { link: row.id, error: (err as Error).message });
+        this.store.endLink(row.id, this.now(), 'scope-gone', 'this room could not reopen the connection');
+        continue;
+      }
       // Only links a member accepted are ever dialled: with none, the hub opens no connection.
-      this.openSession(row);
       if (row.role === 'guest') this.scheduleDial(row.id, 0);
     }
+    // Whatever a link that is over mirrored goes, also when it ended while this hub was down.
+    const swept = sweepMirrors(d.doc, this.store);
+    if (swept) log.info('gateway: items mirrored by links that are over were removed', { items: swept });
     for (const p of this.store.pendingEnds()) this.scheduleEndNotice(p.linkId, 0);
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.pinger = setInterval(() => this.keepAlive(), PING_MS);
@@ -138,12 +151,11 @@ export class Gateway {
     target.caPem = await fetchPinnedCa(target);
     const ws = await dialPinned(target);
     const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room, auth: { kind: 'invitation', token: inv.token } } satisfies GatewayFrame);
-    const welcome = await handshake(ws, hello);
+    const attempt = { linkId: null, invitationId: inv.id, scope: describeScope(inv.scope, inv.label, inv.access), toRoom: inv.room };
+    const { welcome, fresh } = await firstHandshake(ws, hello, this.ledger, attempt, (id) => this.store.link(id) === null);
     // The inviting hub's word must match what the person saw before accepting.
-    if (welcome.invitationId !== inv.id || welcome.room.id !== inv.room.id || !sameScope(welcome.scope, inv.scope) || welcome.access !== inv.access || welcome.expiresAt !== inv.expiresAt || !welcome.secret) {
-      // Tell the inviting hub, so its side of the link ends too.
-      ws.send(encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: 'violation', message: 'the invitation said something else; refused by the accepting room' } satisfies GatewayFrame));
-      ws.close(GW_CLOSE.refused, 'invitation-scope');
+    if (!fresh || welcome.invitationId !== inv.id || welcome.room.id !== inv.room.id || !sameScope(welcome.scope, inv.scope) || welcome.access !== inv.access || welcome.expiresAt !== inv.expiresAt || !welcome.secret) {
+      refuseWelcome(ws, this.ledger, { ...attempt, linkId: fresh ? welcome.linkId : null });
       throw new OsmoseError('invitation-scope', 'the inviting hub describes a different scope than this invitation says; nothing was shared');
     }
     const row: LinkRow = {
@@ -167,8 +179,8 @@ export class Gateway {
     };
     this.store.addLink(row);
     this.bytesIn.set(row.id, welcome.bytes);
+    this.framesIn.set(row.id, 1);
     const session = this.openSession(row);
-    session.recordControl(hello, 'handshake (this room’s name and the invitation token)');
     log.info('gateway: invitation accepted; link open', { link: row.id, to: row.room.name, scope: row.scope.kind, access: row.access });
     this.attach(row.id, ws, session, welcome.backlog);
     return linkView(session);
@@ -251,21 +263,23 @@ export class Gateway {
     const from = req.socket.remoteAddress ?? '';
     ws.on('error', (err) => log.warn('gateway socket error', { error: err.message }));
     const timer = setTimeout(() => refuse(new OsmoseError('unauthorized', 'no hello within 5 s')), GATEWAY_LIMITS.helloTimeoutMs);
-    const refuse = (err: OsmoseError) => {
+    const refuse = (err: OsmoseError, hello: GatewayFrame | null = null) => {
       clearTimeout(timer);
       this.failures.take(from);
       log.info('gateway: link refused', { code: err.code, from });
-      if (ws.readyState === ws.OPEN) ws.send(encodeFrame({ v: PROTOCOL_VERSION, t: 'error', error: err.toWire() } satisfies GatewayFrame));
-      ws.close(GW_CLOSE.refused, err.code);
+      sendRefusal(ws, this.ledger, this.store, hello, err);
     };
     ws.once('message', (data, isBinary) => {
       clearTimeout(timer);
+      let hello: GatewayFrame | null = null;
+      let admitted: string | null = null;
       try {
         const decoded = isBinary ? null : decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
         if (!decoded?.ok) return refuse(decoded?.error ?? new OsmoseError('bad-request', 'binary frame'));
-        const hello = decoded.value;
+        hello = decoded.value;
         if (hello.t !== 'hello') return refuse(new OsmoseError('unauthorized', 'hello first'));
         const { row, secret } = this.admit(hello);
+        admitted = row.id;
         this.countIn(row.id, data);
         const session = this.sessions.get(row.id)!;
         const welcome = encodeFrame({
@@ -276,7 +290,9 @@ export class Gateway {
         ws.send(welcome);
         this.attach(row.id, ws, session);
       } catch (err) {
-        refuse(err instanceof OsmoseError ? err : new OsmoseError('internal', 'could not open the link'));
+        // A new link whose welcome could not go (the ledger failed) is over before it began.
+        if (admitted && firstConnection(hello)) this.finish(admitted, 'ended', 'this room could not record the handshake', false);
+        refuse(err instanceof OsmoseError ? err : new OsmoseError('internal', 'could not open the link'), hello);
         if (!(err instanceof OsmoseError)) log.error('gateway: hello failed', { error: (err as Error).message });
       }
     });
@@ -330,12 +346,11 @@ export class Gateway {
     if (!row || row.endedAt !== null || !session || this.conns.has(linkId) || this.closed) return;
     const r = this.retries.get(linkId)!;
     try {
-      const target = { host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem: row.caPem };
-      const ws = await dialPinned(target);
+      const ws = await dialPinned(this.target(row));
       const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
-      session.recordControl(hello, 'handshake (reconnecting)');
-      const welcome = await handshake(ws, hello);
+      const welcome = await handshake(ws, hello, () => session.recordControl(hello, 'handshake (reconnecting)'));
       this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + welcome.bytes);
+      this.framesIn.set(linkId, (this.framesIn.get(linkId) ?? 0) + 1);
       if (!this.sessions.has(linkId)) return void ws.close(GW_CLOSE.ended, 'ended');
       r.delay = RECONNECT_MIN_MS;
       session.lastError = undefined;
@@ -351,6 +366,11 @@ export class Gateway {
       r.delay = Math.min(RECONNECT_MAX_MS, r.delay * 2);
       this.scheduleDial(linkId, r.delay / 2 + Math.random() * (r.delay / 2));
     }
+  }
+
+  /** Where a guest link dials, trusting only the pinned root (a saved CA with more is trimmed for good). */
+  private target(row: LinkRow): DialTarget {
+    return savedTarget(row, (pem) => (this.store.setCaPem(row.id, pem), log.warn('gateway: the saved room CA held more than the pinned root; only it is kept', { link: row.id })));
   }
 
   private scheduleEndNotice(linkId: string, delay: number): void {
@@ -378,12 +398,16 @@ export class Gateway {
     if (row.expiresAt <= this.now()) return done(); // the other side ends it at the expiry anyway
     const ctx = { linkId, invitationId: row.invitationId, scope: describeScope(row.scope, row.label, row.access), toRoom: row.room };
     try {
-      const ws = await dialPinned({ host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem: row.caPem });
+      const ws = await dialPinned(this.target(row));
       const hello = encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room: this.d.room(), auth: { kind: 'link', linkId, secret: row.secret } } satisfies GatewayFrame);
-      this.ledger.record(ctx, 'link', 'handshake (to say the connection ended)', Buffer.byteLength(hello));
-      await handshake(ws, hello);
+      await handshake(ws, hello, () => this.ledger.recordText(ctx, LINK_ITEM, 'handshake (to say the connection ended)', hello));
       const end = encodeFrame({ v: PROTOCOL_VERSION, t: 'end', reason: pending.reason, message: pending.message.slice(0, 300) } satisfies GatewayFrame);
-      this.ledger.record(ctx, 'link', 'end of the connection', Buffer.byteLength(end));
+      try {
+        this.ledger.recordText(ctx, LINK_ITEM, 'end of the connection', end);
+      } catch (err) {
+        ws.terminate();
+        throw err;
+      }
       ws.send(end);
       ws.close(GW_CLOSE.ended, 'ended');
       setTimeout(() => ws.terminate(), 500).unref();
@@ -408,12 +432,12 @@ export class Gateway {
       ledger: this.ledger,
       received: this.received,
       receivedOnLink,
-      markReceived: (id) => {
-        this.received.add(id);
-        receivedOnLink.add(id);
-        this.store.markReceived(row.id, id);
+      markReceived: (ids) => {
+        this.store.markReceived(row.id, ids);
+        for (const id of ids) (this.received.add(id), receivedOnLink.add(id));
       },
       linkDoc: (item) => this.store.linkDoc(row.id, item),
+      appendLinkDoc: (item, update) => this.store.appendLinkDoc(row.id, item, update),
       saveLinkDoc: (item, state) => this.store.saveLinkDoc(row.id, item, state),
       people: () => this.d.people(),
       onChange: () => this.changed(),
@@ -438,17 +462,18 @@ export class Gateway {
       if (this.closed || this.sessions.get(linkId) !== session || this.conns.get(linkId)?.ws !== ws) return;
       conn.lastFrame = this.now();
       this.countIn(linkId, data);
-      if (!this.flood.take(linkId, rawBytes(data))) {
-        log.warn('gateway: the other hub sent too much too fast; cut off', { link: linkId });
-        return this.finish(linkId, 'violation', `cut off: the other room sent more than ${GATEWAY_LIMITS.floodFrames} frames or ${GATEWAY_LIMITS.floodBytes >> 20} MB in ${GATEWAY_LIMITS.floodWindowMs / 1000} s`, true);
-      }
+      const flooded = () => {
+        log.warn('gateway: the other hub made this hub do too much too fast; cut off', { link: linkId });
+        this.finish(linkId, 'violation', `cut off: the other room sent more than this room takes in ${GATEWAY_LIMITS.floodWindowMs / 1000} s (too many frames, bytes or changes)`, true);
+      };
+      if (!this.budget.frame(linkId, rawBytes(data))) return flooded();
       try {
         const decoded = isBinary ? null : decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
         if (!decoded?.ok) throw decoded?.error ?? new OsmoseError('bad-request', 'binary frame');
         const frame = decoded.value;
         if (frame.t === 'end') return this.finish(linkId, frame.reason === 'violation' ? 'violation' : frame.reason, `the other room ended the connection: ${frame.message}`, false);
         if (frame.t === 'error') return void log.warn('gateway: the other hub reports', { link: linkId, code: frame.error.code, message: frame.error.message });
-        session.receive(frame);
+        if (!this.budget.spend(linkId, session, 0, () => session.receive(frame))) return flooded();
       } catch (err) {
         const e = err instanceof OsmoseError ? err : new OsmoseError('internal', (err as Error).message);
         this.cutOff(linkId, e);
@@ -461,10 +486,13 @@ export class Gateway {
       session.detach();
       if (session.row.role === 'guest' && this.sessions.has(linkId)) this.scheduleDial(linkId, RECONNECT_MIN_MS);
     });
-    session.attach({
-      send: (text) => ws.readyState === ws.OPEN && ws.send(text),
-      close: (code, reason) => ws.close(code, reason),
-    });
+    // A connection costs too (the handshake, the catch-up each side starts): a hub that keeps
+    // reconnecting to be sent the note or the thread again spends the same budget as frames.
+    const socket = { send: (text: string) => ws.readyState === ws.OPEN && ws.send(text), close: (code: number, reason: string) => ws.close(code, reason) };
+    if (!this.budget.spend(linkId, session, GATEWAY_LIMITS.connectCost, () => session.attach(socket))) {
+      log.warn('gateway: the other hub reconnects too often; cut off', { link: linkId });
+      return this.finish(linkId, 'violation', `cut off: the other room connected again more often than this room takes in ${GATEWAY_LIMITS.floodWindowMs / 1000} s`, true);
+    }
     // Frames that came right behind the welcome, in order, before anything newer.
     for (const data of backlog) onMessage(data, false);
   }
@@ -476,7 +504,7 @@ export class Gateway {
   }
 
   private finish(linkId: string, reason: EndReason, message: string, tellOther: boolean): void {
-    this.flood.forget(linkId);
+    this.budget.guard.forget(linkId);
     const session = this.sessions.get(linkId);
     const conn = this.conns.get(linkId);
     this.conns.delete(linkId);
@@ -490,7 +518,8 @@ export class Gateway {
     if (r?.timer) clearTimeout(r.timer);
     this.retries.delete(linkId);
     this.sessions.delete(linkId);
-    session?.close();
+    if (session) session.close();
+    else if (this.store.link(linkId)?.role === 'guest') removeMirrors(this.d.doc, linkId, this.store.received(linkId));
     this.store.endLink(linkId, this.now(), reason, message);
     // Ended here while the inviting hub was out of reach: tell it when it can be reached, so it
     // does not show the link as "reconnecting" until the expiry.
@@ -539,6 +568,7 @@ export class Gateway {
 
   private countIn(linkId: string, data: RawData): void {
     this.bytesIn.set(linkId, (this.bytesIn.get(linkId) ?? 0) + rawBytes(data));
+    this.framesIn.set(linkId, (this.framesIn.get(linkId) ?? 0) + 1);
   }
 
   private changed(): void {

@@ -14,7 +14,11 @@ import { log } from '../log.ts';
 import type { Ledger, LedgerContext } from './ledger.ts';
 import { LINK_ITEM } from './ledger.ts';
 import { NoteBridge, BRIDGE } from './note-bridge.ts';
-import { boardSnapshot, inboundViolation, threadMessages } from './scope.ts';
+import { boardSnapshot, inboundViolation } from './scope.ts';
+import { ThreadIndex } from './thread-index.ts';
+import { incomingEntry, outgoingEntry } from './remote-entry.ts';
+import { OsmoseError } from '../../protocol/errors.ts';
+import { removeMirrors } from './mirrors.ts';
 
 export interface LinkSocket {
   send(text: string): void;
@@ -26,10 +30,12 @@ export interface SessionDeps {
   ledger: Ledger;
   /** Items that came in through any link: never sent out again (not this room's to give). */
   received: Set<string>;
-  markReceived: (itemId: string) => void;
+  /** Records items as received through this link (one commit for all). */
+  markReceived: (itemIds: string[]) => void;
   /** Items that came in on this link (from the store: survives a restart). */
   receivedOnLink: Set<string>;
   linkDoc: (item: string) => Uint8Array | null;
+  appendLinkDoc: (item: string, update: Uint8Array) => void;
   saveLinkDoc: (item: string, state: Uint8Array) => void;
   /** Names of the people present in this room (shown to the other room as remote people). */
   people: () => RemotePerson[];
@@ -38,9 +44,14 @@ export interface SessionDeps {
   onScopeGone: (what: string) => void;
 }
 
-const utf8 = new TextEncoder();
 const b64u = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 const short = (s: string, n = 40) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+interface Outgoing {
+  frame: GatewayFrame;
+  item: string;
+  what: string;
+}
 
 export class LinkSession {
   private socket: LinkSocket | null = null;
@@ -56,6 +67,14 @@ export class LinkSession {
   /** Why the last connection attempt failed (guest), shown in the app. */
   lastError: string | undefined;
   readonly ctx: LedgerContext;
+  /** What the other hub's frames made this hub do (bytes sent back, durable writes): the flood guard charges it. */
+  readonly spent = { bytes: 0, writes: 0 };
+  private lastPong = -Infinity;
+  private readonly threadIndex: ThreadIndex | null;
+  /** Messages taken in but not yet in the room: a burst (a catch-up) is stored in one go. */
+  private incoming: TimelineEntry[] = [];
+  private incomingIds = new Set<string>();
+  private closed = false;
 
   constructor(
     readonly row: LinkRow,
@@ -74,24 +93,28 @@ export class LinkSession {
         label: row.label,
         linkId: row.id,
         saved: d.linkDoc(scopeKey(scope)),
-        save: (s) => d.saveLinkDoc(scopeKey(scope), s),
+        append: (u) => d.appendLinkDoc(scopeKey(scope), u),
+        compact: (s) => d.saveLinkDoc(scopeKey(scope), s),
         send: (m) => this.sendNote(m),
         onGone: () => d.onScopeGone(`the note “${row.label}” was deleted`),
       });
-    } else if (scope.kind === 'thread') {
+    }
+    this.threadIndex = scope.kind === 'thread' ? new ThreadIndex(d.doc, scope.id) : null;
+    if (scope.kind === 'thread') {
       const tl = timeline(d.doc);
       const rootId = scope.id;
       const onTimeline = (ev: Y.YArrayEvent<unknown>) => {
-        this.threadCache = null;
+        this.threadIndex!.changed(ev);
+        // What links bring in is never sent on (and a link's own pushes are already counted).
         if (ev.transaction.origin === BRIDGE) return;
-        if (row.role === 'inviter' && ev.changes.deleted.size > 0 && !this.thread().some((e) => e.id === rootId)) {
+        if (row.role === 'inviter' && ev.changes.deleted.size > 0 && !this.threadIndex!.has(rootId)) {
           return d.onScopeGone('the thread’s first message was deleted or expired');
         }
         if (this.peerHas) this.sendMissingThread();
       };
       tl.observe(onTimeline);
       this.offs.push(() => tl.unobserve(onTimeline));
-    } else if (row.role === 'inviter') {
+    } else if (scope.kind === 'board' && row.role === 'inviter') {
       const b = board(d.doc);
       const onBoard = () => this.sendBoard();
       b.observe(onBoard);
@@ -135,15 +158,18 @@ export class LinkSession {
 
   /** A frame from the other hub (validated). Throws an OsmoseError when it breaks the scope. */
   receive(frame: GatewayFrame): void {
-    const violation = inboundViolation(frame, this.row, (id) => this.thread().some((e) => e.id === id));
+    const violation = inboundViolation(frame, this.row, (id) => this.incomingIds.has(id) || (this.threadIndex?.has(id) ?? false));
     if (violation) throw violation;
     switch (frame.t) {
       case 'note-sync': {
         const bytes = Buffer.from(frame.data, 'base64url');
-        this.note!.receive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+        // Changed: stored in the per-link copy and in the room (two writes).
+        if (this.note!.receive(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))) this.spent.writes += 2;
         return this.d.onChange();
       }
       case 'thread-have':
+        // Answered with what the other side lacks: once per connection, as the protocol has it.
+        if (this.peerHas) throw new OsmoseError('out-of-scope', 'a second list of the thread on one connection');
         this.peerHas = new Set(frame.ids);
         return this.sendMissingThread();
       case 'message':
@@ -154,8 +180,13 @@ export class LinkSession {
       case 'presence':
         this.remotePeople = frame.people;
         return this.d.onChange();
-      case 'ping':
+      case 'ping': {
+        // Keep-alives come every 10 s: more than one a second is answered once.
+        const now = Date.now();
+        if (now - this.lastPong < 1000) return;
+        this.lastPong = now;
         return this.send({ v: PROTOCOL_VERSION, t: 'pong', n: frame.n }, LINK_ITEM, 'keep-alive');
+      }
       default:
         return;
     }
@@ -166,13 +197,9 @@ export class LinkSession {
     this.send(frame, LINK_ITEM, what);
   }
 
-  /** Records a frame sent outside a session's socket (the handshake): the ledger counts it too. */
+  /** Records a frame sent outside a session's socket (the handshake). Throws if it cannot: then it is not sent. */
   recordControl(text: string, what: string): void {
-    try {
-      this.d.ledger.record(this.ctx, LINK_ITEM, what, utf8.encode(text).length);
-    } catch (err) {
-      log.error('gateway: could not record the handshake in the ledger', { link: this.row.id, error: (err as Error).message });
-    }
+    this.d.ledger.recordText(this.ctx, LINK_ITEM, what, text);
   }
 
   /** The people in this room changed: tell the other room (names only). */
@@ -185,20 +212,16 @@ export class LinkSession {
   }
 
   /** The link is over: stop observing; the accepting room's mirrors of the other room's items go. */
-  close(removeMirrors = true): void {
+  close(mirrorsGo = true): void {
+    // What the other room gave this room's own thread stays: replies that came right before the end are kept.
+    if (this.row.role === 'inviter') this.flushIncoming();
+    this.closed = true;
+    this.incoming = [];
+    this.incomingIds.clear();
     for (const off of this.offs.splice(0)) off();
-    this.note?.close(removeMirrors);
+    this.note?.close(false);
     this.note = null;
-    if (removeMirrors && this.row.role === 'guest' && this.row.scope.kind === 'thread') {
-      const mine = this.receivedHere;
-      const tl = timeline(this.d.doc);
-      this.d.doc.transact(() => {
-        for (let i = tl.length - 1; i >= 0; i--) {
-          const id = (tl.get(i) as { id?: unknown })?.id;
-          if (typeof id === 'string' && mine.has(id)) tl.delete(i, 1);
-        }
-      }, BRIDGE);
-    }
+    if (mirrorsGo && this.row.role === 'guest') removeMirrors(this.d.doc, this.row.id, this.receivedHere);
     this.socket = null;
   }
 
@@ -207,11 +230,9 @@ export class LinkSession {
     return this.d.receivedOnLink;
   }
 
-  /** The shared thread as this room holds it (recomputed after the timeline changes). */
-  private threadCache: TimelineEntry[] | null = null;
+  /** The shared thread as this room holds it. */
   private thread(): TimelineEntry[] {
-    if (this.row.scope.kind !== 'thread') return [];
-    return (this.threadCache ??= threadMessages(this.d.doc, this.row.scope.id));
+    return this.threadIndex?.messages() ?? [];
   }
 
   private sendNote(syncMessage: Uint8Array): void {
@@ -223,24 +244,40 @@ export class LinkSession {
     if (!this.peerHas || this.row.scope.kind !== 'thread') return;
     // A guest sends its own replies only on a read-and-write link; nothing that came from elsewhere.
     if (this.row.role === 'guest' && this.row.access !== 'write') return;
+    const out: Outgoing[] = [];
     for (const e of this.thread()) {
       if (this.peerHas.has(e.id) || this.d.received.has(e.id)) continue;
       if (this.row.role === 'guest' && e.id === this.row.scope.id) continue;
       this.peerHas.add(e.id);
-      const { remote: _remote, ...entry } = e;
-      this.send({ v: PROTOCOL_VERSION, t: 'message', entry }, `message:${e.id}`, `a message by ${short(e.authorName, 20)}: “${short(e.text)}”`);
+      out.push({ frame: { v: PROTOCOL_VERSION, t: 'message', entry: outgoingEntry(e, this.row.id) }, item: `message:${e.id}`, what: `a message by ${short(e.authorName, 20)}: “${short(e.text)}”` });
     }
+    // A catch-up of many messages is recorded in one commit, then sent.
+    this.sendAll(out);
   }
 
   private takeMessage(entry: TimelineEntry): void {
-    const tl = timeline(this.d.doc);
-    if (tl.toArray().some((x) => (x as { id?: unknown })?.id === entry.id)) return; // already here
-    // Marked with the room it came from (and, in the accepting room, whether replies go back).
-    const mirror: TimelineEntry = { ...entry, remote: { room: this.row.room.name, ...(this.row.role === 'guest' ? { access: this.row.access } : {}) } };
-    this.d.markReceived(entry.id);
-    this.receivedHere.add(entry.id);
+    if (this.incomingIds.has(entry.id) || this.threadIndex!.inRoom(entry.id)) return; // already here
+    const mirror = incomingEntry(entry, this.row, Date.now());
     this.peerHas?.add(entry.id);
-    this.d.doc.transact(() => tl.push([mirror]), BRIDGE);
+    if (this.incoming.length === 0) {
+      // One batch: marked received in one commit, added to the room in one (two writes).
+      this.spent.writes += 2;
+      setImmediate(() => this.flushIncoming());
+    }
+    this.incoming.push(mirror);
+    this.incomingIds.add(entry.id);
+  }
+
+  /** Stores the messages taken in since the last flush (after the frames that came together). */
+  flushIncoming(): void {
+    if (this.closed || this.incoming.length === 0) return;
+    const batch = this.incoming;
+    this.incoming = [];
+    this.incomingIds = new Set();
+    const ids = batch.map((e) => e.id);
+    this.d.markReceived(ids);
+    for (const id of ids) this.receivedHere.add(id);
+    this.d.doc.transact(() => timeline(this.d.doc).push(batch), BRIDGE);
     this.d.onChange();
   }
 
@@ -254,20 +291,29 @@ export class LinkSession {
   }
 
   private send(frame: GatewayFrame, item: string, what: string): void {
+    this.sendAll([{ frame, item, what }]);
+  }
+
+  private sendAll(out: Outgoing[]): void {
     const s = this.socket;
-    if (!s) return; // caught up on the next connection
-    const text = encodeFrame(frame);
-    // Recorded before it leaves: the ledger never misses a frame that went out. If it cannot be
-    // recorded (disk full), nothing goes: the connection drops and catches up once it can.
+    if (!s || out.length === 0) return; // caught up on the next connection
+    const texts = out.map((o) => encodeFrame(o.frame));
+    // Recorded before it leaves (all of them in one commit): the ledger never misses a frame that
+    // went out. If it cannot be recorded (disk full), nothing goes: the connection drops and
+    // catches up once it can.
     try {
-      this.d.ledger.record(this.ctx, item, what, utf8.encode(text).length);
+      this.d.ledger.batch(() => out.forEach((o, i) => this.d.ledger.recordText(this.ctx, o.item, o.what, texts[i]!)));
     } catch (err) {
       log.error('gateway: could not record a frame in the ledger; not sending it', { link: this.row.id, error: (err as Error).message });
       this.socket = null;
       s.close(1011, 'ledger unavailable');
       return;
     }
-    s.send(text);
+    this.spent.writes++;
+    for (const t of texts) {
+      this.spent.bytes += t.length;
+      s.send(t);
+    }
   }
 }
 

@@ -17,11 +17,15 @@ import { OsmoseError } from '../../protocol/errors.ts';
 import type { Access } from '../../protocol/gateway.ts';
 import { notes } from '../../protocol/room-doc.ts';
 import { noteIn, type Role } from './scope.ts';
+import { DeletedRanges } from './deleted-ranges.ts';
+import { screenUpdate, TITLE_CHARS } from './note-update.ts';
 
 /** Transaction origin for the bridge's own writes (never bridged back). */
 export const BRIDGE = 'gateway-bridge';
 const REMOTE = 'gateway-remote';
-const TITLE_CHARS = 120;
+/** The per-link copy is stored as a snapshot plus the updates since; these decide when to fold them. */
+const ROW_OVERHEAD = 64;
+const COMPACT_MIN_BYTES = 64 * 1024;
 
 export interface NoteBridgeOptions {
   role: Role;
@@ -35,7 +39,9 @@ export interface NoteBridgeOptions {
   linkId: string;
   /** The stored per-link document, if any. */
   saved: Uint8Array | null;
-  save: (state: Uint8Array) => void;
+  /** Stores one update of the per-link document (cost: the update), or replaces all with a snapshot. */
+  append: (update: Uint8Array) => void;
+  compact: (state: Uint8Array) => void;
   /** A y-protocols sync message for the other hub. */
   send: (syncMessage: Uint8Array) => void;
   /** Inviter: the room's note was deleted, so the link has nothing left to share. */
@@ -50,6 +56,11 @@ export class NoteBridge {
   private readonly text = this.link.getText('body');
   private readonly meta = this.link.getMap<unknown>('meta');
   private roomNote: ReturnType<typeof noteIn> = null;
+  private readonly deleted: DeletedRanges;
+  /** The other hub asked for the whole note on this connection already (once per connection). */
+  private answeredStep1 = false;
+  private sinceCompact = 0;
+  private snapshotBytes = 0;
   /** Observers on the room's note (re-made when a guest's mirror is deleted and comes back). */
   private readonly offs: (() => void)[] = [];
   private readonly onNotes = (ev: Y.YMapEvent<Y.Map<unknown>>): void => {
@@ -74,34 +85,69 @@ export class NoteBridge {
         }, this.origin);
       }
     }
+    this.deleted = new DeletedRanges(this.link);
     this.link.on('update', this.onLinkUpdate);
     this.attachRoom();
     notes(o.room).observe(this.onNotes);
-    this.save();
+    this.compact();
   }
 
   get writable(): boolean {
     return this.o.role === 'inviter' || this.o.access === 'write';
   }
 
-  /** Sync step 1 for a new connection. */
+  /** Sync step 1 for a new connection (the other hub may then ask for the whole note once). */
   step1(): Uint8Array {
+    this.answeredStep1 = false;
     const e = encoding.createEncoder();
     syncProtocol.writeSyncStep1(e, this.link);
     return encoding.toUint8Array(e);
   }
 
   /**
-   * A sync message from the other hub. Content is checked on a copy first: only `body` and the
-   * title, and nothing at all from a guest on a read-only link. Throws `out-of-scope`/`bad-request`.
+   * A sync message from the other hub. An update is checked at the cost of the update
+   * (`screenUpdate`: only `body` and the title, nothing that Yjs would park, nothing at all from a
+   * guest on a read-only link) and only what is new is applied. Step 1 (which makes this hub send
+   * the note) is answered once per connection. Throws `out-of-scope`/`bad-request`.
+   * Returns whether the per-link document changed.
    */
-  receive(message: Uint8Array): void {
-    const type = peekType(message);
-    if (type === syncProtocol.messageYjsSyncStep2 || type === syncProtocol.messageYjsUpdate) this.check(message);
-    else if (type !== syncProtocol.messageYjsSyncStep1) throw new OsmoseError('bad-request', 'not a sync message');
-    const reply = encoding.createEncoder();
-    syncProtocol.readSyncMessage(decoding.createDecoder(message), reply, this.link, REMOTE);
-    if (encoding.length(reply) > 0) this.o.send(encoding.toUint8Array(reply));
+  receive(message: Uint8Array): boolean {
+    const d = decoding.createDecoder(message);
+    const type = peekType(d);
+    if (type === syncProtocol.messageYjsSyncStep1) {
+      if (this.answeredStep1) throw new OsmoseError('out-of-scope', 'a second request for the whole note on one connection');
+      this.answeredStep1 = true;
+      const reply = encoding.createEncoder();
+      try {
+        syncProtocol.readSyncStep1(d, reply, this.link);
+      } catch (err) {
+        throw new OsmoseError('bad-request', `malformed note sync: ${(err as Error).message}`.slice(0, 200));
+      }
+      this.o.send(encoding.toUint8Array(reply));
+      return false;
+    }
+    if (type !== syncProtocol.messageYjsSyncStep2 && type !== syncProtocol.messageYjsUpdate) throw new OsmoseError('bad-request', 'not a sync message');
+    let update: Uint8Array;
+    try {
+      update = decoding.readVarUint8Array(d);
+    } catch {
+      throw new OsmoseError('bad-request', 'malformed note sync');
+    }
+    const fresh = screenUpdate({ doc: this.link, body: this.text, meta: this.meta, deleted: this.deleted }, update, this.o.role === 'inviter' && this.o.access !== 'write');
+    if (!fresh) return false;
+    try {
+      Y.applyUpdate(this.link, fresh, REMOTE);
+    } catch (err) {
+      throw new OsmoseError('bad-request', `a note update that could not be applied: ${(err as Error).message}`.slice(0, 200));
+    }
+    // Belt and braces: anything Yjs had to park would be reprocessed on every later update.
+    const store = this.link.store as unknown as { pendingStructs: unknown; pendingDs: unknown };
+    if (store.pendingStructs || store.pendingDs) {
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      throw new OsmoseError('bad-request', 'a note update that depends on changes this hub never received');
+    }
+    return true;
   }
 
   get title(): string {
@@ -122,44 +168,30 @@ export class NoteBridge {
     if (removeMirror && this.o.role === 'guest' && this.roomNote) {
       this.o.room.transact(() => notes(this.o.room).delete(this.o.noteId), this.origin);
     }
+    this.deleted.destroy();
     this.link.destroy();
   }
 
-  private check(message: Uint8Array): void {
-    const copy = new Y.Doc({ gc: true });
-    Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.link));
-    const before = Y.encodeStateVector(copy);
-    try {
-      syncProtocol.readSyncMessage(decoding.createDecoder(message), encoding.createEncoder(), copy, REMOTE);
-    } catch (err) {
-      throw new OsmoseError('bad-request', `malformed note update: ${(err as Error).message}`.slice(0, 200));
-    }
-    for (const [key, type] of copy.share) {
-      if (key !== 'body' && key !== 'meta') throw new OsmoseError('out-of-scope', `the note update touches “${key.slice(0, 40)}”, which the link does not cover`);
-      void type;
-    }
-    const body = copy.getText('body');
-    const meta = copy.getMap<unknown>('meta');
-    for (const [k, v] of meta.entries()) {
-      if (k !== 'title' || typeof v !== 'string' || v.length > TITLE_CHARS) throw new OsmoseError('out-of-scope', 'the note update carries something other than a title');
-    }
-    if (this.o.role === 'inviter' && this.o.access !== 'write') {
-      const same = body.toString() === this.text.toString() && meta.get('title') === this.meta.get('title') && equalBytes(Y.encodeStateVector(copy), before);
-      if (!same) throw new OsmoseError('out-of-scope', 'a change to the note on a read-only link');
-    }
-    copy.destroy();
-  }
-
   private onLinkUpdate = (update: Uint8Array, origin: unknown): void => {
-    this.save();
+    this.persist(update);
     if (origin === REMOTE) return;
     const e = encoding.createEncoder();
     syncProtocol.writeUpdate(e, update);
     this.o.send(encoding.toUint8Array(e));
   };
 
-  private save(): void {
-    this.o.save(Y.encodeStateAsUpdate(this.link));
+  /** Stores the update alone (its own cost), folding into a snapshot once the updates outweigh it. */
+  private persist(update: Uint8Array): void {
+    this.sinceCompact += update.length + ROW_OVERHEAD;
+    if (this.sinceCompact > Math.max(COMPACT_MIN_BYTES, this.snapshotBytes)) this.compact();
+    else this.o.append(update);
+  }
+
+  private compact(): void {
+    const state = Y.encodeStateAsUpdate(this.link);
+    this.o.compact(state);
+    this.snapshotBytes = state.length;
+    this.sinceCompact = 0;
   }
 
   /** Finds (guest: makes) the room's note and bridges it; reconciles any difference first. */
@@ -237,14 +269,10 @@ export function replaceText(doc: Y.Doc, text: Y.Text, want: string, origin: unkn
   }, origin);
 }
 
-function peekType(message: Uint8Array): number {
+function peekType(d: decoding.Decoder): number {
   try {
-    return decoding.readVarUint(decoding.createDecoder(message));
+    return decoding.readVarUint(d);
   } catch {
     return -1;
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -4,9 +4,11 @@
  * system CAs, not this room's CA):
  *
  * - Room CA pin (the usual case): the other hub's root CA certificate is fetched once from
- *   `/ca.pem` (public) and kept only if its SHA-256 is the pinned one; the link's WebSocket then
- *   trusts exactly that root, with OpenSSL's full chain check (name constraints included) and
- *   the host name check.
+ *   `/ca.pem` (public) and kept only if the answer is exactly one certificate whose SHA-256 is the
+ *   pinned one (anything else in it, another certificate above all, is refused: a man in the
+ *   middle would add its own CA there); the link's WebSocket then trusts exactly that root,
+ *   re-encoded from its DER, with OpenSSL's full chain check (name constraints included) and the
+ *   host name check. A saved CA is checked the same way before every dial.
  * - Leaf pin (a hub started with --cert/--key has no room CA): the presented certificate's own
  *   SHA-256 must be the pin; the handshake proves the key.
  *
@@ -61,6 +63,44 @@ export function pemFingerprint(pem: string): string {
   return new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
 }
 
+const PEM_BLOCK = /^\s*-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\s*$/;
+
+/**
+ * The one certificate a link trusts: `text` must be exactly one PEM certificate (whitespace
+ * around it aside) whose DER's SHA-256 is `fingerprint`. Returns it re-encoded from that DER, so
+ * nothing else of `text` ever reaches TLS. Throws `fingerprint-mismatch` otherwise.
+ */
+export function pinnedRoot(text: string, fingerprint: string): string {
+  const m = PEM_BLOCK.exec(text);
+  if (!m) throw mismatch('the room CA must be exactly one certificate');
+  const der = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+  if (createHash('sha256').update(der).digest('hex') !== fingerprint) throw mismatch('its room CA has another fingerprint');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(der);
+  } catch {
+    throw mismatch('its room CA is not a certificate');
+  }
+  if (!cert.ca) throw mismatch('the pinned certificate is not a CA');
+  return cert.toString();
+}
+
+/**
+ * A room CA saved with a link by a hub older than the strict check above may hold more than the
+ * pinned root (a man in the middle's CA after it): only the pinned one is kept. Throws
+ * `fingerprint-mismatch` when none matches.
+ */
+export function savedRoot(saved: string, fingerprint: string): string {
+  for (const block of saved.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []) {
+    try {
+      return pinnedRoot(block, fingerprint);
+    } catch {
+      // another certificate: never trusted
+    }
+  }
+  throw mismatch('the saved room CA has no certificate with the pinned fingerprint');
+}
+
 /**
  * The other hub's room CA, if it has one matching the pin. Returns null when the hub has no room
  * CA (then the leaf must match). Throws `fingerprint-mismatch` when the CA is someone else's.
@@ -90,14 +130,13 @@ export function fetchPinnedCa(target: DialTarget): Promise<string | null> {
           else chunks.push(c);
         });
         res.on('end', () => {
-          const pem = Buffer.concat(chunks).toString('utf8');
-          try {
-            if (res.statusCode === 200 && pemFingerprint(pem) === target.fingerprint) return resolve(pem);
-          } catch {
-            // not a certificate: a mismatch below
-          }
           if (leaf && leaf.fingerprint256.replace(/:/g, '').toLowerCase() === target.fingerprint) return resolve(null);
-          reject(mismatch('its room CA has another fingerprint'));
+          if (res.statusCode !== 200) return reject(mismatch(`no room CA (HTTP ${res.statusCode})`));
+          try {
+            resolve(pinnedRoot(Buffer.concat(chunks).toString('utf8'), target.fingerprint));
+          } catch (err) {
+            reject(err);
+          }
         });
         res.on('error', () => reject(new OsmoseError('hub-unreachable', "the other room's hub stopped answering")));
       },
@@ -112,12 +151,19 @@ export function fetchPinnedCa(target: DialTarget): Promise<string | null> {
  * certificate checked; nothing has been sent on it yet.
  */
 export function dialPinned(target: DialTarget): Promise<WebSocket> {
+  // Exactly the pinned root, whatever was saved (a link saved by an older hub may hold more).
+  let ca: string | null;
+  try {
+    ca = target.caPem === null ? null : savedRoot(target.caPem, target.fingerprint);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   outbound.dials++;
   const url = `wss://${hostForUrl(target.host)}:${target.port}${GATEWAY_PATH}`;
   const ws = new WebSocket(url, {
-    ca: target.caPem ?? undefined,
+    ca: ca ?? undefined,
     // With a room CA: only that root, OpenSSL's chain check and the host name check.
-    rejectUnauthorized: target.caPem !== null,
+    rejectUnauthorized: ca !== null,
     handshakeTimeout: CONNECT_TIMEOUT_MS,
     maxPayload: GATEWAY_LIMITS.frameBytes,
     perMessageDeflate: false,
@@ -132,7 +178,7 @@ export function dialPinned(target: DialTarget): Promise<WebSocket> {
         return reject(new OsmoseError('not-lan', "the other room's hub is not on a local network"));
       }
       const leaf = socket.getPeerX509Certificate();
-      const ok = target.caPem !== null ? socket.authorized : leaf?.fingerprint256.replace(/:/g, '').toLowerCase() === target.fingerprint;
+      const ok = ca !== null ? socket.authorized : leaf?.fingerprint256.replace(/:/g, '').toLowerCase() === target.fingerprint;
       if (!ok) {
         ws.terminate();
         return reject(mismatch('the presented certificate is not the pinned one'));
@@ -154,4 +200,14 @@ export function dialPinned(target: DialTarget): Promise<WebSocket> {
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Where a guest link dials, trusting only the pinned root: a saved CA holding more (from an older
+ * hub) is reduced to it, and `trimmed` is told so that the store keeps only that.
+ */
+export function savedTarget(row: { host: string | null; port: number | null; fingerprint: string | null; caPem: string | null }, trimmed: (pem: string) => void): DialTarget {
+  const caPem = row.caPem === null ? null : savedRoot(row.caPem, row.fingerprint!);
+  if (caPem !== null && caPem !== row.caPem) trimmed(caPem);
+  return { host: row.host!, port: row.port!, fingerprint: row.fingerprint!, caPem };
 }

@@ -22,7 +22,8 @@ export function noteIn(doc: Y.Doc, id: string): { map: Y.Map<unknown>; body: Y.T
 
 /**
  * The root message and every reply to it, to a reply to it, and so on: parents before their
- * replies (so the other room always knows what a reply answers), otherwise in time order.
+ * replies (so the other room always knows what a reply answers), otherwise in time order. One
+ * pass over the timeline (a reply older than its parent waits for it).
  */
 export function threadMessages(doc: Y.Doc, rootId: string): TimelineEntry[] {
   const all = readTimeline(doc);
@@ -30,15 +31,23 @@ export function threadMessages(doc: Y.Doc, rootId: string): TimelineEntry[] {
   if (!root) return [];
   const out: TimelineEntry[] = [root];
   const inThread = new Set([rootId]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const e of all) {
-      if (e.replyTo && !inThread.has(e.id) && inThread.has(e.replyTo)) {
-        inThread.add(e.id);
-        out.push(e);
-        grew = true;
-      }
+  const waiting = new Map<string, TimelineEntry[]>();
+  for (const e of all) {
+    if (!e.replyTo || inThread.has(e.id)) continue;
+    if (!inThread.has(e.replyTo)) {
+      const w = waiting.get(e.replyTo) ?? [];
+      w.push(e);
+      waiting.set(e.replyTo, w);
+      continue;
+    }
+    const stack = [e];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (inThread.has(x.id)) continue;
+      out.push(x);
+      inThread.add(x.id);
+      const w = waiting.get(x.id);
+      if (w) (waiting.delete(x.id), stack.push(...w.reverse()));
     }
   }
   return out;

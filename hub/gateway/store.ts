@@ -5,6 +5,7 @@
  * notes, which items came in through which link, and the ledger.
  */
 import Database from 'better-sqlite3';
+import * as Y from 'yjs';
 import path from 'node:path';
 import type { Access, EndReason, Scope } from '../../protocol/gateway.ts';
 import type { RoomInfo } from '../../protocol/common.ts';
@@ -67,6 +68,8 @@ export class GatewayStore {
         label TEXT NOT NULL, access TEXT NOT NULL, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL, secret TEXT NOT NULL,
         host TEXT, port INTEGER, fingerprint TEXT, ca_pem TEXT, ended_at INTEGER, end_reason TEXT, end_message TEXT);
       CREATE TABLE IF NOT EXISTS link_docs (link_id TEXT NOT NULL, item TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (link_id, item));
+      CREATE TABLE IF NOT EXISTS link_doc_updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, link_id TEXT NOT NULL, item TEXT NOT NULL, update_ BLOB NOT NULL);
+      CREATE INDEX IF NOT EXISTS link_doc_updates_item ON link_doc_updates (link_id, item, seq);
       CREATE TABLE IF NOT EXISTS received (link_id TEXT NOT NULL, item_id TEXT NOT NULL, PRIMARY KEY (link_id, item_id));
       CREATE TABLE IF NOT EXISTS ledger (
         id INTEGER PRIMARY KEY AUTOINCREMENT, link_id TEXT NOT NULL, invitation_id TEXT NOT NULL, scope TEXT NOT NULL,
@@ -127,6 +130,11 @@ export class GatewayStore {
     return (this.db.prepare('SELECT * FROM links WHERE ended_at IS NULL ORDER BY created_at').all() as Raw[]).map(link);
   }
 
+  /** Guest links that are over (their mirrors must be gone from the room). */
+  endedGuestLinkIds(): string[] {
+    return (this.db.prepare("SELECT id FROM links WHERE role = 'guest' AND ended_at IS NOT NULL").all() as { id: string }[]).map((r) => r.id);
+  }
+
   recentlyEnded(since: number): LinkRow[] {
     return (this.db.prepare('SELECT * FROM links WHERE ended_at IS NOT NULL AND ended_at > ? ORDER BY ended_at DESC LIMIT 20').all(since) as Raw[]).map(link);
   }
@@ -148,6 +156,7 @@ export class GatewayStore {
     const changed = this.db.prepare('UPDATE links SET ended_at = ?, end_reason = ?, end_message = ? WHERE id = ? AND ended_at IS NULL').run(at, reason, message, id).changes > 0;
     // The per-link copies of shared items have no use any more.
     this.db.prepare('DELETE FROM link_docs WHERE link_id = ?').run(id);
+    this.db.prepare('DELETE FROM link_doc_updates WHERE link_id = ?').run(id);
     return changed;
   }
 
@@ -167,17 +176,32 @@ export class GatewayStore {
 
   // Per-link documents and received items ---------------------------------------------------
 
+  /** A per-link document: its last snapshot and the updates stored since, merged. */
   linkDoc(linkId: string, item: string): Uint8Array | null {
     const r = this.db.prepare('SELECT state FROM link_docs WHERE link_id = ? AND item = ?').get(linkId, item) as { state: Buffer } | undefined;
-    return r ? new Uint8Array(r.state) : null;
+    const rest = (this.db.prepare('SELECT update_ FROM link_doc_updates WHERE link_id = ? AND item = ? ORDER BY seq').all(linkId, item) as { update_: Buffer }[]).map((u) => new Uint8Array(u.update_));
+    const all = r ? [new Uint8Array(r.state), ...rest] : rest;
+    return all.length === 0 ? null : all.length === 1 ? all[0]! : Y.mergeUpdates(all);
   }
 
+  /** One change of a per-link document: costs what the change is, not what the document is. */
+  appendLinkDoc(linkId: string, item: string, update: Uint8Array): void {
+    this.db.prepare('INSERT INTO link_doc_updates (link_id, item, update_) VALUES (?,?,?)').run(linkId, item, Buffer.from(update));
+  }
+
+  /** Replaces a per-link document's snapshot and the updates since with `state`. */
   saveLinkDoc(linkId: string, item: string, state: Uint8Array): void {
-    this.db.prepare('INSERT INTO link_docs VALUES (?,?,?) ON CONFLICT (link_id, item) DO UPDATE SET state = excluded.state').run(linkId, item, Buffer.from(state));
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO link_docs VALUES (?,?,?) ON CONFLICT (link_id, item) DO UPDATE SET state = excluded.state').run(linkId, item, Buffer.from(state));
+      this.db.prepare('DELETE FROM link_doc_updates WHERE link_id = ? AND item = ?').run(linkId, item);
+    })();
   }
 
-  markReceived(linkId: string, itemId: string): void {
-    this.db.prepare('INSERT OR IGNORE INTO received VALUES (?, ?)').run(linkId, itemId);
+  markReceived(linkId: string, itemIds: readonly string[]): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO received VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const id of itemIds) insert.run(linkId, id);
+    })();
   }
 
   /** Items that came in through a link (any link, or one): never sent out again. */

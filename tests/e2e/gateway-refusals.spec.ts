@@ -88,7 +88,11 @@ test('refusals between two rooms, each with a clear code and message', async ({ 
     // Nothing in scope (the board is empty): what left A was the handshake, presence and the board listing.
     const ledger = await call(hub, inA, '/api/gateway/ledger');
     expect(new Set(ledger.body.entries.map((e: { item: string }) => e.item))).toEqual(new Set(['link', 'presence', 'board']));
-    expect(ledger.body.entries.every((e: { toRoom: { name: string } }) => e.toRoom.name === 'FW16')).toBe(true);
+    type Row = { what: string; toRoom: { name: string } | null };
+    const rows = ledger.body.entries as Row[];
+    expect(rows.filter((e) => !e.what.startsWith('refusal')).every((e) => e.toRoom?.name === 'FW16')).toBe(true);
+    // Refusals left A too: the unknown token's to no room, the used invitation's to the room that presented it.
+    expect(new Set(rows.filter((e) => e.what.startsWith('refusal')).map((e) => e.toRoom?.name ?? 'none'))).toEqual(new Set(['none', 'SS03']));
   } finally {
     await Promise.all([b.stop(), c.stop()]);
   }

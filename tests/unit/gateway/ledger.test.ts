@@ -56,7 +56,7 @@ describe('ledger', () => {
     store.addLink(link);
     store.addLink({ ...link, id: 'l' + '3'.repeat(24) });
     store.endLink(link.id, 2000, 'ended', 'x');
-    store.markReceived(link.id, 'msg-00001');
+    store.markReceived(link.id, ['msg-00001']);
     expect(store.pruneBefore(5000)).toBe(2);
     expect(store.link(link.id)).toBeNull();
     expect(store.link('l' + '3'.repeat(24))).not.toBeNull(); // still open
