@@ -7,13 +7,16 @@
  * bundle, so a model served by the hub or found in the cache is verified before it is run.
  */
 
+import { STT_MODELS } from './stt.ts';
+
 export type Backend = 'wasm' | 'webgpu';
 
 /** A fixed input for checking one backend against another (see `sampleInputs`). */
 export type SampleSpec =
   | { dtype: 'float32'; dims: number[]; fill: 'noise'; scale: number }
   | { dtype: 'float32'; dims: number[]; fill: 'zeros' }
-  | { dtype: 'int64'; dims: number[]; fill: 'const'; value: number };
+  | { dtype: 'int64'; dims: number[]; fill: 'const'; value: number }
+  | { dtype: 'bool'; dims: number[]; fill: 'const'; value: 0 | 1 };
 
 export interface ModelEntry {
   /** The name the app asks for; also the file name under `/models/` (plus `.onnx`). */
@@ -103,6 +106,7 @@ export const MODELS: readonly ModelEntry[] = [
   classifier('hey_rhasspy_v0.1', '5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea', 204081, 'onnx::Flatten_0', 16),
   classifier('timer_v0.1', '371e44535470a29248b3b8f1bbbbaf2525c86417fd8f75c67fcf02ae0b9626df', 1742475, 'onnx::Flatten_0', 34),
   classifier('weather_v0.1', '8441da8e746899e8d969528d5bad5651cdd563079c05962788f77753041f60e7', 1149158, 'onnx::Flatten_0', 22),
+  ...STT_MODELS,
 ];
 
 /** onnxruntime-web's own files, served from `/ort/` (never a CDN). */
