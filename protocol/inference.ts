@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.ts';
 import { PROTOCOL_VERSION } from './version.ts';
+import { sttMessages } from './stt.ts';
 
 export const INFERENCE_LIMITS = {
   /** One tensor's bytes (the largest input we feed is an embedding window of 76x32 floats). */
@@ -72,6 +73,10 @@ const WakeOptions = z.object({
 });
 export type WakeOptions = z.infer<typeof WakeOptions>;
 
+const LoadMs = z.object({ fetch: z.number(), verify: z.number(), create: z.number() });
+/** Speech to text (protocol/stt.ts). */
+const STT = sttMessages({ V, Id, StreamId, ModelName, BackendName, TimeoutMs, LoadMs });
+
 export const InferenceRequest = z.discriminatedUnion('t', [
   /** Fetch, verify and open a model on a backend (idempotent: an open session is reused). */
   z.object({ t: z.literal('load'), v: V, id: Id, model: ModelName, backend: BackendName, timeoutMs: TimeoutMs }),
@@ -100,6 +105,7 @@ export const InferenceRequest = z.discriminatedUnion('t', [
   /** More microphone samples for a stream; answered with the 80 ms steps they complete. */
   z.object({ t: z.literal('wake-audio'), v: V, id: Id, stream: StreamId, samples: WakeSamples, timeoutMs: TimeoutMs }),
   z.object({ t: z.literal('wake-close'), v: V, id: Id, stream: StreamId }),
+  ...STT.requests,
 ]);
 export type InferenceRequest = z.infer<typeof InferenceRequest>;
 
@@ -137,7 +143,6 @@ export const WakeStep = z.object({
   embeddings: z.number().int().min(0).max(64).optional(),
 });
 export type WakeStep = z.infer<typeof WakeStep>;
-const LoadMs = z.object({ fetch: z.number(), verify: z.number(), create: z.number() });
 
 export const WireErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string().max(1000) });
 
@@ -189,6 +194,7 @@ export const InferenceResponse = z.discriminatedUnion('t', [
   z.object({ t: z.literal('wake-scores'), v: V, id: Id, stream: StreamId, steps: z.array(WakeStep).max(INFERENCE_LIMITS.wakeSamples / 1280) }),
   z.object({ t: z.literal('wake-closed'), v: V, id: Id, stream: StreamId }),
   z.object({ t: z.literal('error'), v: V, id: Id, error: WireErrorSchema }),
+  ...STT.responses,
 ]);
 export type InferenceResponse = z.infer<typeof InferenceResponse>;
 
