@@ -6,6 +6,7 @@
 import type { Backend } from '../../../models/registry.ts';
 import type { DType } from '../../../protocol/inference.ts';
 import type { InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream } from './runtime.ts';
+import type { OpenSttOptions, SttResult, SttStream, SttTranscript, TranscribeOptions } from './stt.ts';
 
 export interface PlainTensor {
   dtype: DType;
@@ -31,6 +32,14 @@ export interface InferenceDebug {
   wakeWarm(phrases: string[], options?: OpenWakeOptions): Promise<void>;
   wakePush(id: string, samples: Float32Array | number[]): Promise<WakeStep[]>;
   wakeClose(id: string): Promise<void>;
+  /** Speech to text: one utterance (16 kHz samples). */
+  transcribe(samples: Float32Array | number[], options?: TranscribeOptions): Promise<SttTranscript>;
+  /** Opens a speech-to-text stream; returns its id, backends and load times. */
+  sttOpen(options?: OpenSttOptions): Promise<{ id: string; backends: Record<string, Backend>; load: unknown }>;
+  sttPush(id: string, samples: Float32Array | number[]): Promise<{ results: SttResult[]; speaking: boolean }>;
+  sttFlush(id: string): Promise<SttResult[]>;
+  sttClose(id: string): Promise<void>;
+  sttWarm(options?: OpenSttOptions): Promise<void>;
   /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
   runtime(): Promise<InferenceRuntime>;
 }
@@ -41,6 +50,14 @@ function wakeStream(id: string): WakeStream {
   if (!s) throw Object.assign(new Error(`no wake stream ${id}`), { code: 'not-found' });
   return s;
 }
+
+const sttStreams = new Map<string, SttStream>();
+function sttStream(id: string): SttStream {
+  const s = sttStreams.get(id);
+  if (!s) throw Object.assign(new Error(`no speech-to-text stream ${id}`), { code: 'not-found' });
+  return s;
+}
+const f32 = (x: Float32Array | number[]) => (x instanceof Float32Array ? x : Float32Array.from(x));
 
 let runtime: Promise<InferenceRuntime> | null = null;
 let fallbackAllowed = false;
@@ -110,6 +127,23 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
       await wakeStream(id).close();
       wakeStreams.delete(id);
     },
+    transcribe: async (samples, options) => (await get()).transcribe(f32(samples), options),
+    sttOpen: async (options) => {
+      const s = await (await get()).openStt(options);
+      sttStreams.set(s.id, s);
+      return { id: s.id, backends: { ...s.backends }, load: s.load };
+    },
+    sttPush: async (id, samples) => {
+      const s = sttStream(id);
+      const results = await s.push(f32(samples));
+      return { results, speaking: s.speaking };
+    },
+    sttFlush: async (id) => sttStream(id).flush(),
+    sttClose: async (id) => {
+      await sttStream(id).close();
+      sttStreams.delete(id);
+    },
+    sttWarm: async (options) => (await get()).warmStt(options),
     runtime: () => get(),
     models: async () => (await import('../../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),
   };

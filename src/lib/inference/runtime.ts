@@ -14,8 +14,11 @@ import {
 import { findModel, type Backend } from '../../../models/registry.ts';
 import { modelsFor, PHRASES } from '../../../workers/voice/models.ts';
 import { BackendChooser, type VerdictStore } from './backend-choice.ts';
+import { SttHandle, STT_MODELS, STT_STREAM_MODELS, type OpenSttOptions, type SttStream, type SttTranscript, type TranscribeOptions } from './stt.ts';
+import { STT_LIMITS } from '../../../protocol/stt.ts';
 
 export type { WakeOptions, WakeStep };
+export type { OpenSttOptions, SttStream, SttTranscript, TranscribeOptions };
 /** The phrase models a wake stream can listen for (model names: 'hey_jarvis_v0.1', 'timer_v0.1', ...). */
 export const WAKE_PHRASES: readonly string[] = PHRASES;
 
@@ -96,6 +99,8 @@ export class InferenceRuntime {
   private nextStream = 1;
   /** Open wake streams, told when their worker goes. */
   private wakeStreams = new Set<WakeHandle>();
+  /** Open speech-to-text streams, told when their worker goes. */
+  private sttStreams = new Set<SttHandle>();
 
   constructor(private readonly opts: RuntimeOptions = {}) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -196,6 +201,62 @@ export class InferenceRuntime {
     return Math.min(INFERENCE_LIMITS.timeoutMs, this.timeouts.run + Math.ceil(n / 16));
   }
 
+  /**
+   * Speech to text for one utterance (16 kHz mono, up to 30 s; the samples are copied). In
+   * 'command' mode the answer's `command` says what was asked (`kind: 'unknown'` with the text
+   * heard when the grammar does not parse it). Moonshine's two models run on the backends the
+   * chooser picks (WebGPU only where it matched wasm on this device).
+   */
+  async transcribe(samples: Float32Array, options: TranscribeOptions = {}): Promise<SttTranscript> {
+    if (samples.length > STT_LIMITS.transcribeSamples) throw new OsmoseError('too-large', `at most ${STT_LIMITS.transcribeSamples / 16_000} s of audio in one transcription`);
+    this.ensureWorker();
+    const backends = await this.backendsFor(STT_MODELS, options.backends);
+    const buf = samples.slice().buffer as ArrayBuffer;
+    const timeoutMs = this.sttTimeout(samples.length);
+    const a = await this.request({ t: 'stt-transcribe', samples: buf, backends, mode: options.mode ?? 'free', cache: options.cache, alwaysConstrain: options.alwaysConstrain, timeoutMs }, 'stt-text', timeoutMs, [buf]);
+    return a.transcript;
+  }
+
+  /** Opens a speech-to-text stream: the worker cuts the audio into utterances and answers each with its text. */
+  async openStt(options: OpenSttOptions = {}): Promise<SttStream> {
+    this.ensureWorker();
+    const backends = await this.backendsFor(STT_STREAM_MODELS, options.backends);
+    const { backends: _forced, ...streamOptions } = options;
+    const stream = `stt-${this.nextStream++}`;
+    const worker = this.ensureWorker();
+    const timeoutMs = this.timeouts.load;
+    const a = await this.request({ t: 'stt-open', stream, backends, options: streamOptions, timeoutMs }, 'stt-opened', timeoutMs);
+    const handle = new SttHandle(
+      {
+        request: (h, body, expect, ms, transfer = []) =>
+          this.worker !== h.worker ? Promise.reject(h.lostError ?? new OsmoseError('worker-crashed', 'the inference worker restarted; open the stream again')) : this.request(body, expect, ms, transfer),
+        timeoutFor: (n) => this.sttTimeout(n),
+        current: (h) => this.worker === h.worker,
+        forget: (h) => this.sttStreams.delete(h),
+      },
+      worker, stream, options, backends, a.load,
+    );
+    if (this.worker !== worker) handle.lose(new OsmoseError('worker-crashed', 'the inference worker restarted while the stream opened'));
+    else this.sttStreams.add(handle);
+    return handle;
+  }
+
+  /** Fetches, verifies and opens the speech-to-text models ahead of use (the scribe is about to start). */
+  async warmStt(options: Pick<OpenSttOptions, 'backends'> = {}): Promise<void> {
+    this.ensureWorker();
+    await Promise.all(STT_STREAM_MODELS.map(async (m) => this.load(m, options.backends?.[m] ?? (await this.backendFor(m)))));
+  }
+
+  private async backendsFor(models: readonly string[], forced: Partial<Record<string, Backend>> = {}): Promise<Record<string, Backend>> {
+    const chosen = await Promise.all(models.map((m) => forced[m] ?? this.backendFor(m)));
+    return Object.fromEntries(models.map((m, i) => [m, chosen[i]!]));
+  }
+
+  /** A decode may follow any push: the run deadline, a load, and twice real time for the audio. */
+  private sttTimeout(n: number): number {
+    return Math.min(INFERENCE_LIMITS.timeoutMs, this.timeouts.run + this.timeouts.load + Math.ceil(n / 8));
+  }
+
   /** Diagnostics: make the worker crash (tests the recovery path). */
   crashWorker(): Promise<never> {
     return this.request({ t: 'crash' }, 'unloaded', this.timeouts.probe) as Promise<never>;
@@ -291,6 +352,8 @@ export class InferenceRuntime {
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(err);
     for (const h of [...this.wakeStreams]) h.lose(err);
     this.wakeStreams.clear();
+    for (const h of [...this.sttStreams]) h.lose(err);
+    this.sttStreams.clear();
     if (err.code !== 'worker-crashed') {
       this.worker?.terminate();
       this.worker = null;

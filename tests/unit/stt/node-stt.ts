@@ -25,6 +25,6 @@ export async function nodeVadRunner(): Promise<ModelRunner> {
 }
 
 /** The clip's speech with `pad` seconds around it (as the segmenter and the wake flow hand it over). */
-export function speechOf(samples: Float32Array, speech: { start: number; end: number }, pad = 0.25): Float32Array {
+export function speechOf(samples: Float32Array, speech: { start: number; end: number }, pad = 0.25): Float32Array<ArrayBuffer> {
   return samples.slice(Math.max(0, Math.round((speech.start - pad) * 16_000)), Math.min(samples.length, Math.round((speech.end + pad) * 16_000)));
 }
