@@ -21,6 +21,8 @@ export const SENTENCES = [
   'the quick brown fox jumps over the lazy dog',
   'can everyone see the shared screen from where they are sitting',
   'let us take a short break and come back in ten minutes',
+  'everyone who wants to join the design review on friday should tell me before the end of the day',
+  'the new office opens in march and we will move the servers there over the first two weekends',
 ] as const;
 
 /** Voice and speed per sentence, rotated so that every voice says several of them. */

@@ -82,7 +82,8 @@ const noteStart = alt(
   seq(lit('make', 'take'), lit('a'), lit('note'), opt(lit('that'))),
   seq(lit('remember'), lit('that')),
 );
-const note: Node<Parsed> = map(seq(noteStart, rest), ([, text]) => ({ kind: 'note' as const, note: text }));
+// "note that" alone is no note (its "that" is not the content).
+const note: Node<Parsed> = map(where(seq(noteStart, rest), ([, text]) => text.toLowerCase() !== 'that'), ([, text]) => ({ kind: 'note' as const, note: text }));
 const pin: Node<Parsed> = map(seq(lit('pin'), lit('that', 'this', 'it')), () => ({ kind: 'pin' as const }));
 const who: Node<Parsed> = map(
   seq(alt(seq(lit('who'), lit('is', 'are')), seq(lit("who's"))), alt(lit('here', 'present'), seq(lit('in'), lit('the'), lit('room')))),

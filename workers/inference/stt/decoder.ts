@@ -126,6 +126,17 @@ export class MoonshineDecoder {
     return new LogSoftmax(lastRow(out.logits));
   }
 
+  /**
+   * Logits at every position of `tokens` (start token first) in one run without the cache
+   * (teacher forcing): row i scores the token after tokens[0..i]. For checks and rescoring.
+   */
+  async scoreAll(enc: Encoded, tokens: readonly number[]): Promise<Float32Array> {
+    const out = await this.runner.run(DECODER_MODEL, { input_ids: ids(tokens), encoder_hidden_states: enc.hidden, use_cache_branch: flag(false), ...EMPTY_KV }, ['logits']);
+    const logits = out.logits;
+    if (!logits || logits.dtype !== 'float32' || logits.data.length !== tokens.length * VOCAB) throw new Error('the decoder gave no logits');
+    return logits.data;
+  }
+
   /** Greedy decode: the most likely token each step, up to Moonshine's cap of tokens per second. */
   async greedy(enc: Encoded, opts: { cache?: boolean; maxTokens?: number } = {}): Promise<Decoded> {
     const t0 = this.now();
