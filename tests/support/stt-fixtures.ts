@@ -105,3 +105,10 @@ export function editDistance(ref: readonly string[], hyp: readonly string[]): nu
   }
   return prev[hyp.length]!;
 }
+
+/** Whether `got` does what `want` asks (a note's text compared word by word, case aside). */
+export function carriedOut(got: Command, want: object): boolean {
+  const { text: _t, ...rest } = got;
+  if (got.kind === 'note' && 'note' in want) return werWords(got.note).join(' ') === werWords(String(want.note)).join(' ');
+  return JSON.stringify(rest) === JSON.stringify(want);
+}

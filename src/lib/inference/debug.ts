@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../../../models/registry.ts';
 import type { DType } from '../../../protocol/inference.ts';
-import type { InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream } from './runtime.ts';
+import type { InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream, WorkerLike } from './runtime.ts';
 import type { OpenSttOptions, SttResult, SttStream, SttTranscript, TranscribeOptions } from './stt.ts';
 
 export interface PlainTensor {
@@ -40,6 +40,8 @@ export interface InferenceDebug {
   sttFlush(id: string): Promise<SttResult[]>;
   sttClose(id: string): Promise<void>;
   sttWarm(options?: OpenSttOptions): Promise<void>;
+  /** Benchmarks: from now on, a fresh runtime whose worker runs ORT with 1 or 2 wasm threads (0: its own choice). */
+  useThreads(threads: number): Promise<void>;
   /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
   runtime(): Promise<InferenceRuntime>;
 }
@@ -61,6 +63,15 @@ const f32 = (x: Float32Array | number[]) => (x instanceof Float32Array ? x : Flo
 
 let runtime: Promise<InferenceRuntime> | null = null;
 let fallbackAllowed = false;
+let forcedThreads = 0;
+/**
+ * Workers that run ORT with a set number of threads, told by their name (the worker reads it);
+ * vite needs each `new Worker(new URL(...))` written out with static options.
+ */
+const THREADED: Record<number, () => WorkerLike> = {
+  1: () => new Worker(new URL('../../../workers/inference.worker.ts', import.meta.url), { type: 'module', name: 'osmose-inference threads=1' }) as unknown as WorkerLike,
+  2: () => new Worker(new URL('../../../workers/inference.worker.ts', import.meta.url), { type: 'module', name: 'osmose-inference threads=2' }) as unknown as WorkerLike,
+};
 
 /** The app's one inference runtime (one worker), shared by the voice service and this handle. */
 export function sharedInferenceRuntime(): Promise<InferenceRuntime> {
@@ -69,7 +80,7 @@ export function sharedInferenceRuntime(): Promise<InferenceRuntime> {
 
 function get(): Promise<InferenceRuntime> {
   runtime ??= import('./runtime.ts').then(
-    ({ InferenceRuntime }) => new InferenceRuntime({ verdicts: safeLocalStorage(), allowFallbackAdapter: fallbackAllowed }),
+    ({ InferenceRuntime }) => new InferenceRuntime({ verdicts: safeLocalStorage(), allowFallbackAdapter: fallbackAllowed, ...(THREADED[forcedThreads] ? { createWorker: THREADED[forcedThreads] } : {}) }),
   );
   return runtime;
 }
@@ -144,6 +155,11 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
       sttStreams.delete(id);
     },
     sttWarm: async (options) => (await get()).warmStt(options),
+    useThreads: async (threads) => {
+      if (runtime) (await runtime).dispose();
+      runtime = null;
+      forcedThreads = threads;
+    },
     runtime: () => get(),
     models: async () => (await import('../../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),
   };

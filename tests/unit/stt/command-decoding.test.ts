@@ -9,18 +9,12 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import path from 'node:path';
 import { readWav } from '../voice/node-models.ts';
 import { voiceToolsMissing } from '../../support/voice-fixtures.ts';
-import { commandClips, nonCommandClips, werWords } from '../../support/stt-fixtures.ts';
+import { carriedOut, commandClips, nonCommandClips } from '../../support/stt-fixtures.ts';
 import { transcribe } from '../../../workers/inference/stt/transcriber.ts';
-import { parseCommand, type Command } from '../../../workers/inference/stt/commands.ts';
+import { parseCommand } from '../../../workers/inference/stt/commands.ts';
 import type { MoonshineDecoder } from '../../../workers/inference/stt/decoder.ts';
 import { CLIP_DIR, nodeDecoder, speechOf } from './node-stt.ts';
 
-/** Whether `got` does what `want` asks (a note's text compared word by word, case aside). */
-export function carriedOut(got: Command, want: object): boolean {
-  const { text: _t, ...rest } = got;
-  if (got.kind === 'note' && 'note' in want) return werWords(got.note).join(' ') === werWords(String(want.note)).join(' ');
-  return JSON.stringify(rest) === JSON.stringify(want);
-}
 
 describe.skipIf(voiceToolsMissing().length > 0)('commands: constrained against free decoding (real model)', () => {
   let dec: MoonshineDecoder;
