@@ -188,8 +188,13 @@ export async function runStt(browser: Browser, opts: SttBenchOptions, log: (s: s
     const ctx = await newContext(browser);
     contexts.push(ctx);
     let page = await openPage(ctx, hub.origin, log);
+    // The baseline: the page with its inference worker started and ORT's runtime up (a VAD loaded).
+    const probe = await page.evaluate(async () => {
+      const h = (window as unknown as { osmoseInference: Handle & { load(m: string, b: string): Promise<unknown> } }).osmoseInference;
+      await h.load('silero_vad_v5', 'wasm');
+      return h.probe();
+    });
     const rssBefore = await rendererRssMb(browser);
-    const probe = await page.evaluate(() => (window as unknown as { osmoseInference: Handle }).osmoseInference.probe());
     const coldMs = (await oneShot(page, [cut[0]!], 1))[0]!.wall;
     log(`  stt: ${clips.length} clips (${short.length} of ${short.map((c) => c.seconds.toFixed(1)).join('/')} s, ${long.length} of ${long.map((c) => c.seconds.toFixed(1)).join('/')} s); first transcription in a fresh context ${Math.round(coldMs)} ms; page threads ${probe.threads} (isolated: ${probe.crossOriginIsolated})`);
 
@@ -306,13 +311,14 @@ export function sttRows(r: SttBenchResult): Row[] {
   rows.push(
     { metric: `speech to text streamed (VAD, ${r.stream.minSilenceMs} ms silence): end of speech -> text p95, ~2 s / ~5-6 s`, ours: `${ms(r.stream.short.p95)} / ${ms(r.stream.long.p95)}`, baseline: `${ms(r.stream.roundTrip.p95)} (closing push alone)`, ratio: '', target: '', meets: '' },
     { metric: `decoder without / with key-value cache (mean per utterance)`, ours: ms(r.kv.cached.mean), baseline: `${ms(r.kv.uncached.mean)} (no cache)`, ratio: `${r.kv.ratio}x`, target: '', meets: '' },
-    { metric: `renderer memory growth from speech to text (RSS)`, ours: `${r.memory.growthMb} MB`, baseline: `${r.memory.rssBeforeMb} MB before`, ratio: '', target: '', meets: '' },
+    { metric: `renderer memory growth from speech to text (RSS; baseline: worker and ORT up)`, ours: `${r.memory.growthMb} MB`, baseline: `${r.memory.rssBeforeMb} MB before`, ratio: '', target: '', meets: '' },
     { metric: `commands carried out (${r.commands.clips} espeak-ng clips), constrained vs free greedy`, ours: `${r.commands.constrained}/${r.commands.clips}`, baseline: `${r.commands.free}/${r.commands.clips} (free)`, ratio: '', target: '>= 95%', meets: yn(r.commands.constrained / r.commands.clips >= 0.95) },
     { metric: `command clips word error rate, constrained vs free greedy`, ours: String(r.commands.werFinal), baseline: `${r.commands.werFree} (free)`, ratio: `${(r.commands.werFinal / r.commands.werFree).toFixed(2)}x`, target: '<= free', meets: yn(r.commands.werFinal <= r.commands.werFree) },
     { metric: `command end -> command p50 / p95 (greedy, then constrained when needed)`, ours: `${ms(r.commands.latency.p50)} / ${ms(r.commands.latency.p95)}`, baseline: '', ratio: '', target: '', meets: '' },
     { metric: `speech to text cold start (first transcription, fresh context)`, ours: ms(r.coldMs), baseline: '', ratio: '', target: '', meets: '' },
   );
-  if ('moonshine_tiny_encoder' in r.webgpu) {
+  if ('unavailable' in r.webgpu) rows.push({ metric: 'Moonshine WebGPU check (software adapter)', ours: String(r.webgpu.unavailable).slice(0, 90), baseline: '', ratio: '', target: 'agrees, else wasm', meets: 'n/a' });
+  else {
     for (const [m, w] of Object.entries(r.webgpu)) rows.push({ metric: `${m} WebGPU (software adapter) vs wasm`, ours: w.agrees ? 'agrees' : `DISAGREES (${w.maxAbsDiff.toPrecision(2)})`, baseline: '', ratio: '', target: 'agrees, else wasm', meets: `-> ${w.chosen}` });
   }
   return rows;
