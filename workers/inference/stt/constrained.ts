@@ -23,6 +23,8 @@ export interface ConstrainedOptions {
   /** Tokens further than this below the step's best logit are not considered (default 12). */
   spread?: number;
   maxTokens?: number;
+  /** Run the hypotheses of a step in one batched run (default true); false: one run each (comparisons). */
+  batch?: boolean;
 }
 
 const WORD_PIECE = /^ ?[A-Za-z0-9']+$/;
@@ -90,9 +92,18 @@ export async function constrainedDecode(decoder: MoonshineDecoder, enc: Encoded,
   for (let step = 0; step <= cap && beams.length; step++) {
     const keep = step === 0 ? firstWidth : width;
     const candidates: { parent: Beam; token: number; text: string; logProb: number; kv: KvCache }[] = [];
-    for (const b of beams) {
-      const { scores, kv } = await decoder.step(enc, b.kv, b.tokens.at(-1) ?? START_TOKEN);
-      runs++;
+    // After the first step every hypothesis has a cache of the same length: one batched run.
+    const items = beams.map((b) => ({ kv: b.kv!, token: b.tokens.at(-1)! }));
+    let stepped;
+    if (!beams[0]!.kv) stepped = [await decoder.step(enc, null, START_TOKEN)];
+    else if (opts.batch ?? true) stepped = await decoder.stepMany(enc, items);
+    else {
+      stepped = [];
+      for (const x of items) stepped.push(await decoder.step(enc, x.kv, x.token));
+    }
+    runs += opts.batch ?? true ? 1 : stepped.length;
+    for (const [i, b] of beams.entries()) {
+      const { scores, kv } = stepped[i]!;
       if (b.tokens.length && guide.complete(b.text)) candidates.push({ parent: b, token: END_TOKEN, text: b.text, logProb: b.logProb + scores.at(END_TOKEN), kv });
       if (step === cap) continue;
       let found = 0;

@@ -120,6 +120,76 @@ export class MoonshineDecoder {
     return { scores: new LogSoftmax(lastRow(out.logits)), kv: next };
   }
 
+  /**
+   * Several cached steps in one run (a beam's hypotheses, all of the same length, all after the
+   * first step): their tokens and caches stacked along the batch axis. The encoder's half of the
+   * cache and the encoder's states are the same for all; their stacked copies are kept per batch
+   * size. One run streams the decoder's weights once for all the hypotheses instead of once each.
+   * Activations are quantized per call, so a hypothesis's scores differ from its single run's by
+   * the same noise as a cached step from an uncached one.
+   */
+  async stepMany(enc: Encoded, items: readonly { kv: KvCache; token: number }[]): Promise<{ scores: LogSoftmax; kv: KvCache }[]> {
+    const n = items.length;
+    if (n === 1) return [await this.step(enc, items[0]!.kv, items[0]!.token)];
+    const shared = this.stacked(enc, items[0]!.kv, n);
+    const feeds: Record<string, Tensor> = {
+      input_ids: { dtype: 'int64', dims: [n, 1], data: BigInt64Array.from(items, (x) => BigInt(x.token)) },
+      encoder_hidden_states: shared.hidden,
+      use_cache_branch: flag(true),
+    };
+    for (const name of PAST_NAMES) {
+      if (!name.includes('.decoder.')) {
+        feeds[name] = shared.kv[name]!;
+        continue;
+      }
+      const first = items[0]!.kv[name]!;
+      const size = first.data.length;
+      const data = new Float32Array(size * n);
+      items.forEach((x, i) => {
+        const t = x.kv[name]!;
+        if (t.data.length !== size) throw new Error('stepMany: hypotheses of different lengths');
+        data.set(t.data as Float32Array, i * size);
+      });
+      feeds[name] = { dtype: 'float32', dims: [n, ...first.dims.slice(1)], data };
+    }
+    const out = await this.runner.run(DECODER_MODEL, feeds, CACHED_FETCH);
+    const logits = out.logits;
+    if (!logits || logits.dtype !== 'float32' || logits.data.length !== n * VOCAB) throw new Error('the decoder gave no logits');
+    return items.map((x, i) => {
+      const kv: Record<string, Tensor> = {};
+      for (const name of PAST_NAMES) {
+        if (!name.includes('.decoder.')) {
+          kv[name] = x.kv[name]!;
+          continue;
+        }
+        const t = out[name.replace('past_key_values', 'present')];
+        if (!t || t.dtype !== 'float32') throw new Error(`the decoder gave no ${name.replace('past_key_values', 'present')}`);
+        const size = t.data.length / n;
+        kv[name] = { dtype: 'float32', dims: [1, ...t.dims.slice(1)], data: t.data.slice(i * size, (i + 1) * size) };
+      }
+      return { scores: new LogSoftmax(logits.data.subarray(i * VOCAB, (i + 1) * VOCAB)), kv };
+    });
+  }
+
+  private tiles = new WeakMap<Tensor, Map<number, { hidden: Tensor; kv: Record<string, Tensor> }>>();
+
+  /** The encoder's states and the encoder's half of the cache, stacked `n` times (kept per n). */
+  private stacked(enc: Encoded, kv: KvCache, n: number): { hidden: Tensor; kv: Record<string, Tensor> } {
+    let byN = this.tiles.get(enc.hidden);
+    if (!byN) this.tiles.set(enc.hidden, (byN = new Map()));
+    let s = byN.get(n);
+    if (!s) {
+      const tile = (t: Tensor): Tensor => {
+        const data = new Float32Array(t.data.length * n);
+        for (let i = 0; i < n; i++) data.set(t.data as Float32Array, i * t.data.length);
+        return { dtype: 'float32', dims: [n, ...t.dims.slice(1)], data };
+      };
+      s = { hidden: tile(enc.hidden), kv: Object.fromEntries(PAST_NAMES.filter((x) => !x.includes('.decoder.')).map((x) => [x, tile(kv[x]!)])) };
+      byN.set(n, s);
+    }
+    return s;
+  }
+
   /** Scores of the next token after the whole sequence `tokens` (start token first), without a cache. */
   async stepWithoutCache(enc: Encoded, tokens: readonly number[]): Promise<LogSoftmax> {
     const out = await this.runner.run(DECODER_MODEL, { input_ids: ids(tokens), encoder_hidden_states: enc.hidden, use_cache_branch: flag(false), ...EMPTY_KV }, ['logits']);
