@@ -59,7 +59,7 @@ export async function transcribe(decoder: MoonshineDecoder, audio: Float32Array,
       if (con) {
         const regret = (free.logProb - con.logProb) / (con.tokens.length + 1);
         const believed = regret <= (opts.maxRegretPerToken ?? MAX_REGRET_PER_TOKEN);
-        out.constrained = { ...summary(con), believed };
+        out.constrained = { text: con.text, logProb: con.logProb, tokens: con.tokens.length, believed };
         if (believed && heard.kind === 'unknown') {
           out.text = con.text;
           out.command = parseCommand(con.text);
