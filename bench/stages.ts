@@ -15,6 +15,7 @@ import { runVoiceRoom, voiceRoomRows, type VoiceRoomResult } from './voice-room.
 import { runGateway, type GatewayResult } from './gateway.ts';
 import { runMeshScale, meshScaleRows, type MeshScaleResult } from './mesh-scale.ts';
 import { runVision, visionRows, type VisionResult } from './vision.ts';
+import { runStt, sttRows, type SttBenchResult } from './stt.ts';
 import { rows, breakdownTable, capacityTable, type Row } from './report.ts';
 
 export type Log = (s: string) => void;
@@ -115,6 +116,13 @@ export const STAGES = {
     options: (f) => ({ frames: f['vision-frames'] ?? 120, seconds: f['vision-seconds'] ?? 10 }),
     run: (b, o, log) => runVision(b!, o, log),
     rows: (r: VisionResult) => visionRows(r),
+  }),
+  stt: stage({
+    browser: true,
+    flags: ['stt-repeats'],
+    options: (f) => ({ repeats: f['stt-repeats'] ?? 4 }),
+    run: (b, o, log) => runStt(b!, o, log),
+    rows: (r: SttBenchResult) => sttRows(r),
   }),
 } as const;
 

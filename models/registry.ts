@@ -8,13 +8,16 @@
  * bundle, so a model served by the hub or found in the cache is verified before it is run.
  */
 
+import { STT_MODELS } from './stt.ts';
+
 export type Backend = 'wasm' | 'webgpu';
 
 /** A fixed input for checking one backend against another (see `sampleInputs`). */
 export type SampleSpec =
   | { dtype: 'float32'; dims: number[]; fill: 'noise'; scale: number }
   | { dtype: 'float32'; dims: number[]; fill: 'zeros' }
-  | { dtype: 'int64'; dims: number[]; fill: 'const'; value: number };
+  | { dtype: 'int64'; dims: number[]; fill: 'const'; value: number }
+  | { dtype: 'bool'; dims: number[]; fill: 'const'; value: 0 | 1 };
 
 /** The ONNX graphs scripts/face-models builds at build time (see `ModelEntry.build`). */
 export type ModelBuilder = 'face-api/tiny_face_detector' | 'face-api/face_landmark_68' | 'face-api/face_recognition';
@@ -158,6 +161,7 @@ export const MODELS: readonly ModelEntry[] = [
     // Descriptors are compared by Euclidean distance against 0.6: 1e-3 per value is far below that.
     tolerance: 1e-3,
   },
+  ...STT_MODELS,
 ];
 
 /** onnxruntime-web's own files, served from `/ort/` (never a CDN). */

@@ -24,6 +24,7 @@ export function toneAndNoise(n: number, scale: number, seed = 1): Float32Array<A
 
 export function sampleTensor(spec: SampleSpec, seed = 1): WireTensor {
   const size = spec.dims.reduce((a, b) => a * b, 1);
+  if (spec.dtype === 'bool') return { dtype: 'bool', dims: [...spec.dims], data: new Uint8Array(size).fill(spec.value).buffer };
   if (spec.dtype === 'int64') {
     const data = new BigInt64Array(size).fill(BigInt(spec.value));
     return { dtype: 'int64', dims: [...spec.dims], data: data.buffer };

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errors.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 import { VISION_REQUESTS, VISION_RESPONSES } from './vision.ts';
+import { sttMessages } from './stt.ts';
 
 export const INFERENCE_LIMITS = {
   /** One tensor's bytes (the largest input we feed is an embedding window of 76x32 floats). */
@@ -73,6 +74,10 @@ const WakeOptions = z.object({
 });
 export type WakeOptions = z.infer<typeof WakeOptions>;
 
+const LoadMs = z.object({ fetch: z.number(), verify: z.number(), create: z.number() });
+/** Speech to text (protocol/stt.ts). */
+const STT = sttMessages({ V, Id, StreamId, ModelName, BackendName, TimeoutMs, LoadMs });
+
 export const InferenceRequest = z.discriminatedUnion('t', [
   /** Fetch, verify and open a model on a backend (idempotent: an open session is reused). */
   z.object({ t: z.literal('load'), v: V, id: Id, model: ModelName, backend: BackendName, timeoutMs: TimeoutMs }),
@@ -101,6 +106,7 @@ export const InferenceRequest = z.discriminatedUnion('t', [
   z.object({ t: z.literal('wake-close'), v: V, id: Id, stream: StreamId }),
   /** Faces: protocol/vision.ts. */
   ...VISION_REQUESTS,
+  ...STT.requests,
 ]);
 export type InferenceRequest = z.infer<typeof InferenceRequest>;
 
@@ -138,7 +144,6 @@ export const WakeStep = z.object({
   embeddings: z.number().int().min(0).max(64).optional(),
 });
 export type WakeStep = z.infer<typeof WakeStep>;
-const LoadMs = z.object({ fetch: z.number(), verify: z.number(), create: z.number() });
 
 export const WireErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string().max(1000) });
 
@@ -191,6 +196,7 @@ export const InferenceResponse = z.discriminatedUnion('t', [
   z.object({ t: z.literal('wake-closed'), v: V, id: Id, stream: StreamId }),
   z.object({ t: z.literal('error'), v: V, id: Id, error: WireErrorSchema }),
   ...VISION_RESPONSES,
+  ...STT.responses,
 ]);
 export type InferenceResponse = z.infer<typeof InferenceResponse>;
 

@@ -13,7 +13,9 @@ import { diagnosticsHook, serve } from './support/serve.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const origin = scope.location.origin;
-const threads = threadCount(scope.crossOriginIsolated, scope.navigator.hardwareConcurrency || 1);
+// Diagnostics: a benchmark may ask for a thread count in the worker's name ("threads=2").
+const asked = Number(/\bthreads=(\d+)\b/.exec(scope.name)?.[1] ?? 0);
+const threads = asked && scope.crossOriginIsolated ? Math.min(asked, 16) : threadCount(scope.crossOriginIsolated, scope.navigator.hardwareConcurrency || 1);
 const now = () => performance.now();
 
 const engine = new InferenceEngine({

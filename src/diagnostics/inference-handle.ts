@@ -6,7 +6,8 @@
  */
 import type { Backend } from '../../models/registry.ts';
 import type { DType } from '../../protocol/inference.ts';
-import type { DetectFacesOptions, FacesFound, InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream } from '../inference/runtime.ts';
+import type { DetectFacesOptions, FacesFound, InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream, WorkerLike } from '../inference/runtime.ts';
+import type { OpenSttOptions, SttResult, SttStream, SttTranscript, TranscribeOptions } from '../inference/stt.ts';
 import type { WorkerTracker } from './worker-tracker.ts';
 
 export interface PlainTensor {
@@ -35,6 +36,16 @@ export interface InferenceDebug {
   wakeClose(id: string): Promise<void>;
   /** Faces in an RGBA frame (an ImageData's fields, or plain numbers). */
   detectFaces(frame: { width: number; height: number; data: Uint8ClampedArray | Uint8Array | number[] }, options?: DetectFacesOptions): Promise<FacesFound>;
+  /** Speech to text: one utterance (16 kHz samples). */
+  transcribe(samples: Float32Array | number[], options?: TranscribeOptions): Promise<SttTranscript>;
+  /** Opens a speech-to-text stream; returns its id, backends and load times. */
+  sttOpen(options?: OpenSttOptions): Promise<{ id: string; backends: Record<string, Backend>; load: unknown }>;
+  sttPush(id: string, samples: Float32Array | number[]): Promise<{ results: SttResult[]; speaking: boolean }>;
+  sttFlush(id: string): Promise<SttResult[]>;
+  sttClose(id: string): Promise<void>;
+  sttWarm(options?: OpenSttOptions): Promise<void>;
+  /** Benchmarks: from now on, a runtime of its own whose worker runs ORT with 1 or 2 wasm threads (0: the app's runtime again). */
+  useThreads(threads: number): Promise<void>;
   /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
   runtime(): Promise<InferenceRuntime>;
 }
@@ -45,6 +56,23 @@ function wakeStream(id: string): WakeStream {
   if (!s) throw Object.assign(new Error(`no wake stream ${id}`), { code: 'not-found' });
   return s;
 }
+
+const sttStreams = new Map<string, SttStream>();
+function sttStream(id: string): SttStream {
+  const s = sttStreams.get(id);
+  if (!s) throw Object.assign(new Error(`no speech-to-text stream ${id}`), { code: 'not-found' });
+  return s;
+}
+const f32 = (x: Float32Array | number[]) => (x instanceof Float32Array ? x : Float32Array.from(x));
+
+/**
+ * Workers that run ORT with a set number of threads, told by their name (the worker reads it);
+ * vite needs each `new Worker(new URL(...))` written out with static options.
+ */
+const THREADED: Record<number, () => WorkerLike> = {
+  1: () => new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), { type: 'module', name: 'osmose-inference threads=1' }) as unknown as WorkerLike,
+  2: () => new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), { type: 'module', name: 'osmose-inference threads=2' }) as unknown as WorkerLike,
+};
 
 const DECODE = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array } as const;
 
@@ -58,7 +86,10 @@ function fromPlain(t: PlainTensor): { dtype: DType; dims: number[]; data: ArrayB
   return { dtype: t.dtype, dims: t.dims, data };
 }
 
-export function inferenceHandle(get: () => Promise<InferenceRuntime>, workers: WorkerTracker): InferenceDebug {
+export function inferenceHandle(app: () => Promise<InferenceRuntime>, workers: WorkerTracker): InferenceDebug {
+  // useThreads swaps in a runtime of its own; everything else goes to whichever is current.
+  let own: Promise<InferenceRuntime> | null = null;
+  const get = () => own ?? app();
   return {
     load: async (model, backend) => (await get()).load(model, backend),
     run: async (model, inputs, backend) => {
@@ -93,6 +124,29 @@ export function inferenceHandle(get: () => Promise<InferenceRuntime>, workers: W
     detectFaces: async (frame, options) => {
       const data = Array.isArray(frame.data) ? Uint8ClampedArray.from(frame.data) : frame.data.slice();
       return (await get()).faces.detect({ width: frame.width, height: frame.height, data }, options);
+    },
+    transcribe: async (samples, options) => (await get()).stt.transcribe(f32(samples), options),
+    sttOpen: async (options) => {
+      const s = await (await get()).stt.open(options);
+      sttStreams.set(s.id, s);
+      return { id: s.id, backends: { ...s.backends }, load: s.load };
+    },
+    sttPush: async (id, samples) => {
+      const s = sttStream(id);
+      const results = await s.push(f32(samples));
+      return { results, speaking: s.speaking };
+    },
+    sttFlush: async (id) => sttStream(id).flush(),
+    sttClose: async (id) => {
+      await sttStream(id).close();
+      sttStreams.delete(id);
+    },
+    sttWarm: async (options) => (await get()).stt.warm(options),
+    useThreads: async (threads) => {
+      if (own) (await own).dispose();
+      own = THREADED[threads]
+        ? import('../inference/runtime.ts').then(({ InferenceRuntime }) => new InferenceRuntime({ createWorker: THREADED[threads]!, verdicts: null }))
+        : null;
     },
     runtime: () => get(),
     models: async () => (await import('../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),

@@ -16,8 +16,10 @@ import { WorkerClient, type RequestBody, type WorkerLike } from '../platform/wor
 import { BackendChooser, type VerdictStore } from './backend-choice.ts';
 import { WakeHandle, type OpenWakeOptions, type WakeChannel, type WakeStream } from './wake-stream.ts';
 import { Faces, ownBuffer } from './faces.ts';
+import { SpeechToText } from './stt.ts';
 
 export type { WakeOptions, WakeStep, WakeStream, OpenWakeOptions, WorkerLike };
+export type { OpenSttOptions, SttStream, SttTranscript, TranscribeOptions } from './stt.ts';
 export type { FrameInput, FaceModel, DetectFacesOptions, FacesFound, FoundFace, FaceDetectOptions, ShotVerdict } from './faces.ts';
 /** The phrase models a wake stream can listen for (model names: 'hey_jarvis_v0.1', 'timer_v0.1', ...). */
 export const WAKE_PHRASES: readonly string[] = PHRASES;
@@ -50,6 +52,8 @@ export class InferenceRuntime {
   private readonly wakeStreams = new Set<WakeHandle>();
   /** Faces: detection, enrolment shots, matching (faces.ts). */
   readonly faces: Faces;
+  /** Speech to text: one utterance, or a stream cut into utterances (stt.ts). */
+  readonly stt: SpeechToText;
 
   constructor(opts: RuntimeOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -61,6 +65,7 @@ export class InferenceRuntime {
       onLost: (err) => {
         for (const h of [...this.wakeStreams]) h.lose(err);
         this.wakeStreams.clear();
+        this.stt.lose(err);
       },
     });
     this.chooser = new BackendChooser({
@@ -75,6 +80,15 @@ export class InferenceRuntime {
       backendFor: (m) => this.backendFor(m),
       load: (m, b) => this.load(m, b),
       timeouts: this.timeouts,
+    });
+    this.stt = new SpeechToText({
+      start: () => this.client.start(),
+      running: () => this.client.running,
+      request: (body, expect, timeoutMs, transfer) => this.request(body, expect, timeoutMs, transfer),
+      backendFor: (m) => this.backendFor(m),
+      load: (m, b) => this.load(m, b),
+      timeouts: this.timeouts,
+      nextStreamId: () => `stt-${this.nextStream++}`,
     });
   }
 

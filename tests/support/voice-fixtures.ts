@@ -75,7 +75,7 @@ function toolVersions(): string {
 }
 
 type Recipe =
-  | { kind: 'speech'; text: string; voice: string; speed: number; pad: number; tail: number }
+  | { kind: 'speech'; text: string; voice: string; speed: number; pad: number; tail: number; noise?: { kind: 'pink-noise' | 'white-noise'; volume: number } }
   | { kind: 'silence' | 'white-noise' | 'pink-noise'; seconds: number };
 
 function slug(s: string): string {
@@ -84,7 +84,7 @@ function slug(s: string): string {
 
 function fileFor(dir: string, r: Recipe): string {
   const hash = crypto.createHash('sha256').update(JSON.stringify(r) + toolVersions()).digest('hex').slice(0, 12);
-  const name = r.kind === 'speech' ? `${slug(r.text)}-${slug(r.voice)}-${r.speed}${r.tail !== r.pad ? '-loop' : ''}` : r.kind;
+  const name = r.kind === 'speech' ? `${slug(r.text).slice(0, 60)}-${slug(r.voice)}-${r.speed}${r.tail !== r.pad ? '-loop' : ''}${r.noise ? `-${r.noise.kind}` : ''}` : r.kind;
   return path.join(dir, `${name}-${hash}.wav`);
 }
 
@@ -101,7 +101,19 @@ function make(dir: string, r: Recipe): string {
       try {
         execFileSync('espeak-ng', ['-v', r.voice, '-s', String(r.speed), '-w', raw, r.text], { stdio: 'pipe' });
         // Resample espeak's 22.05 kHz to 16 kHz, trim its own leading/trailing silence, then pad.
-        execFileSync('sox', [raw, ...fmt, tmp, 'silence', '1', '0.01', '0.1%', 'reverse', 'silence', '1', '0.01', '0.1%', 'reverse', 'pad', String(r.pad), String(r.tail)], { stdio: 'pipe' });
+        const clean = r.noise ? `${file}.${process.pid}.clean.wav` : tmp;
+        execFileSync('sox', [raw, ...fmt, clean, 'silence', '1', '0.01', '0.1%', 'reverse', 'silence', '1', '0.01', '0.1%', 'reverse', 'pad', String(r.pad), String(r.tail)], { stdio: 'pipe' });
+        if (r.noise) {
+          // The same length of seeded noise, mixed in (sox -m sums the two; speech peaks near 0.5).
+          const noise = `${file}.${process.pid}.noise.wav`;
+          try {
+            execFileSync('sox', ['-R', '-n', ...fmt, noise, 'synth', String(seconds(clean)), r.noise.kind === 'white-noise' ? 'whitenoise' : 'pinknoise', 'vol', String(r.noise.volume)], { stdio: 'pipe' });
+            execFileSync('sox', ['-m', clean, noise, ...fmt, tmp], { stdio: 'pipe' });
+          } finally {
+            fs.rmSync(noise, { force: true });
+            fs.rmSync(clean, { force: true });
+          }
+        }
       } finally {
         fs.rmSync(raw, { force: true });
       }
@@ -123,8 +135,11 @@ function seconds(file: string): number {
   return Number(out.trim());
 }
 
-function speechClip(dir: string, text: string, voice: string, speed: number, expect: string | null, tail = PAD_SECONDS): VoiceClip {
-  const file = make(dir, { kind: 'speech', text, voice, speed, pad: PAD_SECONDS, tail });
+/** One spoken clip (PAD_SECONDS of silence before, `tail` after), optionally with noise mixed in. */
+export function speechClip(dir: string, text: string, voice: string, speed: number, expect: string | null, tail = PAD_SECONDS, noise?: { kind: 'pink-noise' | 'white-noise'; volume: number }): VoiceClip {
+  const recipe: Recipe = { kind: 'speech', text, voice, speed, pad: PAD_SECONDS, tail };
+  if (noise) recipe.noise = noise;
+  const file = make(dir, recipe);
   const clip: VoiceClip = { file, text, voice, speed, kind: 'speech', expect, speech: { start: PAD_SECONDS, end: seconds(file) - tail } };
   if (CONFUSABLE[text]) clip.mayFire = CONFUSABLE[text];
   return clip;

@@ -17,6 +17,7 @@ import { WakeStreams } from './wake-streams.ts';
 import { FaceService } from './faces.ts';
 import { isVisionRequest } from '../../protocol/vision.ts';
 import { warmModel } from './warm-model.ts';
+import { SttService, isSttRequest } from './stt/service.ts';
 
 export interface EngineDeps {
   loadOrt(backend: Backend): Promise<OrtModule>;
@@ -47,6 +48,7 @@ export class InferenceEngine {
   private queues = new Map<string, Promise<unknown>>();
   private readonly wake: WakeStreams;
   private readonly faces: FaceService;
+  private readonly stt: SttService;
   private warming = new Map<Backend, Promise<number>>();
 
   constructor(private readonly deps: EngineDeps) {
@@ -57,6 +59,11 @@ export class InferenceEngine {
     });
     this.faces = new FaceService({
       open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open }) => ({ session: open })),
+      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      now: deps.now,
+    });
+    this.stt = new SttService({
+      open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
       exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
       now: deps.now,
     });
@@ -97,6 +104,7 @@ export class InferenceEngine {
   private async dispatch(req: InferenceRequest): Promise<Reply> {
     const v = PROTOCOL_VERSION;
     if (isVisionRequest(req)) return { message: await withDeadline(this.faces.handle(req), 'timeoutMs' in req ? req.timeoutMs : 5_000, req.t), transfer: [] };
+    if (isSttRequest(req)) return { message: await withDeadline(this.stt.handle(req), 'timeoutMs' in req ? req.timeoutMs : 5_000, req.t), transfer: [] };
     switch (req.t) {
       case 'probe':
         return {
@@ -119,6 +127,7 @@ export class InferenceEngine {
         return { message: { t: 'ran', v, id: req.id, outputs, ms: this.deps.now() - t0 }, transfer: transferList(outputs) };
       }
       case 'unload': {
+        if (this.stt.uses(req.model)) throw new OsmoseError('bad-request', `${req.model} is in use by speech to text; close its streams first`);
         if (this.wake.uses(req.model)) throw new OsmoseError('bad-request', `${req.model} is in use by a wake stream; close it first`);
         for (const backend of ['wasm', 'webgpu'] as const) {
           const key = `${req.model}@${backend}`;

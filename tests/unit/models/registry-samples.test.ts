@@ -18,7 +18,10 @@ describe('model registry samples', () => {
       expect([...session.inputNames].sort()).toEqual(Object.keys(m.sample).sort());
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, t] of Object.entries(sampleInputs(m.sample, 1))) {
-        feeds[name] = t.dtype === 'int64' ? new ort.Tensor('int64', new BigInt64Array(t.data), t.dims) : new ort.Tensor('float32', new Float32Array(t.data), t.dims);
+        feeds[name] =
+          t.dtype === 'int64' ? new ort.Tensor('int64', new BigInt64Array(t.data), t.dims)
+          : t.dtype === 'bool' ? new ort.Tensor('bool', new Uint8Array(t.data), t.dims)
+          : new ort.Tensor('float32', new Float32Array(t.data), t.dims);
       }
       const out = await session.run(feeds);
       for (const v of Object.values(out)) expect(Array.from(v.data as Float32Array).every(Number.isFinite)).toBe(true);

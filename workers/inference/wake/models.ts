@@ -6,14 +6,12 @@
 
 export const SAMPLE_RATE = 16_000;
 
-export const VAD_MODEL = 'silero_vad_v5';
 export const MEL_MODEL = 'melspectrogram';
 export const EMBEDDING_MODEL = 'embedding_model';
 
-/** Silero VAD v5 at 16 kHz: 512 new samples per call, with the previous 64 prepended (as silero's OnnxWrapper does). */
-export const VAD_CHUNK = 512;
-export const VAD_CONTEXT = 64;
-export const VAD_STATE = 2 * 1 * 128;
+/** Silero VAD v5 (shared with speech to text): 512 new samples per call, the previous 64 prepended. */
+export { VAD_MODEL, VAD_CHUNK, VAD_CONTEXT, VAD_STATE } from '../vad.ts';
+import { VAD_MODEL } from '../vad.ts';
 
 /** openWakeWord: one step is 80 ms; the melspectrogram sees it with 3 hops (480 samples) of context. */
 export const STEP = 1280;

@@ -30,8 +30,9 @@
 import type { WakeStep } from '../../../protocol/inference.ts';
 import {
   CLASSIFIERS, EMBEDDING_MODEL, EMBEDDING_SIZE, FEATURE_FRAMES, MEL_BINS, MEL_FRAMES_PER_STEP, MEL_INPUT, MEL_MODEL, MEL_WINDOW,
-  STEP, VAD_CHUNK, VAD_CONTEXT, VAD_MODEL, VAD_STATE, type ClassifierSpec,
+  STEP, VAD_CHUNK, type ClassifierSpec,
 } from './models.ts';
+import { SileroVad } from '../vad.ts';
 import { firstOutput } from './initial-features.ts';
 import type { Feed, ModelRunner } from '../runner.ts';
 
@@ -86,10 +87,7 @@ export class WakePipeline {
   private nextStepEnd = STEP;
   private steps = 0;
 
-  private readonly vadIn = new Float32Array(VAD_CONTEXT + VAD_CHUNK);
-  private readonly vadState = new Float32Array(VAD_STATE);
-  private readonly vadFeeds: Record<string, Feed>;
-  private speaking = false;
+  private readonly vad: SileroVad;
   /** Over the VAD chunks of the step in progress. */
   private stepVad = 0;
   private stepSpeech = false;
@@ -114,8 +112,6 @@ export class WakePipeline {
   private readonly initial: Float32Array;
   private readonly classifiers: Classifier[];
   private readonly now: () => number;
-  private readonly threshold: number;
-  private readonly negThreshold: number;
   /** Pushes and resets run one after another, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -126,8 +122,7 @@ export class WakePipeline {
     if (opts.initialFeatures.length !== this.features.length) throw new Error(`initialFeatures must hold ${FEATURE_FRAMES} x ${EMBEDDING_SIZE} values`);
     this.initial = opts.initialFeatures.slice();
     this.now = opts.now ?? (() => performance.now());
-    this.threshold = opts.vadThreshold ?? 0.5;
-    this.negThreshold = opts.vadNegThreshold ?? this.threshold - 0.15;
+    this.vad = new SileroVad(runner, { threshold: opts.vadThreshold, negThreshold: opts.vadNegThreshold });
     this.gate = opts.vadGate ?? 0.5;
     this.lazy = opts.lazyEmbeddings ?? true;
     this.classifiers = opts.phrases.map((name) => {
@@ -136,11 +131,6 @@ export class WakePipeline {
       const input = new Float32Array(spec.frames * EMBEDDING_SIZE);
       return { name, spec, input, feeds: { [spec.input]: { dtype: 'float32', dims: [1, spec.frames, EMBEDDING_SIZE], data: input } } };
     });
-    this.vadFeeds = {
-      input: { dtype: 'float32', dims: [1, VAD_CONTEXT + VAD_CHUNK], data: this.vadIn },
-      state: { dtype: 'float32', dims: [2, 1, 128], data: this.vadState },
-      sr: { dtype: 'int64', dims: [], data: BigInt64Array.of(16000n) },
-    };
     this.need = Math.max(1, ...this.classifiers.map((c) => c.spec.frames));
     this.melHistory = new Float32Array((MEL_WINDOW + (this.need - 1) * MEL_FRAMES_PER_STEP) * MEL_BINS);
     this.clear();
@@ -180,8 +170,7 @@ export class WakePipeline {
     this.nextVadEnd = VAD_CHUNK;
     this.nextStepEnd = STEP;
     this.steps = 0;
-    this.vadState.fill(0);
-    this.speaking = false;
+    this.vad.reset();
     this.stepVad = 0;
     this.stepSpeech = false;
     this.stepVadMs = 0;
@@ -215,17 +204,12 @@ export class WakePipeline {
 
   private async vadChunk(): Promise<void> {
     const t0 = this.now();
-    const from = this.total - this.vadIn.length;
-    for (let k = 0; k < this.vadIn.length; k++) this.vadIn[k] = this.ring[(from + k) & MASK]!;
-    const out = await this.runner.run(VAD_MODEL, this.vadFeeds);
-    const prob = out.output?.[0] ?? NaN;
-    const state = out.stateN;
-    if (!state || state.length !== VAD_STATE || !Number.isFinite(prob)) throw new Error('silero_vad_v5 gave no probability or state');
-    this.vadState.set(state);
-    if (prob >= this.threshold) this.speaking = true;
-    else if (prob < this.negThreshold) this.speaking = false;
+    const input = this.vad.input;
+    const from = this.total - input.length;
+    for (let k = 0; k < input.length; k++) input[k] = this.ring[(from + k) & MASK]!;
+    const prob = await this.vad.run();
     this.stepVad = Math.max(this.stepVad, prob);
-    this.stepSpeech ||= this.speaking;
+    this.stepSpeech ||= this.vad.speaking;
     this.stepVadMs += this.now() - t0;
   }
 
@@ -250,7 +234,7 @@ export class WakePipeline {
     const vadMs = this.stepVadMs;
     this.vadHistory[n % this.vadHistory.length] = vad;
     this.stepVad = 0;
-    this.stepSpeech = this.speaking;
+    this.stepSpeech = this.vad.speaking;
     this.stepVadMs = 0;
     const t1 = this.now();
 
