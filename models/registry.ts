@@ -7,6 +7,8 @@
  * bundle, so a model served by the hub or found in the cache is verified before it is run.
  */
 
+import { OCR_DATA, OCR_MODELS } from './ocr.ts';
+
 export type Backend = 'wasm' | 'webgpu';
 
 /** A fixed input for checking one backend against another (see `sampleInputs`). */
@@ -103,7 +105,28 @@ export const MODELS: readonly ModelEntry[] = [
   classifier('hey_rhasspy_v0.1', '5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea', 204081, 'onnx::Flatten_0', 16),
   classifier('timer_v0.1', '371e44535470a29248b3b8f1bbbbaf2525c86417fd8f75c67fcf02ae0b9626df', 1742475, 'onnx::Flatten_0', 34),
   classifier('weather_v0.1', '8441da8e746899e8d969528d5bad5651cdd563079c05962788f77753041f60e7', 1149158, 'onnx::Flatten_0', 22),
+  ...OCR_MODELS,
 ];
+
+/** A file a model needs beside it (a dictionary), pinned and served like the models. */
+export interface DataFile {
+  /** The name the app asks for. */
+  name: string;
+  /** Its file name under `/models/`. */
+  file: string;
+  package: string;
+  path: string;
+  sha256: string;
+  bytes: number;
+  licence: string;
+  licenceNote: string;
+}
+
+export const DATA_FILES: readonly DataFile[] = [...OCR_DATA];
+
+export function findDataFile(name: string): DataFile | undefined {
+  return DATA_FILES.find((d) => d.name === name);
+}
 
 /** onnxruntime-web's own files, served from `/ort/` (never a CDN). */
 export interface RuntimeFile {
@@ -134,6 +157,6 @@ export function findModel(name: string): ModelEntry | undefined {
   return MODELS.find((m) => m.name === name);
 }
 
-export function modelUrl(m: ModelEntry): string {
-  return `${MODELS_PATH}${m.name}.onnx`;
+export function modelUrl(m: ModelEntry | DataFile): string {
+  return 'file' in m ? `${MODELS_PATH}${m.file}` : `${MODELS_PATH}${m.name}.onnx`;
 }

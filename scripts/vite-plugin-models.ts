@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { Plugin } from 'vite';
-import { MODELS, RUNTIME_FILES, MODELS_PATH, ORT_PATH, type ModelEntry } from '../models/registry.ts';
+import { MODELS, DATA_FILES, RUNTIME_FILES, MODELS_PATH, ORT_PATH, modelUrl, type DataFile, type ModelEntry } from '../models/registry.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -38,7 +38,7 @@ interface CopiedFile {
 /** Every file to ship, checked against the registry. Throws on the first mismatch. */
 export function collectFiles(root = process.cwd()): { files: CopiedFile[]; registry: object } {
   const files: CopiedFile[] = [];
-  const models = MODELS.map((m: ModelEntry) => {
+  const pinned = (m: ModelEntry | DataFile) => {
     const source = path.join(packageDir(m.package, root), m.path);
     if (!fs.existsSync(source)) throw new Error(`models: ${m.package}/${m.path} is missing (npm install?)`);
     const bytes = fs.statSync(source).size;
@@ -46,10 +46,12 @@ export function collectFiles(root = process.cwd()): { files: CopiedFile[]; regis
     if (sha256 !== m.sha256 || bytes !== m.bytes) {
       throw new Error(`models: ${m.package}/${m.path} is ${bytes} bytes, SHA-256 ${sha256}; models/registry.ts says ${m.bytes} bytes, ${m.sha256}. Update the registry if the package changed on purpose.`);
     }
-    const url = `${MODELS_PATH}${m.name}.onnx`;
+    const url = modelUrl(m);
     files.push({ url, source });
-    return { name: m.name, url, package: m.package, version: packageVersion(m.package, root), path: m.path, sha256, bytes, licence: m.licence, licenceNote: m.licenceNote, backends: m.backends };
-  });
+    return { name: m.name, url, package: m.package, version: packageVersion(m.package, root), path: m.path, sha256, bytes, licence: m.licence, licenceNote: m.licenceNote };
+  };
+  const models = MODELS.map((m) => ({ ...pinned(m), backends: m.backends }));
+  const data = DATA_FILES.map(pinned);
   const runtime = RUNTIME_FILES.map((r) => {
     const source = path.join(packageDir(r.package, root), r.path);
     if (!fs.existsSync(source)) throw new Error(`models: ${r.package}/${r.path} is missing`);
@@ -57,10 +59,10 @@ export function collectFiles(root = process.cwd()): { files: CopiedFile[]; regis
     files.push({ url, source });
     return { url, package: r.package, version: packageVersion(r.package, root), backend: r.backend, sha256: sha256File(source), bytes: fs.statSync(source).size };
   });
-  return { files, registry: { generated: 'by scripts/vite-plugin-models.ts from models/registry.ts', models, runtime } };
+  return { files, registry: { generated: 'by scripts/vite-plugin-models.ts from models/registry.ts', models, data, runtime } };
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.json': 'application/json' };
+const CONTENT_TYPES: Record<string, string> = { '.onnx': 'application/octet-stream', '.txt': 'text/plain; charset=utf-8', '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.json': 'application/json' };
 
 /** Files at least this large get a `.gz` copy in the build. */
 const PRECOMPRESS_MIN_BYTES = 64 * 1024;
