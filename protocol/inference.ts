@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.ts';
 import { PROTOCOL_VERSION } from './version.ts';
+import { OcrLinesResponse, OcrReadRequest } from './ocr.ts';
 
 export const INFERENCE_LIMITS = {
   /** One tensor's bytes (the largest input we feed is an embedding window of 76x32 floats). */
@@ -100,6 +101,8 @@ export const InferenceRequest = z.discriminatedUnion('t', [
   /** More microphone samples for a stream; answered with the 80 ms steps they complete. */
   z.object({ t: z.literal('wake-audio'), v: V, id: Id, stream: StreamId, samples: WakeSamples, timeoutMs: TimeoutMs }),
   z.object({ t: z.literal('wake-close'), v: V, id: Id, stream: StreamId }),
+  /** Read the text in a photo (protocol/ocr.ts). */
+  OcrReadRequest,
 ]);
 export type InferenceRequest = z.infer<typeof InferenceRequest>;
 
@@ -188,6 +191,7 @@ export const InferenceResponse = z.discriminatedUnion('t', [
   }),
   z.object({ t: z.literal('wake-scores'), v: V, id: Id, stream: StreamId, steps: z.array(WakeStep).max(INFERENCE_LIMITS.wakeSamples / 1280) }),
   z.object({ t: z.literal('wake-closed'), v: V, id: Id, stream: StreamId }),
+  OcrLinesResponse,
   z.object({ t: z.literal('error'), v: V, id: Id, error: WireErrorSchema }),
 ]);
 export type InferenceResponse = z.infer<typeof InferenceResponse>;

@@ -7,18 +7,20 @@ import type * as Ort from 'onnxruntime-web';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { transferList, type InferenceRequest, type InferenceResponse, type WireTensor } from '../../protocol/inference.ts';
-import { findModel, type Backend, type ModelEntry } from '../../models/registry.ts';
+import { findModel, type Backend, type DataFile, type ModelEntry } from '../../models/registry.ts';
 import { sampleInputs } from '../../models/sample.ts';
 import type { OrtModule } from './ort-loader.ts';
 import type { VerifiedModel } from './model-bytes.ts';
 import type { AdapterInfo } from '../../protocol/inference.ts';
 import { fromOrt, maxAbsDiff, toOrt } from './tensors.ts';
 import { WakeStreams } from './wake-streams.ts';
+import { OcrReader } from './ocr-reader.ts';
 import { warmModel } from './warm-model.ts';
 
 export interface EngineDeps {
   loadOrt(backend: Backend): Promise<OrtModule>;
-  fetchModel(entry: ModelEntry, signal: AbortSignal): Promise<VerifiedModel>;
+  /** A model's (or a data file's) bytes, verified against the registry. */
+  fetchModel(entry: ModelEntry | DataFile, signal: AbortSignal): Promise<VerifiedModel>;
   adapterInfo(): Promise<AdapterInfo | null>;
   crossOriginIsolated: boolean;
   threads: number;
@@ -44,12 +46,19 @@ export class InferenceEngine {
   // ORT sessions are not re-entrant: one run at a time per session.
   private queues = new Map<string, Promise<unknown>>();
   private readonly wake: WakeStreams;
+  private readonly ocr: OcrReader;
   private warming = new Map<Backend, Promise<number>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.wake = new WakeStreams({
       open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
       exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      now: deps.now,
+    });
+    this.ocr = new OcrReader({
+      open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
+      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      fetchData: (entry, signal) => deps.fetchModel(entry, signal),
       now: deps.now,
     });
   }
@@ -111,6 +120,7 @@ export class InferenceEngine {
       }
       case 'unload': {
         if (this.wake.uses(req.model)) throw new OsmoseError('bad-request', `${req.model} is in use by a wake stream; close it first`);
+        if (this.ocr.uses(req.model)) throw new OsmoseError('bad-request', `${req.model} is reading a photo; try again when it is done`);
         for (const backend of ['wasm', 'webgpu'] as const) {
           const key = `${req.model}@${backend}`;
           const s = this.sessions.get(key);
@@ -127,6 +137,8 @@ export class InferenceEngine {
         return { message: await withDeadline(this.wake.audio(req), req.timeoutMs, `wake stream ${req.stream}`), transfer: [] };
       case 'wake-close':
         return { message: this.wake.close(req), transfer: [] };
+      case 'ocr-read':
+        return { message: await withDeadline(this.ocr.read(req), req.timeoutMs, 'reading the photo'), transfer: [] };
       case 'crash':
         // An uncaught error outside any promise: the page sees the worker's `error` event.
         setTimeout(() => {

@@ -5,7 +5,7 @@
  */
 import type { Backend } from '../../../models/registry.ts';
 import type { DType } from '../../../protocol/inference.ts';
-import type { InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream } from './runtime.ts';
+import type { InferenceRuntime, OpenWakeOptions, ReadTextOptions, TextRead, WakeStep, WakeStream } from './runtime.ts';
 
 export interface PlainTensor {
   dtype: DType;
@@ -31,6 +31,10 @@ export interface InferenceDebug {
   wakeWarm(phrases: string[], options?: OpenWakeOptions): Promise<void>;
   wakePush(id: string, samples: Float32Array | number[]): Promise<WakeStep[]>;
   wakeClose(id: string): Promise<void>;
+  /** Decodes a photo (base64 of its file) as the app would (photoPixels), then runtime.readText. */
+  ocr(photoBase64: string, options?: ReadTextOptions): Promise<TextRead & { decodeMs: number }>;
+  /** runtime.warmOcr: opens the OCR models ahead of a read. */
+  ocrWarm(options?: ReadTextOptions): Promise<void>;
   /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
   runtime(): Promise<InferenceRuntime>;
 }
@@ -110,6 +114,15 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
       await wakeStream(id).close();
       wakeStreams.delete(id);
     },
+    ocr: async (photoBase64, options) => {
+      const { photoPixels } = await import('./photo-pixels.ts');
+      const bytes = Uint8Array.from(atob(photoBase64), (c) => c.charCodeAt(0));
+      const t0 = performance.now();
+      const pixels = await photoPixels(new Blob([bytes]));
+      const decodeMs = performance.now() - t0;
+      return { ...(await (await get()).readText(pixels, options)), decodeMs };
+    },
+    ocrWarm: async (options) => (await get()).warmOcr(options),
     runtime: () => get(),
     models: async () => (await import('../../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),
   };

@@ -14,8 +14,39 @@ import {
 import { findModel, type Backend } from '../../../models/registry.ts';
 import { modelsFor, PHRASES } from '../../../workers/voice/models.ts';
 import { BackendChooser, type VerdictStore } from './backend-choice.ts';
+import { OCR_LIMITS, type OcrLine, type OcrOptions, type OcrTimings } from '../../../protocol/ocr.ts';
+import { ocrModels } from '../../../workers/inference/ocr/models.ts';
+import { textOf } from '../../../workers/inference/ocr/reading-order.ts';
 
-export type { WakeOptions, WakeStep };
+export type { WakeOptions, WakeStep, OcrLine, OcrTimings };
+
+/** A photo's pixels: RGBA, 4 bytes per pixel, row by row (a canvas's ImageData). */
+export interface PhotoPixels {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray | Uint8Array | ArrayBuffer;
+}
+
+export interface ReadTextOptions extends OcrOptions {
+  /** Force backends (benchmarks, tests); models not named here use the chooser's verdict. */
+  backends?: Partial<Record<string, Backend>>;
+  timeoutMs?: number;
+}
+
+/** What `readText` found. */
+export interface TextRead {
+  /** In reading order: rows top to bottom, left to right within a row. */
+  lines: OcrLine[];
+  /** The page's text: a row's lines joined by spaces, rows by line breaks. */
+  text: string;
+  width: number;
+  height: number;
+  detectSize: { width: number; height: number };
+  /** Boxes the detector found (lines under the confidence floor included). */
+  boxes: number;
+  backends: Record<string, Backend>;
+  ms: OcrTimings;
+}
 /** The phrase models a wake stream can listen for (model names: 'hey_jarvis_v0.1', 'timer_v0.1', ...). */
 export const WAKE_PHRASES: readonly string[] = PHRASES;
 
@@ -68,7 +99,7 @@ type Omitted<R> = R extends unknown ? Omit<R, 'v' | 'id'> : never;
 export interface RuntimeOptions {
   createWorker?: () => WorkerLike;
   /** Per-request deadlines in ms. */
-  timeouts?: Partial<Record<'load' | 'run' | 'compare' | 'probe', number>>;
+  timeouts?: Partial<Record<'load' | 'run' | 'compare' | 'probe' | 'ocr', number>>;
   /** Extra time the page waits past a deadline before declaring the worker stuck. */
   graceMs?: number;
   verdicts?: VerdictStore | null;
@@ -76,7 +107,7 @@ export interface RuntimeOptions {
   allowFallbackAdapter?: boolean;
 }
 
-const DEFAULT_TIMEOUTS = { load: 30_000, run: 5_000, compare: 60_000, probe: 5_000 };
+const DEFAULT_TIMEOUTS = { load: 30_000, run: 5_000, compare: 60_000, probe: 5_000, ocr: 60_000 };
 
 interface Pending {
   resolve(answer: Answer): void;
@@ -194,6 +225,33 @@ export class InferenceRuntime {
   /** @internal Deadline for a push of `n` samples: the run deadline plus real time. */
   wakeTimeout(n: number): number {
     return Math.min(INFERENCE_LIMITS.timeoutMs, this.timeouts.run + Math.ceil(n / 16));
+  }
+
+  /**
+   * Reads the text in a photo, in the inference worker (PaddleOCR PP-OCRv4: detection, optional
+   * orientation, recognition; workers/inference/ocr/). The pixels' buffer is TRANSFERRED: the
+   * caller's array is emptied (a view of part of a larger buffer is copied instead). A photo over
+   * OCR_LIMITS is refused with `too-large`: scale it down first (photoPixels does).
+   */
+  async readText(image: PhotoPixels, options: ReadTextOptions = {}): Promise<TextRead> {
+    if (image.width * image.height > OCR_LIMITS.maxPixels || Math.max(image.width, image.height) > OCR_LIMITS.maxSide) {
+      throw new OsmoseError('too-large', `a ${image.width}×${image.height} photo is over ${OCR_LIMITS.maxPixels} pixels or ${OCR_LIMITS.maxSide} per side`);
+    }
+    const { backends: forced, timeoutMs: asked, ...options_ } = options;
+    const models = ocrModels(options.orientation ?? false);
+    this.ensureWorker(); // starts ORT while the backends are chosen
+    const chosen = await Promise.all(models.map((m) => forced?.[m] ?? this.backendFor(m)));
+    const backends: Record<string, Backend> = Object.fromEntries(models.map((m, i) => [m, chosen[i]!]));
+    const timeoutMs = Math.min(INFERENCE_LIMITS.timeoutMs, asked ?? this.timeouts.ocr + this.timeouts.load);
+    const data = ownBuffer(image.data);
+    const a = await this.request({ t: 'ocr-read', image: { width: image.width, height: image.height, data }, backends, options: options_, timeoutMs }, 'ocr-lines', timeoutMs, [data]);
+    return { lines: a.lines, text: textOf(a.lines), width: a.width, height: a.height, detectSize: a.detectSize, boxes: a.boxes, backends, ms: a.ms };
+  }
+
+  /** Opens the OCR models ahead of a read (the camera opened), on the backends a read would use. */
+  async warmOcr(options: Pick<ReadTextOptions, 'orientation' | 'backends'> = {}): Promise<void> {
+    this.ensureWorker();
+    await Promise.all(ocrModels(options.orientation ?? false).map(async (m) => this.load(m, options.backends?.[m] ?? (await this.backendFor(m)))));
   }
 
   /** Diagnostics: make the worker crash (tests the recovery path). */

@@ -66,7 +66,10 @@ export interface OcrLine {
   text: string;
   /** Mean probability of the line's characters, 0-1. */
   confidence: number;
-  /** Corners in the photo's pixels: top-left, top-right, bottom-right, bottom-left of the text. */
+  /**
+   * Corners in the photo's pixels: top-left, top-right, bottom-right, bottom-left of the text as
+   * read (for a line read turned, its top-left may be the box's lower right in the photo).
+   */
   box: Quad;
   /** Row in reading order (0 = top); boxes on one row share it, left to right. */
   row: number;
@@ -127,10 +130,12 @@ export class OcrPipeline {
     const read = await this.recognise(img, crops, opts);
     const t5 = this.now();
     const kept = found.map((_, i) => i).filter((i) => read[i]!.text.trim() !== '' && read[i]!.confidence >= opts.minConfidence);
-    const order = readingOrder(kept.map((i) => found[i]!.quad));
+    // Corners as read (a turned line's top-left is where its text starts), so a page photographed
+    // upside down is also read in order: its lines' top edges give a skew of 180°.
+    const order = readingOrder(kept.map((i) => crops[i]!.quad));
     const lines = order.map(({ row, index }): OcrLine => {
       const i = kept[index]!;
-      return { text: read[i]!.text, confidence: read[i]!.confidence, box: found[i]!.quad, row, turned: turned[i]! };
+      return { text: read[i]!.text, confidence: read[i]!.confidence, box: crops[i]!.quad, row, turned: turned[i]! };
     });
     return {
       width: img.width, height: img.height, detectSize: size, lines, boxes: found.length,
