@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium (Playwright cannot download a browser here), NSS tools
 # to trust the test room CA, iproute2 for the test network namespace, openssl for CA checks,
-# espeak-ng and sox to make the spoken fixtures the voice tests play into a fake microphone.
+# espeak-ng and sox to make the spoken fixtures the voice tests play into a fake microphone, and
+# the fonts Chromium renders the OCR tests' photos of text with (tests/support/ocr-photos.ts).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -11,6 +12,9 @@ command -v unshare >/dev/null || need+=(util-linux)
 command -v openssl >/dev/null || need+=(openssl)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
+for font in fonts-dejavu-core fonts-liberation fonts-comic-neue; do
+  dpkg-query -W -f='${Status}' "$font" 2>/dev/null | grep -q 'ok installed' || need+=("$font")
+done
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
