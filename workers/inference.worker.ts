@@ -7,13 +7,13 @@ import { validateMessage } from '../protocol/codec.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import { InferenceRequest, type InferenceResponse } from '../protocol/inference.ts';
 import { InferenceEngine } from './inference/engine.ts';
-import { loadOrt, threadCount } from './inference/ort-loader.ts';
+import { loadOrt, threadCount, threadsAsked } from './inference/ort-loader.ts';
 import { fetchVerifiedModel } from './inference/model-bytes.ts';
 import { adapterInfo } from './inference/webgpu.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const origin = scope.location.origin;
-const threads = threadCount(scope.crossOriginIsolated, scope.navigator.hardwareConcurrency || 1);
+const threads = threadCount(scope.crossOriginIsolated, scope.navigator.hardwareConcurrency || 1, threadsAsked(scope.name));
 const now = () => performance.now();
 
 const engine = new InferenceEngine({

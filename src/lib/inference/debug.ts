@@ -35,6 +35,8 @@ export interface InferenceDebug {
   ocr(photoBase64: string, options?: ReadTextOptions): Promise<TextRead & { decodeMs: number }>;
   /** runtime.warmOcr: opens the OCR models ahead of a read. */
   ocrWarm(options?: ReadTextOptions): Promise<void>;
+  /** Benchmarks: ORT threads for the runtime this handle creates (before its first use only). */
+  useThreads(threads: number): void;
   /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
   runtime(): Promise<InferenceRuntime>;
 }
@@ -48,6 +50,7 @@ function wakeStream(id: string): WakeStream {
 
 let runtime: Promise<InferenceRuntime> | null = null;
 let fallbackAllowed = false;
+let threadsWanted: number | undefined;
 
 /** The app's one inference runtime (one worker), shared by the voice service and this handle. */
 export function sharedInferenceRuntime(): Promise<InferenceRuntime> {
@@ -56,7 +59,7 @@ export function sharedInferenceRuntime(): Promise<InferenceRuntime> {
 
 function get(): Promise<InferenceRuntime> {
   runtime ??= import('./runtime.ts').then(
-    ({ InferenceRuntime }) => new InferenceRuntime({ verdicts: safeLocalStorage(), allowFallbackAdapter: fallbackAllowed }),
+    ({ InferenceRuntime }) => new InferenceRuntime({ verdicts: safeLocalStorage(), allowFallbackAdapter: fallbackAllowed, threads: threadsWanted }),
   );
   return runtime;
 }
@@ -123,6 +126,10 @@ export function installInferenceDebug(opts: { allowFallbackAdapter?: boolean } =
       return { ...(await (await get()).readText(pixels, options)), decodeMs };
     },
     ocrWarm: async (options) => (await get()).warmOcr(options),
+    useThreads: (threads) => {
+      if (runtime) throw Object.assign(new Error('the inference runtime has already started'), { code: 'bad-request' });
+      threadsWanted = threads;
+    },
     runtime: () => get(),
     models: async () => (await import('../../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),
   };

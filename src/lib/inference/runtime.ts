@@ -105,6 +105,8 @@ export interface RuntimeOptions {
   verdicts?: VerdictStore | null;
   /** Use a software (fallback) WebGPU adapter even when it agrees with wasm. Off: it is far slower. */
   allowFallbackAdapter?: boolean;
+  /** ORT threads in the worker (benchmarks), instead of half the cores; used only when isolated. */
+  threads?: number;
 }
 
 const DEFAULT_TIMEOUTS = { load: 30_000, run: 5_000, compare: 60_000, probe: 5_000, ocr: 60_000 };
@@ -307,7 +309,9 @@ export class InferenceRuntime {
   /** @internal (the worker wake streams belong to) */
   ensureWorker(): WorkerLike {
     if (this.worker) return this.worker;
-    const w = this.opts.createWorker?.() ?? (new Worker(new URL('../../../workers/inference.worker.ts', import.meta.url), { type: 'module', name: 'osmose-inference' }) as unknown as WorkerLike);
+    // The worker reads a thread count from its name (ort-loader.ts's threadsAsked).
+    const name = this.opts.threads ? `osmose-inference threads=${this.opts.threads}` : 'osmose-inference';
+    const w = this.opts.createWorker?.() ?? (new Worker(new URL('../../../workers/inference.worker.ts', import.meta.url), { type: 'module', name }) as unknown as WorkerLike);
     this.workersStarted++;
     w.onmessage = (ev) => this.onAnswer(ev.data);
     w.onerror = (ev) => {
