@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { catchUpBreakdownTable } from './memory.ts';
 import { voiceRows } from './voice.ts';
 import { voiceRoomRows } from './voice-room.ts';
+import { ocrRows, type OcrResult } from './ocr.ts';
 import { rows, table, breakdownTable, capacityTable, writeJson, type Results } from './report.ts';
 import { STAGE_NAMES, isStage, stageDef, type BenchOptions, type Stage } from './stages.ts';
 import type { VoiceResult } from './voice.ts';
@@ -22,7 +23,7 @@ import type { VoiceRoomResult } from './voice-room.ts';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH_DIR, '..');
-const FLAGS = '--warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --gateway-edits= --ledger-items= --voice-steps= --model-runs= --voice-clips= --voice-window= --stage-minutes=';
+const FLAGS = '--warm= --cold= --bare= --pings= --batch= --max-clients= --file-mb= --memory-runs= --messages= --updates= --gateway-edits= --ledger-items= --voice-steps= --model-runs= --voice-clips= --voice-window= --ocr-runs= --stage-minutes=';
 
 function parseArgs(argv: string[]): { stages: Stage[]; options: BenchOptions; stageMinutes: number } {
   const stages: Stage[] = [];
@@ -45,6 +46,7 @@ function parseArgs(argv: string[]): { stages: Stage[]; options: BenchOptions; st
       memory: { runs: flags['memory-runs'] ?? 3, messages: flags.messages ?? 10_000, noteChars: 1_000_000, updates: flags.updates ?? 10_000, hubUpdates: 1000 },
       voice: { steps: flags['voice-steps'] ?? 1000, modelRuns: flags['model-runs'] ?? 30, coldRepeats: 3 },
       voiceRoom: { clips: flags['voice-clips'] ?? 12, windowSeconds: flags['voice-window'] ?? 12 },
+      ocr: { runs: flags['ocr-runs'] ?? 5 },
     },
   };
 }
@@ -95,7 +97,7 @@ async function main(): Promise<number> {
   const optionsFile = path.join(work, 'options.json');
   fs.writeFileSync(optionsFile, JSON.stringify(options));
 
-  const results: Results & { voice?: VoiceResult; voiceRoom?: VoiceRoomResult } = {};
+  const results: Results & { voice?: VoiceResult; voiceRoom?: VoiceRoomResult; ocr?: OcrResult } = {};
   const errors: Record<string, string> = {};
   const stageInfo: Record<string, { seconds: number; loadavg1: number[]; ok: boolean }> = {};
   let chromiumVersion: string | null = null;
@@ -120,7 +122,7 @@ async function main(): Promise<number> {
   }
   fs.rmSync(work, { recursive: true, force: true });
 
-  const list = [...rows(results), ...(results.voice ? voiceRows(results.voice) : []), ...(results.voiceRoom ? voiceRoomRows(results.voiceRoom) : [])];
+  const list = [...rows(results), ...(results.voice ? voiceRows(results.voice) : []), ...(results.voiceRoom ? voiceRoomRows(results.voiceRoom) : []), ...(results.ocr ? ocrRows(results.ocr) : [])];
   log('\n' + table(list));
   if (results.join) {
     log('\nWhere the join time goes:\n' + breakdownTable(results.join));

@@ -12,6 +12,7 @@ import { runMemory } from './memory.ts';
 import { runVoice } from './voice.ts';
 import { runVoiceRoom } from './voice-room.ts';
 import { runGateway } from './gateway.ts';
+import { runOcr } from './ocr.ts';
 
 export type Log = (s: string) => void;
 
@@ -24,6 +25,7 @@ export interface BenchOptions {
   memory: { runs: number; messages: number; noteChars: number; updates: number; hubUpdates: number };
   voice: { steps: number; modelRuns: number; coldRepeats: number };
   voiceRoom: { clips: number; windowSeconds: number };
+  ocr: { runs: number };
 }
 
 interface StageDef {
@@ -49,6 +51,7 @@ export const STAGES = {
   gateway: { browser: false, run: (_b, o, log) => runGateway(o.gateway, log) },
   voice: { browser: true, run: (b, o, log) => runVoice(b!, o.voice, log) },
   'voice-room': { browser: true, run: (b, o, log) => runVoiceRoom(b!, o.voiceRoom, log) },
+  ocr: { browser: true, run: (b, o, log) => runOcr(b!, o.ocr, log) },
 } satisfies Record<string, StageDef>;
 
 export type Stage = keyof typeof STAGES;
