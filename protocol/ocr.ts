@@ -49,7 +49,7 @@ export const OcrImage = z
 export type OcrImage = z.infer<typeof OcrImage>;
 
 export const OcrOptions = z.object({
-  /** Longest side of the detection input (default 960; see workers/inference/ocr/pipeline.ts). */
+  /** Longest side of the detection input (default 736; see workers/inference/ocr/pipeline.ts). */
   maxSide: z.number().int().min(OCR_LIMITS.detectSide.min).max(OCR_LIMITS.detectSide.max).optional(),
   /** Run the orientation model: lines upside down are turned and read (default false). */
   orientation: z.boolean().optional(),

@@ -22,7 +22,7 @@ import {
 } from './models.ts';
 
 export interface OcrOptions {
-  /** Longest side of the detection input (see OCR_DEFAULTS for why 960). */
+  /** Longest side of the detection input (see OCR_DEFAULTS for why 736). */
   maxSide: number;
   /**
    * When the text found is small at `maxSide` (cores under SMALL_TEXT_CORE map pixels: a page
@@ -43,13 +43,15 @@ export interface OcrOptions {
 }
 
 /**
- * 960: PaddleOCR's own default for PP-OCRv4. A 4032×3024 phone photo goes to 960×736 (a 12 MP
- * photo → 0.7 MP, detection in ~0.5 s on wasm here); a whiteboard's marker letters (a few percent
- * of the board's height) stay 15-40 pixels high there, which the detector finds well. Only the
- * BOXES come from this size: each line is read from the full-size photo.
+ * 736, not PaddleOCR's 960: a 4032×3024 phone photo becomes 736×544 (0.4 MP instead of 12) and a
+ * whiteboard's marker letters (a few percent of the board's height) stay 20-35 pixels high there,
+ * which the detector finds well. On the test photos the set read as well at 736 as at 960 (1 − CER
+ * 0.991 both) for 28% less CPU on a whiteboard photo (1.1 s against 1.5 s, one wasm thread in
+ * Node). Small text gets a second, larger pass (smallTextMaxSide), and only the BOXES come from
+ * this size: each line is read from the full-size photo.
  */
 export const OCR_DEFAULTS: OcrOptions = {
-  maxSide: 960, smallTextMaxSide: 2048, orientation: false, minConfidence: 0.5, batch: 8, maxLineWidth: 3200,
+  maxSide: 736, smallTextMaxSide: 2048, orientation: false, minConfidence: 0.5, batch: 8, maxLineWidth: 3200,
   // A wider margin than PaddleOCR's 1.5: with 1.5 the box hugs the letters and the recognition model
   // drops many spaces between English words. On tests/support/ocr-photos.ts, 1 − CER over the set:
   // 1.5 → 0.955, 1.8 → 0.973, 2.0 → 0.983, 2.2 → 0.991, 2.5 → 0.992 (2.5 takes in more of the
