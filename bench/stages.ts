@@ -16,6 +16,7 @@ import { runGateway, type GatewayResult } from './gateway.ts';
 import { runMeshScale, meshScaleRows, type MeshScaleResult } from './mesh-scale.ts';
 import { runVision, visionRows, type VisionResult } from './vision.ts';
 import { runStt, sttRows, type SttBenchResult } from './stt.ts';
+import { runOcr, ocrRows, type OcrResult } from './ocr.ts';
 import { rows, breakdownTable, capacityTable, type Row } from './report.ts';
 
 export type Log = (s: string) => void;
@@ -123,6 +124,13 @@ export const STAGES = {
     options: (f) => ({ repeats: f['stt-repeats'] ?? 4 }),
     run: (b, o, log) => runStt(b!, o, log),
     rows: (r: SttBenchResult) => sttRows(r),
+  }),
+  ocr: stage({
+    browser: true,
+    flags: ['ocr-runs'],
+    options: (f) => ({ runs: f['ocr-runs'] ?? 5 }),
+    run: (b, o, log) => runOcr(b!, o, log),
+    rows: (r: OcrResult) => ocrRows(r),
   }),
 } as const;
 

@@ -9,6 +9,7 @@
  */
 
 import { STT_MODELS } from './stt.ts';
+import { OCR_DATA, OCR_MODELS } from './ocr.ts';
 
 export type Backend = 'wasm' | 'webgpu';
 
@@ -162,7 +163,28 @@ export const MODELS: readonly ModelEntry[] = [
     tolerance: 1e-3,
   },
   ...STT_MODELS,
+  ...OCR_MODELS,
 ];
+
+/** A file a model needs beside it (a dictionary), pinned and served like the models. */
+export interface DataFile {
+  /** The name the app asks for. */
+  name: string;
+  /** Its file name under `/models/`. */
+  file: string;
+  package: string;
+  path: string;
+  sha256: string;
+  bytes: number;
+  licence: string;
+  licenceNote: string;
+}
+
+export const DATA_FILES: readonly DataFile[] = [...OCR_DATA];
+
+export function findDataFile(name: string): DataFile | undefined {
+  return DATA_FILES.find((d) => d.name === name);
+}
 
 /** onnxruntime-web's own files, served from `/ort/` (never a CDN). */
 export interface RuntimeFile {
@@ -193,6 +215,6 @@ export function findModel(name: string): ModelEntry | undefined {
   return MODELS.find((m) => m.name === name);
 }
 
-export function modelUrl(m: ModelEntry): string {
-  return `${MODELS_PATH}${m.name}.onnx`;
+export function modelUrl(m: ModelEntry | DataFile): string {
+  return 'file' in m ? `${MODELS_PATH}${m.file}` : `${MODELS_PATH}${m.name}.onnx`;
 }

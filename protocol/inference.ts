@@ -9,6 +9,7 @@ import { ERROR_CODES } from './errors.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 import { VISION_REQUESTS, VISION_RESPONSES } from './vision.ts';
 import { sttMessages } from './stt.ts';
+import { OcrLinesResponse, OcrReadRequest } from './ocr.ts';
 
 export const INFERENCE_LIMITS = {
   /** One tensor's bytes (the largest input we feed is an embedding window of 76x32 floats). */
@@ -107,6 +108,8 @@ export const InferenceRequest = z.discriminatedUnion('t', [
   /** Faces: protocol/vision.ts. */
   ...VISION_REQUESTS,
   ...STT.requests,
+  /** Read the text in a photo (protocol/ocr.ts). */
+  OcrReadRequest,
 ]);
 export type InferenceRequest = z.infer<typeof InferenceRequest>;
 
@@ -194,6 +197,7 @@ export const InferenceResponse = z.discriminatedUnion('t', [
   }),
   z.object({ t: z.literal('wake-scores'), v: V, id: Id, stream: StreamId, steps: z.array(WakeStep).max(INFERENCE_LIMITS.wakeSamples / 1280) }),
   z.object({ t: z.literal('wake-closed'), v: V, id: Id, stream: StreamId }),
+  OcrLinesResponse,
   z.object({ t: z.literal('error'), v: V, id: Id, error: WireErrorSchema }),
   ...VISION_RESPONSES,
   ...STT.responses,

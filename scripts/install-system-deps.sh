@@ -2,7 +2,8 @@
 # Debian packages the tests need: Chromium (Playwright cannot download a browser here), NSS tools
 # to trust the test room CA, iproute2 for the test network namespace, openssl for CA checks,
 # espeak-ng and sox to make the spoken fixtures the voice tests play into a fake microphone, ffmpeg
-# to make the fake camera videos (Y4M) the face tests show Chromium.
+# to make the fake camera videos (Y4M) the face tests show Chromium, and the fonts Chromium renders
+# the OCR tests' photos of text with (tests/support/ocr-photos.ts).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -13,6 +14,9 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
+for font in fonts-dejavu-core fonts-liberation fonts-comic-neue; do
+  dpkg-query -W -f='${Status}' "$font" 2>/dev/null | grep -q 'ok installed' || need+=("$font")
+done
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

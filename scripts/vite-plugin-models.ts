@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { Plugin } from 'vite';
-import { MODELS, RUNTIME_FILES, MODELS_PATH, ORT_PATH, type ModelEntry } from '../models/registry.ts';
+import { MODELS, DATA_FILES, RUNTIME_FILES, MODELS_PATH, ORT_PATH, modelUrl, type DataFile, type ModelEntry } from '../models/registry.ts';
 import { buildFaceModel } from './face-models/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -41,27 +41,31 @@ interface CopiedFile {
 }
 
 /** The bytes a registry entry ships: the package's file, or the model built from it. */
-export function modelBytes(m: ModelEntry, root = process.cwd()): Uint8Array {
+export function modelBytes(m: ModelEntry | DataFile, root = process.cwd()): Uint8Array {
   const source = path.join(packageDir(m.package, root), m.path);
   if (!fs.existsSync(source)) throw new Error(`models: ${m.package}/${m.path} is missing (npm install?)`);
-  return m.build ? buildFaceModel(m.build, packageDir(m.package, root)) : fs.readFileSync(source);
+  return 'build' in m && m.build ? buildFaceModel(m.build, packageDir(m.package, root)) : fs.readFileSync(source);
 }
 
 /** Every file to ship, checked against the registry. Throws on the first mismatch. */
 export function collectFiles(root = process.cwd()): { files: CopiedFile[]; registry: object } {
   const files: CopiedFile[] = [];
-  const models = MODELS.map((m: ModelEntry) => {
+  // A model or data file from a package, as it is or built from it; its bytes must match the registry.
+  const pinned = (m: ModelEntry | DataFile) => {
+    const built = 'build' in m ? m.build : undefined;
     const content = modelBytes(m, root);
     const bytes = content.byteLength;
     const sha256 = createHash('sha256').update(content).digest('hex');
-    const what = m.build ? `the model built by ${m.build} from ${m.package}/${m.path}` : `${m.package}/${m.path}`;
+    const what = built ? `the model built by ${built} from ${m.package}/${m.path}` : `${m.package}/${m.path}`;
     if (sha256 !== m.sha256 || bytes !== m.bytes) {
       throw new Error(`models: ${what} is ${bytes} bytes, SHA-256 ${sha256}; models/registry.ts says ${m.bytes} bytes, ${m.sha256}. Update the registry if the package (or the builder) changed on purpose.`);
     }
-    const url = `${MODELS_PATH}${m.name}.onnx`;
-    files.push(m.build ? { url, bytes: content } : { url, source: path.join(packageDir(m.package, root), m.path) });
-    return { name: m.name, url, package: m.package, version: packageVersion(m.package, root), path: m.path, ...(m.build ? { builtBy: m.build } : {}), sha256, bytes, licence: m.licence, licenceNote: m.licenceNote, backends: m.backends };
-  });
+    const url = modelUrl(m);
+    files.push(built ? { url, bytes: content } : { url, source: path.join(packageDir(m.package, root), m.path) });
+    return { name: m.name, url, package: m.package, version: packageVersion(m.package, root), path: m.path, ...(built ? { builtBy: built } : {}), sha256, bytes, licence: m.licence, licenceNote: m.licenceNote };
+  };
+  const models = MODELS.map((m) => ({ ...pinned(m), backends: m.backends }));
+  const data = DATA_FILES.map(pinned);
   const runtime = RUNTIME_FILES.map((r) => {
     const source = path.join(packageDir(r.package, root), r.path);
     if (!fs.existsSync(source)) throw new Error(`models: ${r.package}/${r.path} is missing`);
@@ -69,10 +73,10 @@ export function collectFiles(root = process.cwd()): { files: CopiedFile[]; regis
     files.push({ url, source });
     return { url, package: r.package, version: packageVersion(r.package, root), backend: r.backend, sha256: sha256File(source), bytes: fs.statSync(source).size };
   });
-  return { files, registry: { generated: 'by scripts/vite-plugin-models.ts from models/registry.ts', models, runtime } };
+  return { files, registry: { generated: 'by scripts/vite-plugin-models.ts from models/registry.ts', models, data, runtime } };
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.onnx': 'application/octet-stream', '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.json': 'application/json' };
+const CONTENT_TYPES: Record<string, string> = { '.onnx': 'application/octet-stream', '.txt': 'text/plain; charset=utf-8', '.wasm': 'application/wasm', '.mjs': 'text/javascript', '.json': 'application/json' };
 
 /** Files at least this large get a `.gz` copy in the build. */
 const PRECOMPRESS_MIN_BYTES = 64 * 1024;

@@ -6,16 +6,14 @@
  */
 import { InferenceRequest } from '../protocol/inference.ts';
 import { InferenceEngine } from './inference/engine.ts';
-import { loadOrt, threadCount } from './inference/ort-loader.ts';
+import { loadOrt, threadCount, threadsAsked } from './inference/ort-loader.ts';
 import { fetchVerifiedModel } from './inference/model-bytes.ts';
 import { adapterInfo } from './inference/webgpu.ts';
 import { diagnosticsHook, serve } from './support/serve.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const origin = scope.location.origin;
-// Diagnostics: a benchmark may ask for a thread count in the worker's name ("threads=2").
-const asked = Number(/\bthreads=(\d+)\b/.exec(scope.name)?.[1] ?? 0);
-const threads = asked && scope.crossOriginIsolated ? Math.min(asked, 16) : threadCount(scope.crossOriginIsolated, scope.navigator.hardwareConcurrency || 1);
+const threads = threadCount(scope.crossOriginIsolated, scope.navigator.hardwareConcurrency || 1, threadsAsked(scope.name));
 const now = () => performance.now();
 
 const engine = new InferenceEngine({

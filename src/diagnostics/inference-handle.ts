@@ -9,6 +9,7 @@ import type { DType } from '../../protocol/inference.ts';
 import type { DetectFacesOptions, FacesFound, InferenceRuntime, OpenWakeOptions, WakeStep, WakeStream, WorkerLike } from '../inference/runtime.ts';
 import type { OpenSttOptions, SttResult, SttStream, SttTranscript, TranscribeOptions } from '../inference/stt.ts';
 import type { WorkerTracker } from './worker-tracker.ts';
+import type { ReadTextOptions, TextRead } from '../inference/ocr.ts';
 
 export interface PlainTensor {
   dtype: DType;
@@ -46,6 +47,10 @@ export interface InferenceDebug {
   sttWarm(options?: OpenSttOptions): Promise<void>;
   /** Benchmarks: from now on, a runtime of its own whose worker runs ORT with 1 or 2 wasm threads (0: the app's runtime again). */
   useThreads(threads: number): Promise<void>;
+  /** Decodes a photo (base64 of its file) as the app would (photoPixels), then runtime.ocr.read. */
+  ocr(photoBase64: string, options?: ReadTextOptions): Promise<TextRead & { decodeMs: number }>;
+  /** runtime.ocr.warm: opens the OCR models ahead of a read. */
+  ocrWarm(options?: ReadTextOptions): Promise<void>;
   /** The runtime itself (benchmarks: typed arrays and transfers, no conversion to plain arrays). */
   runtime(): Promise<InferenceRuntime>;
 }
@@ -148,6 +153,15 @@ export function inferenceHandle(app: () => Promise<InferenceRuntime>, workers: W
         ? import('../inference/runtime.ts').then(({ InferenceRuntime }) => new InferenceRuntime({ createWorker: THREADED[threads]!, verdicts: null }))
         : null;
     },
+    ocr: async (photoBase64, options) => {
+      const { photoPixels } = await import('../inference/photo-pixels.ts');
+      const bytes = Uint8Array.from(atob(photoBase64), (c) => c.charCodeAt(0));
+      const t0 = performance.now();
+      const pixels = await photoPixels(new Blob([bytes]));
+      const decodeMs = performance.now() - t0;
+      return { ...(await (await get()).ocr.read(pixels, options)), decodeMs };
+    },
+    ocrWarm: async (options) => (await get()).ocr.warm(options),
     runtime: () => get(),
     models: async () => (await import('../../models/registry.ts')).MODELS.map((m) => ({ name: m.name, licence: m.licence, licenceNote: m.licenceNote, bytes: m.bytes })),
   };

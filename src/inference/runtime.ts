@@ -17,8 +17,10 @@ import { BackendChooser, type VerdictStore } from './backend-choice.ts';
 import { WakeHandle, type OpenWakeOptions, type WakeChannel, type WakeStream } from './wake-stream.ts';
 import { Faces, ownBuffer } from './faces.ts';
 import { SpeechToText } from './stt.ts';
+import { TextReader } from './ocr.ts';
 
 export type { WakeOptions, WakeStep, WakeStream, OpenWakeOptions, WorkerLike };
+export type { PhotoPixels, ReadTextOptions, TextRead, OcrLine, OcrTimings } from './ocr.ts';
 export type { OpenSttOptions, SttStream, SttTranscript, TranscribeOptions } from './stt.ts';
 export type { FrameInput, FaceModel, DetectFacesOptions, FacesFound, FoundFace, FaceDetectOptions, ShotVerdict } from './faces.ts';
 /** The phrase models a wake stream can listen for (model names: 'hey_jarvis_v0.1', 'timer_v0.1', ...). */
@@ -36,12 +38,12 @@ export interface RuntimeOptions {
   /** Use a software (fallback) WebGPU adapter even when it agrees with wasm. Off: it is far slower. */
   allowFallbackAdapter?: boolean;
   /** Per-request deadlines in ms (defaults below). */
-  timeouts?: Partial<Record<'load' | 'run' | 'compare' | 'probe', number>>;
+  timeouts?: Partial<Record<'load' | 'run' | 'compare' | 'probe' | 'ocr', number>>;
   /** Extra time the page waits past a deadline before declaring the worker stuck. */
   graceMs?: number;
 }
 
-const DEFAULT_TIMEOUTS = { load: 30_000, run: 5_000, compare: 60_000, probe: 5_000 };
+const DEFAULT_TIMEOUTS = { load: 30_000, run: 5_000, compare: 60_000, probe: 5_000, ocr: 60_000 };
 
 export class InferenceRuntime {
   private readonly client: WorkerClient<InferenceRequest, Answer>;
@@ -54,6 +56,8 @@ export class InferenceRuntime {
   readonly faces: Faces;
   /** Speech to text: one utterance, or a stream cut into utterances (stt.ts). */
   readonly stt: SpeechToText;
+  /** Text from a photo (ocr.ts). */
+  readonly ocr: TextReader;
 
   constructor(opts: RuntimeOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -89,6 +93,13 @@ export class InferenceRuntime {
       load: (m, b) => this.load(m, b),
       timeouts: this.timeouts,
       nextStreamId: () => `stt-${this.nextStream++}`,
+    });
+    this.ocr = new TextReader({
+      start: () => this.client.start(),
+      request: (body, expect, timeoutMs, transfer) => this.request(body, expect, timeoutMs, transfer),
+      backendFor: (m) => this.backendFor(m),
+      load: (m, b) => this.load(m, b),
+      timeouts: this.timeouts,
     });
   }
 

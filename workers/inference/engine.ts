@@ -7,7 +7,7 @@ import type * as Ort from 'onnxruntime-web';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { transferList, type InferenceRequest, type InferenceResponse, type WireTensor } from '../../protocol/inference.ts';
-import { findModel, type Backend, type ModelEntry } from '../../models/registry.ts';
+import { findModel, type Backend, type DataFile, type ModelEntry } from '../../models/registry.ts';
 import { sampleInputs } from '../../models/sample.ts';
 import type { OrtModule } from './ort-loader.ts';
 import type { VerifiedModel } from './model-bytes.ts';
@@ -16,12 +16,14 @@ import { fromOrt, maxAbsDiff, toOrt } from './tensors.ts';
 import { WakeStreams } from './wake-streams.ts';
 import { FaceService } from './faces.ts';
 import { isVisionRequest } from '../../protocol/vision.ts';
+import { OcrReader } from './ocr-reader.ts';
 import { warmModel } from './warm-model.ts';
 import { SttService, isSttRequest } from './stt/service.ts';
 
 export interface EngineDeps {
   loadOrt(backend: Backend): Promise<OrtModule>;
-  fetchModel(entry: ModelEntry, signal: AbortSignal): Promise<VerifiedModel>;
+  /** A model's (or a data file's) bytes, verified against the registry. */
+  fetchModel(entry: ModelEntry | DataFile, signal: AbortSignal): Promise<VerifiedModel>;
   adapterInfo(): Promise<AdapterInfo | null>;
   crossOriginIsolated: boolean;
   threads: number;
@@ -49,6 +51,7 @@ export class InferenceEngine {
   private readonly wake: WakeStreams;
   private readonly faces: FaceService;
   private readonly stt: SttService;
+  private readonly ocr: OcrReader;
   private warming = new Map<Backend, Promise<number>>();
 
   constructor(private readonly deps: EngineDeps) {
@@ -65,6 +68,12 @@ export class InferenceEngine {
     this.stt = new SttService({
       open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
       exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      now: deps.now,
+    });
+    this.ocr = new OcrReader({
+      open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
+      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      fetchData: (entry, signal) => deps.fetchModel(entry, signal),
       now: deps.now,
     });
   }
@@ -129,6 +138,7 @@ export class InferenceEngine {
       case 'unload': {
         if (this.stt.uses(req.model)) throw new OsmoseError('bad-request', `${req.model} is in use by speech to text; close its streams first`);
         if (this.wake.uses(req.model)) throw new OsmoseError('bad-request', `${req.model} is in use by a wake stream; close it first`);
+        if (this.ocr.uses(req.model)) throw new OsmoseError('bad-request', `${req.model} is reading a photo; try again when it is done`);
         for (const backend of ['wasm', 'webgpu'] as const) {
           const key = `${req.model}@${backend}`;
           const s = this.sessions.get(key);
@@ -145,6 +155,8 @@ export class InferenceEngine {
         return { message: await withDeadline(this.wake.audio(req), req.timeoutMs, `wake stream ${req.stream}`), transfer: [] };
       case 'wake-close':
         return { message: this.wake.close(req), transfer: [] };
+      case 'ocr-read':
+        return { message: await withDeadline(this.ocr.read(req), req.timeoutMs, 'reading the photo'), transfer: [] };
     }
   }
 

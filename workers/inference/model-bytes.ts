@@ -5,7 +5,7 @@
  * is dropped and fetched afresh); a hub serving bad bytes gets `model-integrity` every time.
  */
 import { OsmoseError } from '../../protocol/errors.ts';
-import { MODEL_CACHE, modelUrl, type ModelEntry } from '../../models/registry.ts';
+import { MODEL_CACHE, modelUrl, type DataFile, type ModelEntry } from '../../models/registry.ts';
 import { sha256Hex } from './sha256.ts';
 
 export interface VerifiedModel {
@@ -24,7 +24,8 @@ export interface FetchDeps {
   now: () => number;
 }
 
-export async function fetchVerifiedModel(entry: ModelEntry, deps: FetchDeps, signal?: AbortSignal): Promise<VerifiedModel> {
+/** A model, or a data file a model needs (OCR's dictionary): checked the same way. */
+export async function fetchVerifiedModel(entry: ModelEntry | DataFile, deps: FetchDeps, signal?: AbortSignal): Promise<VerifiedModel> {
   const url = new URL(modelUrl(entry), deps.origin).href;
   const cache = await openCache(deps);
   const t0 = deps.now();
@@ -63,7 +64,7 @@ export async function fetchVerifiedModel(entry: ModelEntry, deps: FetchDeps, sig
   return { bytes, sha256, from: 'network', ms: { fetch: t2 - t1 + (hit ? t1 - t0 : 0), verify: t3 - t2 } };
 }
 
-async function digestIfSized(bytes: Uint8Array, entry: ModelEntry): Promise<string> {
+async function digestIfSized(bytes: Uint8Array, entry: ModelEntry | DataFile): Promise<string> {
   return bytes.byteLength === entry.bytes ? sha256Hex(bytes) : `size-${bytes.byteLength}`;
 }
 

@@ -16,10 +16,20 @@ export interface OrtConfig {
   threads: number;
 }
 
-/** Threads only when cross-origin isolated (SharedArrayBuffer); at most 4, half the cores. */
-export function threadCount(isolated: boolean, cores: number): number {
+/**
+ * Threads only when cross-origin isolated (SharedArrayBuffer); at most 4, half the cores. `asked`
+ * (diagnostics, benchmarks: the worker's name says `threads=N`) overrides that, up to the cores.
+ */
+export function threadCount(isolated: boolean, cores: number, asked?: number): number {
   if (!isolated) return 1;
+  if (asked !== undefined && Number.isInteger(asked) && asked >= 1) return Math.min(asked, Math.max(1, cores));
   return Math.max(1, Math.min(4, Math.floor(cores / 2)));
+}
+
+/** The thread count a worker's name asks for (`… threads=N`), if any. */
+export function threadsAsked(name: string): number | undefined {
+  const m = /(?:^|\s)threads=(\d{1,2})(?:\s|$)/.exec(name);
+  return m ? Number(m[1]) : undefined;
 }
 
 const loaded = new Map<Backend, Promise<OrtModule>>();

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MODELS, RUNTIME_FILES, findModel } from '../../../models/registry.ts';
+import { DATA_FILES, MODELS, RUNTIME_FILES, findModel } from '../../../models/registry.ts';
 import crypto from 'node:crypto';
-import { collectFiles, modelBytes, packageDir } from '../../../scripts/vite-plugin-models.ts';
+import { collectFiles, modelBytes, packageDir, sha256File } from '../../../scripts/vite-plugin-models.ts';
 
 describe('model registry', () => {
   it('every model exists in its package (or is built from it) with the listed size and SHA-256', () => {
@@ -36,7 +36,7 @@ describe('model registry', () => {
 
   it('the build step collects every file and records package versions', () => {
     const { files, registry } = collectFiles();
-    expect(files).toHaveLength(MODELS.length + RUNTIME_FILES.length);
+    expect(files).toHaveLength(MODELS.length + DATA_FILES.length + RUNTIME_FILES.length);
     const models = (registry as { models: { name: string; version: string }[] }).models;
     expect(models.find((m) => m.name === 'silero_vad_v5')!.version).toBe(JSON.parse(fs.readFileSync(path.join(packageDir('@ricky0123/vad-web'), 'package.json'), 'utf8')).version);
   });

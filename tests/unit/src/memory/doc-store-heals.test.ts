@@ -1,5 +1,5 @@
 /**
- * The device's stored memory (src/lib/doc-store.ts, IndexedDB via fake-indexeddb): a record saved
+ * The device's stored memory (src/memory/doc-store.ts, IndexedDB via fake-indexeddb): a record saved
  * before updates were checked can hold an update Yjs parked (issue 9, finding 4). Opening it must
  * heal (drop that part, say so, rewrite the records), not stall the device again.
  */
