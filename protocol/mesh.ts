@@ -10,6 +10,13 @@ import { VoiceControl } from './voice.ts';
 
 const V = z.literal(PROTOCOL_VERSION);
 
+/**
+ * A device's X25519 key for receiving wrapped keys (protocol/sealed.ts), with its Ed25519
+ * device key's signature over it: a peer wraps a key only for an X25519 key so vouched for.
+ */
+export const KeyAgreement = z.object({ publicKey: B64u(43, 43), sig: B64u(86, 86) });
+export type KeyAgreement = z.infer<typeof KeyAgreement>;
+
 export const MeshHello = z.object({
   v: V,
   t: z.literal('hello'),
@@ -17,6 +24,8 @@ export const MeshHello = z.object({
   publicKey: B64u(43, 43),
   nonce: B64u(22, 64),
   keyId: z.string().max(64),
+  /** Absent from older apps: such a peer can read no sealed room data. */
+  kx: KeyAgreement.optional(),
 });
 /** proof = HMAC(meshKey, meshProofMessage(from, to, fromNonce, toNonce)); sig = Ed25519 over it. */
 export const MeshAuth = z.object({ v: V, t: z.literal('auth'), proof: B64u(43, 43), sig: B64u(86, 86) });

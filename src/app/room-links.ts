@@ -42,7 +42,7 @@ export class RoomLinks {
     }
     if (!this.mesh) {
       const keys = deriveRoomKeys(c.secret);
-      const me = { deviceId: c.identity.deviceId, publicKey: c.identity.publicKey, secretKey: c.identity.secretKey, meshKey: keys.meshKey, keyId: keys.keyId };
+      const me = { deviceId: c.identity.deviceId, publicKey: c.identity.publicKey, secretKey: c.identity.secretKey, meshKey: keys.meshKey, keyId: keys.keyId, kx: c.identity.kxAnnounce };
       this.mesh = new Mesh({ createPeer: this.deps.createPeer, origin: new URL(this.deps.page.origin), me, iceServers, profile: c.profile, token: c.token }, this.events.mesh());
       void this.mesh.start();
       this.mesh.setDesired(c.roster());

@@ -11,7 +11,9 @@ import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import { MeshMessage } from '../../protocol/mesh.ts';
 import type { Profile } from '../../protocol/common.ts';
 import type { VoiceControl } from '../../protocol/voice.ts';
-import { deviceIdMatchesKey, hmacB64u, meshProofMessage, randomNonce, safeEqual, signB64u, verifySig } from '../../protocol/crypto.ts';
+import { b64uDecode, deviceIdMatchesKey, hmacB64u, meshProofMessage, randomNonce, safeEqual, signB64u, verifySig } from '../../protocol/crypto.ts';
+import { keyAgreementVouched } from '../../protocol/sealed.ts';
+import type { KeyAgreement } from '../../protocol/mesh.ts';
 
 export interface Transport {
   send(data: string | Uint8Array): void;
@@ -24,6 +26,8 @@ export interface Me {
   secretKey: Uint8Array;
   meshKey: Uint8Array;
   keyId: string;
+  /** This device's X25519 key as announced (room/identity.ts). */
+  kx?: KeyAgreement;
 }
 
 export type SessionState = 'handshake' | 'open' | 'needs-update' | 'refused' | 'closed';
@@ -53,6 +57,7 @@ export class PeerSession {
   private readonly myNonce = randomNonce();
   private theirNonce: string | null = null;
   private theirKey: string | null = null;
+  private theirKx: KeyAgreement | null = null;
   private sentAuth = false;
   private gotAuth = false;
   private badFrames = 0;
@@ -66,7 +71,15 @@ export class PeerSession {
   ) {}
 
   start(): void {
-    this.send({ v: PROTOCOL_VERSION, t: 'hello', deviceId: this.me.deviceId, publicKey: this.me.publicKey, nonce: this.myNonce, keyId: this.me.keyId });
+    this.send({ v: PROTOCOL_VERSION, t: 'hello', deviceId: this.me.deviceId, publicKey: this.me.publicKey, nonce: this.myNonce, keyId: this.me.keyId, ...(this.me.kx ? { kx: this.me.kx } : {}) });
+  }
+
+  /**
+   * The peer's X25519 key, once the session is open and only if its device key vouched for it:
+   * the key to wrap sealed room data for (protocol/sealed.ts). Null for an older peer.
+   */
+  get keyAgreementKey(): Uint8Array | null {
+    return this.state === 'open' && this.theirKx ? b64uDecode(this.theirKx.publicKey) : null;
   }
 
   receive(raw: unknown): void {
@@ -92,7 +105,7 @@ export class PeerSession {
     }
     switch (msg.t) {
       case 'hello':
-        return this.onHello(msg.deviceId, msg.publicKey, msg.nonce, msg.keyId);
+        return this.onHello(msg.deviceId, msg.publicKey, msg.nonce, msg.keyId, msg.kx);
       case 'auth':
         return this.onAuth(msg.proof, msg.sig);
       case 'profile':
@@ -151,7 +164,7 @@ export class PeerSession {
     if (this.state === 'handshake' || this.state === 'open') this.close(null);
   }
 
-  private onHello(deviceId: string, publicKey: string, nonce: string, keyId: string): void {
+  private onHello(deviceId: string, publicKey: string, nonce: string, keyId: string, kx: KeyAgreement | undefined): void {
     if (this.theirNonce) return this.bad(new OsmoseError('bad-request', 'second hello'));
     if (deviceId !== this.remoteId || !deviceIdMatchesKey(deviceId, publicKey)) {
       return this.fail({ code: 'bad-signature', message: 'device id does not match its key' });
@@ -159,8 +172,12 @@ export class PeerSession {
     if (keyId !== this.me.keyId) {
       return this.fail({ code: 'wrong-secret', message: 'this device holds another room secret' });
     }
+    if (kx && !keyAgreementVouched(deviceId, publicKey, kx.publicKey, kx.sig)) {
+      return this.fail({ code: 'bad-signature', message: "the peer's key-agreement key is not signed by its device key" });
+    }
     this.theirNonce = nonce;
     this.theirKey = publicKey;
+    this.theirKx = kx ?? null;
     const message = meshProofMessage(this.me.deviceId, this.remoteId, this.myNonce, nonce);
     this.send({ v: PROTOCOL_VERSION, t: 'auth', proof: hmacB64u(this.me.meshKey, message), sig: signB64u(this.me.secretKey, message) });
     this.sentAuth = true;

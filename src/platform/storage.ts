@@ -10,6 +10,8 @@ export interface StoredIdentity {
   publicKey: Uint8Array;
   secretKey: Uint8Array;
   createdAt: number;
+  /** X25519, for keys other devices wrap for this one (protocol/sealed.ts); added to older identities on load. */
+  kx?: { secretKey: Uint8Array; publicKey: Uint8Array };
 }
 
 export interface StoredRoom {

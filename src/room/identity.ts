@@ -1,21 +1,42 @@
-/** The device's stable identity: an Ed25519 key pair made here and kept in IndexedDB. */
+/**
+ * The device's stable identity, made here and kept in IndexedDB: an Ed25519 key pair (its device
+ * id is the hash of the public key; it signs the mesh handshake) and an X25519 key pair that the
+ * Ed25519 key vouches for, for the keys other devices wrap for this one (protocol/sealed.ts).
+ */
 import { b64uEncode, deviceIdFromPublicKey, newDeviceKeyPair } from '../../protocol/crypto.ts';
+import { newKeyAgreementPair, vouchKeyAgreement, type KeyAgreementPair } from '../../protocol/sealed.ts';
+import type { KeyAgreement } from '../../protocol/mesh.ts';
 import { getIdentity, putIdentity, type StoredIdentity } from '../platform/storage.ts';
 
 export interface Identity {
   deviceId: string;
   publicKey: string; // base64url
   secretKey: Uint8Array;
+  /** X25519: unwraps keys wrapped for this device. */
+  kx: KeyAgreementPair;
+  /** What peers are told of it (public key and the Ed25519 signature over it). */
+  kxAnnounce: KeyAgreement;
 }
 
 export async function loadOrCreateIdentity(existing?: StoredIdentity): Promise<Identity> {
   let stored = existing ?? (await getIdentity());
   if (!stored) {
     const kp = newDeviceKeyPair();
-    stored = { deviceId: deviceIdFromPublicKey(kp.publicKey), publicKey: kp.publicKey, secretKey: kp.secretKey, createdAt: Date.now() };
+    stored = { deviceId: deviceIdFromPublicKey(kp.publicKey), publicKey: kp.publicKey, secretKey: kp.secretKey, createdAt: Date.now(), kx: newKeyAgreementPair() };
+    await putIdentity(stored);
+  } else if (!stored.kx) {
+    // An identity made before devices had a key-agreement key: add one, same device.
+    stored = { ...stored, kx: newKeyAgreementPair() };
     await putIdentity(stored);
   }
-  return { deviceId: stored.deviceId, publicKey: b64uEncode(stored.publicKey), secretKey: stored.secretKey };
+  const kx = stored.kx!;
+  return {
+    deviceId: stored.deviceId,
+    publicKey: b64uEncode(stored.publicKey),
+    secretKey: stored.secretKey,
+    kx,
+    kxAnnounce: { publicKey: b64uEncode(kx.publicKey), sig: vouchKeyAgreement(stored.deviceId, stored.secretKey, kx.publicKey) },
+  };
 }
 
 /** A readable default name: the platform plus a short tag from the device id. */

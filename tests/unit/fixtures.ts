@@ -1,4 +1,5 @@
 /** Shared test data: valid profiles, device identities and one valid frame of every message type. */
+import { newKeyAgreementPair, vouchKeyAgreement, type KeyAgreementPair } from '../../protocol/sealed.ts';
 import type { Capabilities, Profile } from '../../protocol/common.ts';
 import { b64uEncode, deriveRoomKeys, deviceIdFromPublicKey, newDeviceKeyPair, newRoomSecret, randomNonce } from '../../protocol/crypto.ts';
 import type { Me } from '../../src/mesh/peer-session.ts';
@@ -21,15 +22,19 @@ export function profile(name: string, overrides: Partial<Profile> = {}): Profile
 }
 
 /** A device identity holding `secret` (a fresh room secret when omitted). */
-export function makeMe(secret: string = newRoomSecret()): Me {
+export function makeMe(secret: string = newRoomSecret(), opts: { kx?: boolean } = {}): Me & { kxPair: KeyAgreementPair } {
   const kp = newDeviceKeyPair();
   const keys = deriveRoomKeys(secret);
+  const deviceId = deviceIdFromPublicKey(kp.publicKey);
+  const kxPair = newKeyAgreementPair();
   return {
-    deviceId: deviceIdFromPublicKey(kp.publicKey),
+    deviceId,
     publicKey: b64uEncode(kp.publicKey),
     secretKey: kp.secretKey,
     meshKey: keys.meshKey,
     keyId: keys.keyId,
+    ...(opts.kx === false ? {} : { kx: { publicKey: b64uEncode(kxPair.publicKey), sig: vouchKeyAgreement(deviceId, kp.secretKey, kxPair.publicKey) } }),
+    kxPair,
   };
 }
 

@@ -10,6 +10,7 @@ import { startHub, type Hub } from '../../../hub/hub.ts';
 import { parseConfig } from '../../../hub/config.ts';
 import { b64uEncode, deviceIdFromPublicKey, newDeviceKeyPair } from '../../../protocol/crypto.ts';
 import type { JoinTicket } from '../../../protocol/join-link.ts';
+import { newKeyAgreementPair, vouchKeyAgreement } from '../../../protocol/sealed.ts';
 import type { Identity } from '../../../src/room/identity.ts';
 import type { SocketFactory, SocketLike } from '../../../src/room/hub-connection.ts';
 
@@ -42,7 +43,9 @@ export async function testHub(extra: string[] = []): Promise<TestHub> {
 /** A device identity (what room/identity.ts keeps in IndexedDB). */
 export function identity(): Identity {
   const kp = newDeviceKeyPair();
-  return { deviceId: deviceIdFromPublicKey(kp.publicKey), publicKey: b64uEncode(kp.publicKey), secretKey: kp.secretKey };
+  const deviceId = deviceIdFromPublicKey(kp.publicKey);
+  const kx = newKeyAgreementPair();
+  return { deviceId, publicKey: b64uEncode(kp.publicKey), secretKey: kp.secretKey, kx, kxAnnounce: { publicKey: b64uEncode(kx.publicKey), sig: vouchKeyAgreement(deviceId, kp.secretKey, kx.publicKey) } };
 }
 
 /** Node's WebSocket for the app's room channel (the browser's has the same interface). */

@@ -77,6 +77,51 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
+describe('PeerSession key agreement (for sealed room data)', () => {
+  it("each side learns the other's X25519 key once open, and only a key its device key vouched for", async () => {
+    const secret = newRoomSecret();
+    const meA = makeMe(secret);
+    const meB = makeMe(secret);
+    const { a, b } = pair(meA, meB);
+    expect(a.session.keyAgreementKey).toBeNull(); // not before the session is open
+    a.session.start();
+    b.session.start();
+    await settle();
+    expect(a.session.keyAgreementKey).toEqual(meB.kxPair.publicKey);
+    expect(b.session.keyAgreementKey).toEqual(meA.kxPair.publicKey);
+  });
+
+  it('refuses a peer that announces a key-agreement key its device key did not sign', async () => {
+    const secret = newRoomSecret();
+    const meA = makeMe(secret);
+    const meB = makeMe(secret);
+    const mallory = makeMe(secret);
+    // B's hello carries Mallory's X25519 key with Mallory's vouch: a key a man in the middle could read.
+    const { a, b } = pair(meA, meB, {
+      tamperBtoA: (t) => {
+        const f = JSON.parse(t) as { t: string; kx?: unknown };
+        return f.t === 'hello' ? JSON.stringify({ ...f, kx: mallory.kx }) : t;
+      },
+    });
+    a.session.start();
+    b.session.start();
+    await settle();
+    expect(a.session.state).toBe('refused');
+    expect(a.closes[0]?.code).toBe('bad-signature');
+    expect(a.session.keyAgreementKey).toBeNull();
+  });
+
+  it('an older peer without a key-agreement key still opens, with none to wrap for', async () => {
+    const secret = newRoomSecret();
+    const { a, b } = pair(makeMe(secret), makeMe(secret, { kx: false }));
+    a.session.start();
+    b.session.start();
+    await settle();
+    expect(a.session.state).toBe('open');
+    expect(a.session.keyAgreementKey).toBeNull();
+  });
+});
+
 describe('PeerSession handshake', () => {
   it('opens both sides when they hold the same room secret, then swaps profiles', async () => {
     const secret = newRoomSecret();

@@ -40,6 +40,20 @@ describe('storage', () => {
     expect(identity.defaultDisplayName(first.deviceId, 'Mozilla/5.0 (Linux; Android 14)')).toBe(`Android ${first.deviceId.slice(1, 5)}`);
   });
 
+  it('keeps the key-agreement key across starts, and gives an identity made before it one, same device', async () => {
+    const { storage, identity } = await fresh();
+    const { keyAgreementVouched } = await import('../../../../protocol/sealed.ts');
+    const { b64uEncode, deviceIdFromPublicKey, newDeviceKeyPair } = await import('../../../../protocol/crypto.ts');
+    const kp = newDeviceKeyPair();
+    const old = { deviceId: deviceIdFromPublicKey(kp.publicKey), publicKey: kp.publicKey, secretKey: kp.secretKey, createdAt: 1 };
+    await storage.putIdentity(old);
+    const upgraded = await identity.loadOrCreateIdentity();
+    expect(upgraded.deviceId).toBe(old.deviceId);
+    expect(keyAgreementVouched(upgraded.deviceId, b64uEncode(kp.publicKey), upgraded.kxAnnounce.publicKey, upgraded.kxAnnounce.sig)).toBe(true);
+    const again = await identity.loadOrCreateIdentity();
+    expect(again.kxAnnounce.publicKey).toBe(upgraded.kxAnnounce.publicKey);
+  });
+
   it('upgrades a version-1 database (before the memory and files stores) and keeps the room', async () => {
     globalThis.indexedDB = new IDBFactory();
     const v1 = await openDB('osmose', 1, {
