@@ -10,8 +10,8 @@
 import crypto from 'node:crypto';
 import readline from 'node:readline';
 import WebSocket from 'ws';
-import { loadOrCreateRoom } from '../hub/room-store.ts';
-import { JoinAuth } from '../hub/join-auth.ts';
+import { loadOrCreateRoom } from '../hub/room/room-store.ts';
+import { JoinAuth } from '../hub/room/join-auth.ts';
 
 const port = Number(process.argv[2]);
 const dataDir = process.argv[3]!;

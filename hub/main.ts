@@ -1,10 +1,10 @@
 /** The hub process: parse the command line, start the hub, print how to join, handle signals. */
 import { HELP, parseConfig } from './config.ts';
 import { startHub } from './hub.ts';
-import { renderBanner } from './banner.ts';
-import { ensureAppBuilt } from './build-app.ts';
-import { hostForUrl, lanAddresses } from './lan-addresses.ts';
-import { log, setQuiet } from './log.ts';
+import { renderBanner } from './room/banner.ts';
+import { ensureAppBuilt } from './pages/build-app.ts';
+import { hostForUrl, lanAddresses } from './net/lan-addresses.ts';
+import { log, setQuiet } from './support/log.ts';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env, process.cwd());

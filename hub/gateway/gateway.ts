@@ -19,10 +19,10 @@ import {
 } from '../../protocol/gateway.ts';
 import { notes, retentionDays } from '../../protocol/room-doc.ts';
 import { safeEqual } from '../../protocol/crypto.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { RateLimiter } from '../net/rate-limit.ts';
 import { LinkBudget } from './flood-guard.ts';
-import { refuseUpgrade } from '../upgrade-response.ts';
-import { log } from '../log.ts';
+import { refuseUpgrade } from '../net/upgrade-response.ts';
+import { log } from '../support/log.ts';
 import { GatewayStore, type LinkRow } from './store.ts';
 import { Ledger, LINK_ITEM } from './ledger.ts';
 import { LinkSession } from './link-session.ts';

@@ -6,7 +6,7 @@ import { GATEWAY_LIMITS, GatewayFrame, GW_CLOSE } from '../../protocol/gateway.t
 import { encodeFrame } from '../../protocol/codec.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { LINK_ITEM, type Ledger, type LedgerContext } from './ledger.ts';
-import { log } from '../log.ts';
+import { log } from '../support/log.ts';
 
 /**
  * Sends `hello` and waits for the welcome (with its size, for the byte count) or the refusal.

@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { describeScope, scopeKey, type BoardEntry, type GatewayFrame, type RemotePerson } from '../../protocol/gateway.ts';
 import { timeline, board, type TimelineEntry } from '../../protocol/room-doc.ts';
 import type { LinkRow } from './store.ts';
-import { log } from '../log.ts';
+import { log } from '../support/log.ts';
 import type { Ledger, LedgerContext } from './ledger.ts';
 import { LINK_ITEM } from './ledger.ts';
 import { NoteBridge, BRIDGE } from './note-bridge.ts';

@@ -22,7 +22,7 @@ import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { GATEWAY_LIMITS, GATEWAY_PATH } from '../../protocol/gateway.ts';
-import { isLanAddress } from '../lan-guard.ts';
+import { isLanAddress } from '../net/lan-guard.ts';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 

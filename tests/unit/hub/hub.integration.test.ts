@@ -11,7 +11,7 @@ import { startHub, type Hub } from '../../../hub/hub.ts';
 import { parseConfig, type HubConfig } from '../../../hub/config.ts';
 import { b64uEncode, deriveRoomKeys, deviceIdFromPublicKey, hmacB64u, joinProofMessage, newDeviceKeyPair, signB64u } from '../../../protocol/crypto.ts';
 import { CLOSE, roomProtocols } from '../../../protocol/room-channel.ts';
-import { JoinAuth } from '../../../hub/join-auth.ts';
+import { JoinAuth } from '../../../hub/room/join-auth.ts';
 
 let hub: Hub;
 let config: HubConfig;

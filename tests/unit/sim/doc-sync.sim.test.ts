@@ -27,9 +27,9 @@ import { DocSync, ORIGIN, type SyncLink } from '../../../protocol/doc-sync.ts';
 import { OsmoseError } from '../../../protocol/errors.ts';
 import { FRAME, FRAME_LIMITS, Reassembler, decodeSyncFrame, encodeSyncFrame, fragment } from '../../../protocol/sync-frames.ts';
 import { applyRetention, newDoc, notes, readTimeline, settings, timeline, type TimelineEntry } from '../../../protocol/room-doc.ts';
-import { RoomMemory } from '../../../hub/room-memory.ts';
-import { MemoryStore } from '../../../hub/memory-store.ts';
-import { setQuiet } from '../../../hub/log.ts';
+import { RoomMemory } from '../../../hub/memory/room-memory.ts';
+import { MemoryStore } from '../../../hub/memory/memory-store.ts';
+import { setQuiet } from '../../../hub/support/log.ts';
 import { Rng, SimNetwork, content, pending, sameState, stateVector } from './sim-network.ts';
 
 const SEEDS = Number(process.env.OSMOSE_SIM_SEEDS ?? 40);

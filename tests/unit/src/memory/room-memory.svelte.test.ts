@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RoomMemoryState } from '../../../../src/memory/room-memory.svelte.ts';
-import { RoomMemory } from '../../../../hub/room-memory.ts';
+import { RoomMemory } from '../../../../hub/memory/room-memory.ts';
 import { files, notes, settings, timeline } from '../../../../protocol/room-doc.ts';
 import { FRAME_LIMITS } from '../../../../protocol/sync-frames.ts';
 import { ORIGIN } from '../../../../protocol/doc-sync.ts';
