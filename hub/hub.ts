@@ -143,13 +143,8 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   const signaling = new Signaling(auth, httpsServer);
   // Devices refresh their banners and the ledger when the gateway changes, at most twice a second
   // (every frame sent to another room is a ledger change).
-  let gatewayPush: ReturnType<typeof setTimeout> | null = null;
-  gateway.onChange(() => {
-    gatewayPush ??= setTimeout(() => {
-      gatewayPush = null;
-      roomChannel.broadcast({ v: PROTOCOL_VERSION, t: 'gateway-changed' });
-    }, 500);
-  });
+  const gatewayPush = coalesce(() => roomChannel.broadcast({ v: PROTOCOL_VERSION, t: 'gateway-changed' }), 500);
+  gateway.onChange(gatewayPush.call);
   const onUpgrade = upgradeRouter(roomChannel, signaling, hosts, gateway);
   for (const s of [httpServer, httpsServer]) {
     s.on('upgrade', onUpgrade);
@@ -206,7 +201,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     reloadSecret: () => applySecrets(loadOrCreateRoom(config.dataDir).secrets),
     rotateSecret: () => applySecrets(rotateRoomSecret(config.dataDir)),
     async close() {
-      if (gatewayPush) clearTimeout(gatewayPush);
+      gatewayPush.cancel();
       clearInterval(ticker);
       clearInterval(addressWatch);
       roomChannel.close();

@@ -15,7 +15,7 @@ import { sendError } from '../net/http-errors.ts';
 import { coalesce } from '../support/coalesce.ts';
 import { onVoiceChange, voiceView } from './voice-view.ts';
 import type * as Y from 'yjs';
-import type { GatewayDisplay } from '../../protocol/gateway.ts';
+import type { GatewayDisplaySource } from '../gateway/gateway.ts';
 
 export interface DisplayDeps {
   appDir: string;
@@ -26,8 +26,8 @@ export interface DisplayDeps {
   caFingerprint: () => string | null;
   /** The hub's replica of the room's memory (timers and voice events are shown). */
   doc: Y.Doc;
-  /** Links to other rooms and the ledger's count (absent in tests that run no gateway). */
-  gatewayDisplay?: { view: () => GatewayDisplay; onChange: (fn: () => void) => () => void };
+  /** Links to other rooms and the ledger's count. */
+  gatewayDisplay: GatewayDisplaySource;
 }
 
 /** One server-sent event, its data in the shape protocol/display.ts gives it. */
@@ -58,7 +58,7 @@ export function displayRouter(deps: DisplayDeps): Router {
       caFingerprint: deps.caFingerprint(),
       members: deps.roster.members(),
       voice: voiceView(deps.doc, Date.now()),
-      ...(deps.gatewayDisplay ? { gateway: deps.gatewayDisplay.view() } : {}),
+      gateway: deps.gatewayDisplay.view(),
     };
     res.setHeader('Cache-Control', 'no-store');
     res.json(state);
@@ -81,17 +81,17 @@ export function displayRouter(deps: DisplayDeps): Router {
     const pushes = [
       coalesce(push, EVENT_EVERY_MS),
       coalesce(() => write(sse('voice', { v: PROTOCOL_VERSION, voice: voiceView(deps.doc, Date.now()) })), EVENT_EVERY_MS),
-      coalesce(() => deps.gatewayDisplay && write(sse('gateway', { v: PROTOCOL_VERSION, gateway: deps.gatewayDisplay.view() })), EVENT_EVERY_MS),
+      coalesce(() => write(sse('gateway', { v: PROTOCOL_VERSION, gateway: deps.gatewayDisplay.view() })), EVENT_EVERY_MS),
     ] as const;
     const off = deps.roster.onChange(pushes[0].call);
     const offVoice = onVoiceChange(deps.doc, pushes[1].call);
-    const offGateway = deps.gatewayDisplay?.onChange(pushes[2].call);
+    const offGateway = deps.gatewayDisplay.onChange(pushes[2].call);
     const keepAlive = setInterval(() => write(': keep-alive\n\n'), 15_000);
     res.on('close', () => {
       streams--;
       off();
       offVoice();
-      offGateway?.();
+      offGateway();
       for (const p of pushes) p.cancel();
       clearInterval(keepAlive);
     });

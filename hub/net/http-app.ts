@@ -31,7 +31,7 @@ export interface AppDeps extends ApiDeps, Omit<DisplayDeps, 'appDir'>, Omit<Page
   /** The room's files at the hub (one router, shared by both ports). */
   files: Router;
   /** Links to other rooms: the app's gateway API and the invitation page. */
-  gateway?: Router;
+  gateway: Router;
   /** The names and addresses the hub answers to (checked before anything else). */
   hosts: KnownHosts;
 }
@@ -52,7 +52,7 @@ export function createHttpApp(deps: AppDeps, secure: boolean): Express {
   );
   const appDir = deps.config.appDir;
   app.use(deps.files);
-  if (deps.gateway) app.use(deps.gateway);
+  app.use(deps.gateway);
   app.use(apiRouter(deps));
   app.use(displayRouter({ ...deps, appDir }));
   app.use(pagesRouter({ ...deps, appDir, secure }));

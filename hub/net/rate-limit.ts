@@ -1,4 +1,4 @@
-/** Fixed-window counters per key (an address). Memory is bounded by pruning old windows. */
+/** Fixed-window counters per key (an address). Windows that are over go at `sweep()`, and at once past 10,000 keys. */
 export class RateLimiter {
   private windows = new Map<string, { start: number; count: number }>();
   constructor(
@@ -27,6 +27,16 @@ export class RateLimiter {
     const w = this.windows.get(key);
     if (!w || t - w.start >= this.windowMs || w.count < this.limit) return null;
     return { retryAfterSeconds: Math.ceil((w.start + this.windowMs - t) / 1000) };
+  }
+
+  /** Keys with a window open (or over, not yet swept). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  /** Forgets windows that are over: call now and then, so keys that stopped coming do not stay. */
+  sweep(): void {
+    this.prune(this.now());
   }
 
   private prune(t: number): void {

@@ -14,7 +14,7 @@ import { log } from '../support/log.ts';
 import { GATEWAY_PATH } from '../../protocol/gateway.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 
-export function upgradeRouter(room: RoomChannel, signaling: Signaling, hosts: KnownHosts, gateway?: Gateway) {
+export function upgradeRouter(room: RoomChannel, signaling: Signaling, hosts: KnownHosts, gateway: Gateway) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (err) => log.warn('upgrade socket error', { error: err.message }));
     if (!isLanAddress(req.socket.remoteAddress)) {
@@ -24,7 +24,7 @@ export function upgradeRouter(room: RoomChannel, signaling: Signaling, hosts: Kn
     if (!requestHostAllowed(hosts, req)) return refuseUpgrade(socket, 421, { code: 'wrong-host', message: WRONG_HOST_MESSAGE });
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname === API.roomSocket) return room.handleUpgrade(req, socket, head);
-    if (pathname === GATEWAY_PATH && gateway) return gateway.handleUpgrade(req, socket, head);
+    if (pathname === GATEWAY_PATH) return gateway.handleUpgrade(req, socket, head);
     if (pathname === `${API.signalingPath}peerjs`) {
       signaling.handleUpgrade(req, socket, head).catch((err: Error) => {
         log.error('signaling upgrade failed', { error: err.message });

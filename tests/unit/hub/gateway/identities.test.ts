@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../../../hub/hub.ts';
 import { readTimeline, timeline, type TimelineEntry } from '../../../../protocol/room-doc.ts';
 import { ALICE, hostileLink, invite, messageIds, post, startRoom, until } from './support.ts';
+import { startRelay } from './relay.ts';
 
 let A: Hub;
 let B: Hub;
@@ -63,12 +64,11 @@ describe('identities across a link', () => {
 
   it('the same from a hostile inviting room, at the accepting hub', async () => {
     const root = post(A, 'Thread for B');
-    const link = await B.gateway.accept(invite(A, { scope: { kind: 'thread', id: root }, access: 'read', expiresInMinutes: 60, multiUse: false }).code!);
+    const relay = await startRelay(A);
+    const link = await B.gateway.accept(relay.via(invite(A, { scope: { kind: 'thread', id: root }, access: 'read', expiresInMinutes: 60, multiUse: false }).code!));
     await until(() => messageIds(B).includes(root), 'the thread at B');
     // What a hostile inviting hub could send on the link: a reply "by" one of B's members.
-    const forged = { v: 1, t: 'message', entry: { id: 'mforged0002', author: BOB, authorName: 'Bob\u0007', text: 'Bob agrees', sentAt: Date.now() + 10 * YEAR, replyTo: root } };
-    const conns = (B.gateway as unknown as { conns: Map<string, { ws: { emit(e: string, d: Buffer, b: boolean): void } }> }).conns;
-    conns.get(link.id)!.ws.emit('message', Buffer.from(JSON.stringify(forged)), false);
+    relay.inject({ v: 1, t: 'message', entry: { id: 'mforged0002', author: BOB, authorName: 'Bob\u0007', text: 'Bob agrees', sentAt: Date.now() + 10 * YEAR, replyTo: root } });
     await until(() => messageIds(B).includes('mforged0002'), 'the forged reply at B');
     const kept = entryOf(B, 'mforged0002')!;
     expect(kept.author).not.toBe(BOB);
@@ -76,5 +76,6 @@ describe('identities across a link', () => {
     expect(kept.authorName).toBe('Bob');
     expect(kept.sentAt).toBeLessThanOrEqual(Date.now());
     A.gateway.end(link.id);
+    await relay.close();
   });
 });

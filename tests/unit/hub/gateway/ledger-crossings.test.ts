@@ -13,6 +13,7 @@ import type { OsmoseError } from '../../../../protocol/errors.ts';
 import type { LedgerEntry } from '../../../../protocol/gateway.ts';
 import { notes } from '../../../../protocol/room-doc.ts';
 import { addNote, invite, noteText, startRoom, tamper, until } from './support.ts';
+import { startRelay, type Crossed } from './relay.ts';
 
 let A: Hub;
 let B: Hub;
@@ -35,6 +36,7 @@ const codeOf = async (p: Promise<unknown>) => {
 };
 
 const total = (rows: LedgerEntry[]) => ({ frames: rows.reduce((a, r) => a + r.frames, 0), bytes: rows.reduce((a, r) => a + r.bytes, 0) });
+const sameCount = (a: Crossed, b: Crossed) => a.frames === b.frames && a.bytes === b.bytes;
 const took = (frames: Buffer[]) => ({ frames: frames.length, bytes: frames.reduce((a, f) => a + f.length, 0) });
 const linkRows = (h: Hub, linkId: string) => h.gateway.ledger.entries(2000).filter((e) => e.linkId === linkId);
 
@@ -65,18 +67,22 @@ async function standIn(h: Hub, answer: 'refuse' | 'hang-up') {
 
 describe('what crossed is what the ledger says', () => {
   it('on an open link, both ways: frames and bytes', async () => {
-    const n = addNote(A, 'Counted', 'abc');
-    const link = await B.gateway.accept(invite(A, { scope: { kind: 'note', id: n }, access: 'write', expiresInMinutes: 60, multiUse: false }).code!);
-    await until(() => noteText(B, n) === 'abc', 'mirror');
-    B.memory.doc.transact(() => (notes(B.memory.doc).get(n)!.get('body') as Y.Text).insert(3, 'def'), 'dev-b');
-    await until(() => noteText(A, n) === 'abcdef', 'the edit at A');
-    const same = (from: Hub, to: Hub) => {
-      const t = total(linkRows(from, link.id));
-      return t.frames === to.gateway.framesIn.get(link.id) && t.bytes === to.gateway.bytesIn.get(link.id);
-    };
-    await until(() => same(A, B) && same(B, A), 'both ledgers to match the other side’s socket');
-    B.gateway.end(link.id);
-    await until(() => A.gateway.state().links.length === 0 && same(B, A), 'the end, counted');
+    const relay = await startRelay(A);
+    try {
+      const n = addNote(A, 'Counted', 'abc');
+      const link = await B.gateway.accept(relay.via(invite(A, { scope: { kind: 'note', id: n }, access: 'write', expiresInMinutes: 60, multiUse: false }).code!));
+      await until(() => noteText(B, n) === 'abc', 'mirror');
+      B.memory.doc.transact(() => (notes(B.memory.doc).get(n)!.get('body') as Y.Text).insert(3, 'def'), 'dev-b');
+      await until(() => noteText(A, n) === 'abcdef', 'the edit at A');
+      const same = () => sameCount(total(linkRows(A, link.id)), relay.toGuest) && sameCount(total(linkRows(B, link.id)), relay.toInviter);
+      await until(same, 'both ledgers to match what crossed');
+      B.gateway.end(link.id);
+      await until(() => A.gateway.state().links.length === 0 && same(), 'the end, counted');
+      expect(relay.toGuest.frames).toBeGreaterThan(2);
+      expect(relay.toInviter.frames).toBeGreaterThan(2);
+    } finally {
+      await relay.close();
+    }
   });
 
   it('a hello the inviting hub refuses is in the accepting hub’s ledger, as sent', async () => {
@@ -107,14 +113,19 @@ describe('what crossed is what the ledger says', () => {
   });
 
   it('a welcome that differs from the invitation: the hello and the end, as the inviting hub took them in', async () => {
-    const n = addNote(A, 'Mismatch', 'm');
-    const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
-    expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.access = 'write'))))).toBe('invitation-scope');
-    const linkId = (A.gateway.store.db.prepare('SELECT id FROM links WHERE invitation_id = ?').get(inv.id) as { id: string }).id;
-    await until(() => A.gateway.state().recentlyEnded.some((l) => l.id === linkId && l.reason === 'violation'), 'A to end it');
-    const sent = total(linkRows(B, linkId));
-    expect(sent.frames).toBe(2); // hello, end
-    expect(sent).toEqual({ frames: A.gateway.framesIn.get(linkId), bytes: A.gateway.bytesIn.get(linkId) });
+    const relay = await startRelay(A);
+    try {
+      const n = addNote(A, 'Mismatch', 'm');
+      const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
+      expect(await codeOf(B.gateway.accept(relay.via(tamper(inv.code!, (p) => (p.access = 'write')))))).toBe('invitation-scope');
+      const linkId = (A.gateway.store.db.prepare('SELECT id FROM links WHERE invitation_id = ?').get(inv.id) as { id: string }).id;
+      await until(() => A.gateway.state().recentlyEnded.some((l) => l.id === linkId && l.reason === 'violation'), 'A to end it');
+      const sent = total(linkRows(B, linkId));
+      expect(sent.frames).toBe(2); // hello, end
+      expect(sent).toEqual(relay.toInviter);
+    } finally {
+      await relay.close();
+    }
   });
 
   it('a refusal the inviting hub sends is in its ledger, as the other end took it in', async () => {

@@ -31,7 +31,7 @@ describe('ledger', () => {
     l.record(ctx, 'note:n1', 'the note “Plan v2”', 7);
     const rows = l.entries();
     expect(rows).toHaveLength(3);
-    expect(l.bytesFor(ctx.linkId)).toBe(187);
+    expect(rows.filter((r) => r.linkId === ctx.linkId).reduce((a, r) => a + r.bytes, 0)).toBe(187);
     const first = rows.find((r) => r.item === 'note:n1' && r.frames === 2)!;
     expect(first).toMatchObject({ bytes: 150, toRoom: { name: 'FW16' }, invitationId: ctx.invitationId, scope: 'note:n1' });
     // Link upkeep is bytes, not an item.

@@ -13,6 +13,7 @@ import type { Hub } from '../../../../hub/hub.ts';
 import type { OsmoseError } from '../../../../protocol/errors.ts';
 import { pinnedRoot } from '../../../../hub/gateway/pinned-dial.ts';
 import { addNote, invite, noteText, startRoom, tamper, until } from './support.ts';
+import { startRelay } from './relay.ts';
 
 let A: Hub;
 let B: Hub;
@@ -107,15 +108,15 @@ describe('the pin against a man in the middle', () => {
     const aRoot = A.tls().ca!.rootPem;
     const cTls = C.tls();
     const evil = await mitm(cTls.cert, cTls.key, aRoot + '\n' + cTls.ca!.rootPem);
+    const relay = await startRelay(A);
     try {
       const n = addNote(A, 'Legacy', 'l');
       const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
-      const link = await B.gateway.accept(inv.code!);
+      const link = await B.gateway.accept(relay.via(inv.code!));
       await until(() => noteText(B, n) === 'l', 'mirror');
       // What an old hub saved after the man in the middle's /ca.pem, and the address it answers on.
       B.gateway.store.db.prepare('UPDATE links SET ca_pem = ?, port = ? WHERE id = ?').run(aRoot + '\n' + cTls.ca!.rootPem, evil.port, link.id);
-      const conns = (B.gateway as unknown as { conns: Map<string, { ws: { terminate(): void } }> }).conns;
-      conns.get(link.id)!.ws.terminate();
+      relay.cut();
       await until(() => /certificate/.test(B.gateway.state().links.find((l) => l.id === link.id)?.lastError ?? ''), 'the redial to be refused', 15_000);
       expect(evil.requests).toEqual([]);
       expect(evil.frames).toEqual([]);
@@ -123,6 +124,7 @@ describe('the pin against a man in the middle', () => {
       expect(B.gateway.store.link(link.id)!.caPem).toBe(new X509Certificate(aRoot).toString());
       B.gateway.end(link.id);
     } finally {
+      await relay.close();
       await evil.close();
     }
   });

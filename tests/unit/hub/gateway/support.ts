@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
+import net from 'node:net';
 import Database from 'better-sqlite3';
+import { vi } from 'vitest';
 import { startHub, type Hub } from '../../../../hub/hub.ts';
 import { parseConfig } from '../../../../hub/config.ts';
 import { notes, timeline, type TimelineEntry } from '../../../../protocol/room-doc.ts';
@@ -114,4 +116,30 @@ export async function hostileLink(hub: Hub, scope: CreateInvitationRequest['scop
   await until(() => frames.some((f) => f.includes('"welcome"')), 'welcome');
   const welcome = JSON.parse(frames.find((f) => f.includes('"welcome"'))!) as { linkId: string };
   return { ws, frames, closed, linkId: welcome.linkId, closeCode: () => closeCode };
+}
+
+/** Bytes a hub's ledger says left it on one link. */
+export function ledgerBytes(hub: Hub, linkId: string): number {
+  return hub.gateway.ledger.entries(100_000).filter((e) => e.linkId === linkId).reduce((a, e) => a + e.bytes, 0);
+}
+
+/**
+ * Watches every TCP connection this process opens from now on, whoever opens it (a hub's dial,
+ * its CA fetch, a test's request): `ports()` says where they went, `stop()` stops watching.
+ */
+export function watchConnections(): { ports: () => number[]; stop: () => void } {
+  const spy = vi.spyOn(net.Socket.prototype, 'connect');
+  const portOf = (args: unknown[]): number => {
+    const first = args[0] as unknown;
+    const opts = (Array.isArray(first) ? first[0] : first) as { port?: unknown } | number | string;
+    return Number(typeof opts === 'object' && opts !== null ? opts.port : opts);
+  };
+  let stopped: number[] | null = null;
+  return {
+    ports: () => stopped ?? spy.mock.calls.map((c) => portOf(c)),
+    stop: () => {
+      stopped = spy.mock.calls.map((c) => portOf(c));
+      spy.mockRestore();
+    },
+  };
 }

@@ -9,8 +9,8 @@ import * as syncProtocol from 'y-protocols/sync';
 import type { Hub } from '../../../../hub/hub.ts';
 import { notes, timeline } from '../../../../protocol/room-doc.ts';
 import { OsmoseError } from '../../../../protocol/errors.ts';
-import { outbound } from '../../../../hub/gateway/pinned-dial.ts';
-import { addNote, invite, messageIds, noteText, post, sleep, startRoom, tamper, until } from './support.ts';
+import { addNote, invite, ledgerBytes, messageIds, noteText, post, startRoom, tamper, until, watchConnections } from './support.ts';
+import { startRelay } from './relay.ts';
 
 let A: Hub;
 let B: Hub;
@@ -36,19 +36,26 @@ const codeOf = async (p: Promise<unknown>) => {
 
 describe('gateway between two rooms', () => {
   it('opens no outbound connection while no invitation is accepted', async () => {
-    const before = outbound.dials;
-    const n = addNote(A, 'Unshared', 'x');
-    invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 5, multiUse: false });
-    await sleep(300);
-    expect(outbound.dials).toBe(before);
-    expect(A.gateway.state().links).toEqual([]);
+    const connections = watchConnections();
+    try {
+      const n = addNote(A, 'Unshared', 'x');
+      invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 5, multiUse: false });
+      // A positive sentinel: A answers a request made after the invitation, so whatever the
+      // invitation could have set going has had its turn.
+      expect((await fetch(`http://127.0.0.1:${A.ports.http}/api/hub`)).status).toBe(200);
+      expect(connections.ports().filter((p) => p !== A.ports.http)).toEqual([]);
+      expect(A.gateway.state().links).toEqual([]);
+    } finally {
+      connections.stop();
+    }
   });
 
   it('shares one note both ways, and nothing else; the ledger matches what crossed', async () => {
+    const relay = await startRelay(A);
     const plan = addNote(A, 'Plan', 'hello');
     const secret = addNote(A, 'Secret', 'do not share');
     const inv = invite(A, { scope: { kind: 'note', id: plan }, access: 'write', expiresInMinutes: 60, multiUse: false });
-    const link = await B.gateway.accept(inv.code!);
+    const link = await B.gateway.accept(relay.via(inv.code!));
     expect(link.room.name).toBe('FW15');
     expect(link.banner).toBe('This room is connected to FW15: the note “Plan”, read and write');
     await until(() => noteText(B, plan) === 'hello', 'the note at B');
@@ -68,10 +75,8 @@ describe('gateway between two rooms', () => {
     expect(new Set(aLedger.map((e) => e.item))).toEqual(new Set(['link', 'presence', `note:${plan}`]));
     expect(aLedger.every((e) => e.toRoom?.name === 'FW16' && e.invitationId === inv.id)).toBe(true);
 
-    // Every byte: what A's ledger says left A is what B's socket took in, and the other way round.
-    await sleep(200);
-    expect(A.gateway.ledger.bytesFor(link.id)).toBe(B.gateway.bytesIn.get(link.id));
-    expect(B.gateway.ledger.bytesFor(link.id)).toBe(A.gateway.bytesIn.get(link.id));
+    // Every byte: what A's ledger says left A is what reached B, and the other way round.
+    await until(() => ledgerBytes(A, link.id) === relay.toGuest.bytes && ledgerBytes(B, link.id) === relay.toInviter.bytes, 'the ledgers to match what crossed');
 
     // Both rooms show the link.
     expect(A.gateway.state().links[0]).toMatchObject({ role: 'inviter', room: { name: 'FW16' }, status: 'connected' });
@@ -83,11 +88,12 @@ describe('gateway between two rooms', () => {
     expect(notes(B.memory.doc).has(plan)).toBe(false); // the other room lost access
     await until(() => A.gateway.state().links.length === 0, 'A to hear the end');
     expect(A.gateway.state().recentlyEnded[0]).toMatchObject({ id: link.id, reason: 'ended' });
-    const ledgerAfterEnd = A.gateway.ledger.bytesFor(link.id);
+    // A sends synchronously from inside the edit's transaction, so nothing needs waiting for.
+    const ledgerAfterEnd = ledgerBytes(A, link.id);
     A.memory.doc.transact(() => aBody.insert(0, 'AFTER '), 'dev-a');
-    await sleep(500);
+    expect(ledgerBytes(A, link.id)).toBe(ledgerAfterEnd);
     expect(notes(B.memory.doc).has(plan)).toBe(false);
-    expect(A.gateway.ledger.bytesFor(link.id)).toBe(ledgerAfterEnd);
+    await relay.close();
   });
 
   it('shares a thread: the root and its replies, read and write; other messages stay', async () => {
@@ -95,7 +101,8 @@ describe('gateway between two rooms', () => {
     const reply = post(A, 'Yes', root);
     const other = post(A, 'Private matter');
     const inv = invite(A, { scope: { kind: 'thread', id: root }, access: 'write', expiresInMinutes: 60, multiUse: false });
-    const link = await B.gateway.accept(inv.code!);
+    const relay = await startRelay(A);
+    const link = await B.gateway.accept(relay.via(inv.code!));
     await until(() => messageIds(B).includes(root) && messageIds(B).includes(reply), 'the thread at B');
     expect(messageIds(B)).not.toContain(other);
     const mirrored = timeline(B.memory.doc).toArray().find((e) => (e as { id: string }).id === root) as { remote?: { room: string } };
@@ -104,15 +111,14 @@ describe('gateway between two rooms', () => {
     const bReply = post(B, 'From FW16: count us in', root);
     const bOther = post(B, 'FW16 only');
     const bNested = post(B, 'Answering the Yes', reply); // a reply to a reply is in the thread too
+    // bNested went after bOther on the same connection: had bOther been sent, it would be here first.
     await until(() => messageIds(A).includes(bReply) && messageIds(A).includes(bNested), 'B’s replies at A');
-    await sleep(200);
     expect(messageIds(A)).not.toContain(bOther);
     expect(B.gateway.ledger.entries().map((e) => e.item)).not.toContain(`message:${bOther}`);
     expect(B.gateway.ledger.entries().map((e) => e.item)).toContain(`message:${bReply}`);
 
     // A dropped connection reconnects by itself; what was written meanwhile arrives.
-    const conns = (A.gateway as unknown as { conns: Map<string, { ws: { terminate(): void } }> }).conns;
-    conns.get(link.id)!.ws.terminate();
+    relay.cut();
     const during = post(A, 'Written while the link was down', root);
     await until(() => messageIds(B).includes(during), 'catch-up after reconnect', 15_000);
     expect(B.gateway.state().links[0]?.status).toBe('connected');
@@ -121,6 +127,8 @@ describe('gateway between two rooms', () => {
     expect(messageIds(B)).not.toContain(root); // mirrors gone
     expect(messageIds(B)).toContain(bReply); // B's own words stay
     expect(messageIds(A)).toContain(bReply); // and what B gave A stays with A
+    expect(relay.connections).toBe(2);
+    await relay.close();
   });
 
   it('read only: the other room’s edits are undone there and never sent', async () => {
@@ -152,10 +160,11 @@ describe('gateway between two rooms', () => {
   it('refuses forged, expired, replayed, used, wrongly scoped invitations and a wrong certificate', async () => {
     const n = addNote(A, 'Refusals', 'r');
     const inv = invite(A, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
-    const dialsBefore = outbound.dials;
+    const connections = watchConnections();
     expect(await codeOf(B.gateway.accept('hello there'))).toBe('invitation-forged');
     expect(await codeOf(B.gateway.accept(inv.code!.slice(0, 60)))).toBe('invitation-forged');
-    expect(outbound.dials).toBe(dialsBefore); // nothing was dialled for a damaged code
+    connections.stop();
+    expect(connections.ports()).toEqual([]); // nothing was dialled for a damaged code (accept dials before it answers)
     expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.token = 'A'.repeat(43)))))).toBe('invitation-forged');
     expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.expiresAt = Date.now() - 1000))))).toBe('invitation-expired');
     expect(await codeOf(B.gateway.accept(tamper(inv.code!, (p) => (p.fp = '0'.repeat(64)))))).toBe('fingerprint-mismatch');
@@ -331,22 +340,24 @@ describe('restarts', () => {
     };
     let x: Hub & { dir: string } = await startRoom('RX02');
     let y: Hub & { dir: string } = await startRoom('RY02');
+    // x's address and certificate stay the same across its restart: the relay reaches it again.
+    const relay = await startRelay(x);
     const errors: Error[] = [];
     const onError = (err: Error) => errors.push(err);
     process.on('uncaughtException', onError);
     try {
       const n = addNote(x, 'Short-lived', 'x');
       const inv = invite(x, { scope: { kind: 'note', id: n }, access: 'read', expiresInMinutes: 60, multiUse: false });
-      const link = await y.gateway.accept(inv.code!);
+      const link = await y.gateway.accept(relay.via(inv.code!));
       await until(() => noteText(y, n) === 'x', 'mirror');
-      // Ended while connected; the other hub dies before it answers the close, and this hub stops
-      // at once: the dead socket reports its close after this gateway's store is closed.
+      // Ended while connected; the other hub dies at once, and this hub stops at once: the
+      // socket reports its close after this gateway's store is closed.
       const xPorts = x.ports;
       y.gateway.end(link.id);
       const xClosed = x.close();
       await y.close();
       await xClosed;
-      await sleep(700); // past the 500 ms terminate timer of the cut socket
+      await until(() => relay.open === 0, 'the ended link’s connection to be gone at both ends');
       expect(errors).toEqual([]);
       x = await restart(x, 'RX02', xPorts);
       y = await restart(y, 'RY02');
@@ -354,6 +365,7 @@ describe('restarts', () => {
       await until(() => y.gateway.store.pendingEnds().length === 0, 'the recorded end to be settled');
     } finally {
       process.off('uncaughtException', onError);
+      await relay.close();
       await y.close();
       await x.close();
     }

@@ -8,6 +8,7 @@ import { upgradeRouter } from '../../../../hub/net/upgrade-router.ts';
 import { KnownHosts } from '../../../../hub/net/host-guard.ts';
 import type { RoomChannel } from '../../../../hub/room/room-channel.ts';
 import type { Signaling } from '../../../../hub/signaling/server.ts';
+import type { Gateway } from '../../../../hub/gateway/gateway.ts';
 
 function fakeHttp(remoteAddress: string, headers: Record<string, string> = {}) {
   const res = {
@@ -52,11 +53,12 @@ describe('upgradeRouter (WebSocket)', () => {
     let routed = false;
     const room = { handleUpgrade: () => (routed = true) } as unknown as RoomChannel;
     const signaling = { handleUpgrade: async () => void (routed = true) } as unknown as Signaling;
+    const gateway = { handleUpgrade: () => (routed = true) } as unknown as Gateway;
     const socket = new PassThrough();
     let written = '';
     socket.on('data', (d: Buffer) => (written += d.toString()));
     const req = { url: '/room', socket: { remoteAddress: '203.0.113.7' }, headers: { 'x-forwarded-for': '10.0.0.2' } } as unknown as IncomingMessage;
-    upgradeRouter(room, signaling, new KnownHosts({ names: () => ['localhost'] }))(req, socket, Buffer.alloc(0));
+    upgradeRouter(room, signaling, new KnownHosts({ names: () => ['localhost'] }), gateway)(req, socket, Buffer.alloc(0));
     expect(routed).toBe(false);
     expect(written).toMatch(/^HTTP\/1\.1 403/);
     expect(written).toContain('not-lan');
