@@ -19,7 +19,7 @@ const IN_FLIGHT = 100;
 const OPEN_TIMEOUT_MS = 15_000;
 const HEARTBEAT_MS = 5_000;
 
-const { secrets } = loadOrCreateRoom(dataDir);
+const { secrets } = await loadOrCreateRoom(dataDir);
 const auth = new JoinAuth(secrets, 3600_000);
 const open = new Set<WebSocket>();
 let closedAfterOpen = 0;

@@ -46,8 +46,8 @@ export interface Hub {
   /** Re-reads the room secret from disk (after `rotate-secret`) and evicts every device. */
   /** Problems the operator must act on (printed with the banner), e.g. a room CA that is too broad. */
   warnings: string[];
-  reloadSecret: () => void;
-  rotateSecret: () => void;
+  reloadSecret: () => Promise<void>;
+  rotateSecret: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -56,8 +56,8 @@ const ADDRESS_CHECK_MS = 30_000;
 export async function startHub(config: HubConfig): Promise<Hub> {
   // Before anything is read or written: the data folder and all in it private, or no start.
   securePrivateTree(config.dataDir);
-  let { secrets } = loadOrCreateRoom(config.dataDir);
-  if (config.rotateSecret) secrets = rotateRoomSecret(config.dataDir);
+  let { secrets } = await loadOrCreateRoom(config.dataDir);
+  if (config.rotateSecret) secrets = await rotateRoomSecret(config.dataDir);
   registerSecret(secrets.secret);
   const room: RoomInfo = { id: secrets.roomId, name: config.roomName, place: config.roomPlace };
   let tls = await loadTls(config);
@@ -134,7 +134,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     rootCaPem: () => tls.ca?.rootPem ?? null,
     joinLinks,
     doc: memory.doc,
-    files: filesRouter({ dataDir: config.dataDir, auth, store: fileStore }),
+    files: filesRouter({ auth, store: fileStore }),
     gateway: gatewayRouter({ auth, gateway, nameOf: (id) => roster.members().find((m) => m.peerId === id)?.profile.name ?? 'A member' }),
     gatewayDisplay: gateway.display,
   };
@@ -187,7 +187,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   };
 
   const pidFile = path.join(config.dataDir, 'hub.pid');
-  writeFileAtomic(pidFile, String(process.pid), 0o600);
+  await writeFileAtomic(pidFile, String(process.pid));
 
   return {
     room,
@@ -198,8 +198,8 @@ export async function startHub(config: HubConfig): Promise<Hub> {
     tls: () => tls,
     ports,
     warnings,
-    reloadSecret: () => applySecrets(loadOrCreateRoom(config.dataDir).secrets),
-    rotateSecret: () => applySecrets(rotateRoomSecret(config.dataDir)),
+    reloadSecret: async () => applySecrets((await loadOrCreateRoom(config.dataDir)).secrets),
+    rotateSecret: async () => applySecrets(await rotateRoomSecret(config.dataDir)),
     async close() {
       gatewayPush.cancel();
       clearInterval(ticker);

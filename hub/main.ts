@@ -40,8 +40,7 @@ async function main(): Promise<void> {
 
   process.on('SIGHUP', () => {
     // Sent by `npm run rotate-secret`: the secret on disk changed.
-    hub.reloadSecret();
-    void printBanner();
+    hub.reloadSecret().then(printBanner, (err: Error) => log.error('could not read the new room secret', { error: err.message }));
   });
   let stopping = false;
   const stop = (signal: string) => {

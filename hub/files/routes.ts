@@ -13,16 +13,17 @@ import type { JoinAuth } from '../room/join-auth.ts';
 import { FileStore, type HubFileStatus } from './file-store.ts';
 import { errorHandler, sendError } from '../net/http-errors.ts';
 import { requireDeviceCredential } from '../room/device-credential.ts';
+import { writeFileAtomic } from '../support/private-files.ts';
 
 export interface FilesRouterDeps {
-  dataDir: string;
   auth: JoinAuth;
-  /** One store shared by both ports (and by retention); made from dataDir when absent. */
-  store?: FileStore;
+  /** One store shared by both ports (and by retention). */
+  store: FileStore;
 }
 
+/** The room's file store in the data folder. */
 export function fileStoreFor(dataDir: string): FileStore {
-  return new FileStore(path.join(dataDir, 'files'));
+  return new FileStore(path.join(dataDir, 'files'), writeFileAtomic);
 }
 
 /** Chunk bytes never change (they are checked against their hash): let the device cache them. */
@@ -38,7 +39,7 @@ function chunkIndex(raw: unknown): number {
 }
 
 export function filesRouter(deps: FilesRouterDeps): Router {
-  const store = deps.store ?? fileStoreFor(deps.dataDir);
+  const { store } = deps;
   const r = express.Router();
   const manifestJson = express.json({ limit: FILE_LIMITS.manifestBytes, strict: true, type: () => true });
 

@@ -47,7 +47,7 @@ function toSecrets(s: StoredRoom): RoomSecrets {
   };
 }
 
-export function loadOrCreateRoom(dataDir: string): { secrets: RoomSecrets; created: boolean } {
+export async function loadOrCreateRoom(dataDir: string): Promise<{ secrets: RoomSecrets; created: boolean }> {
   ensurePrivateDir(dataDir);
   const file = path.join(dataDir, FILE);
   const stored = readJson<StoredRoom>(file);
@@ -66,12 +66,12 @@ export function loadOrCreateRoom(dataDir: string): { secrets: RoomSecrets; creat
     rotatedAt: null,
     previous: [],
   };
-  writeFileAtomic(file, JSON.stringify(fresh, null, 2));
+  await writeFileAtomic(file, JSON.stringify(fresh, null, 2));
   return { secrets: toSecrets(fresh), created: true };
 }
 
 /** New secret and credential key; every credential issued before stops working. */
-export function rotateRoomSecret(dataDir: string): RoomSecrets {
+export async function rotateRoomSecret(dataDir: string): Promise<RoomSecrets> {
   const file = path.join(dataDir, FILE);
   const stored = readJson<StoredRoom>(file);
   if (!stored) throw new Error(`data: no room in ${dataDir} to rotate`);
@@ -84,6 +84,6 @@ export function rotateRoomSecret(dataDir: string): RoomSecrets {
     rotatedAt: now,
     previous: [{ keyId: old.keyId, joinKey: b64uEncode(old.joinKey), rotatedAt: now }, ...stored.previous].slice(0, KEEP_PREVIOUS),
   };
-  writeFileAtomic(file, JSON.stringify(next, null, 2));
+  await writeFileAtomic(file, JSON.stringify(next, null, 2));
   return toSecrets(next);
 }

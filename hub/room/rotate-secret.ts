@@ -9,7 +9,7 @@ import { rotateRoomSecret } from './room-store.ts';
 
 const { values } = parseArgs({ options: { data: { type: 'string' } } });
 const dataDir = path.resolve(values.data ?? process.env.OSMOSE_DATA ?? '.osmose');
-rotateRoomSecret(dataDir);
+await rotateRoomSecret(dataDir);
 process.stdout.write(`New room secret written to ${dataDir}.\n`);
 let pid: number | null = null;
 try {

@@ -1,5 +1,5 @@
 /**
- * Small file helpers for the data folder: private by default, written atomically.
+ * The data folder's files: private by default, written atomically.
  *
  * The data folder holds the room's secret, the CA's key, the room's history and the links'
  * secrets: no other local user may read any of it. `securePrivateTree` makes or tightens the
@@ -7,6 +7,7 @@
  * cannot, so the hub refuses to start rather than serve from a folder others can read.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 
@@ -80,19 +81,40 @@ function tighten(io: TreeFs, p: string, isDir: boolean, root = false): void {
   }
 }
 
-/** Write to a temp file with the final mode, fsync, then rename: a crash leaves old or new, never half. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-  const fd = fs.openSync(tmp, 'w', mode);
+/**
+ * The hub's one atomic file write (the room's secret, the CA's keys and certificates, the pid
+ * file, the room's file chunks). The data goes to a temp file beside `file`, made with its final
+ * mode (never readable by others, not even for a moment), is fsynced, renamed over `file`, and the
+ * folder is fsynced: after a crash or a power cut `file` is the old one or the new one, whole, and
+ * the rename itself is on disk. A write that fails leaves no temp file behind.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
   try {
-    if (typeof data === 'string') fs.writeSync(fd, data);
-    else fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    // 'wx': a temp file of the same name (a link someone planted) is never followed or reused.
+    const fh = await fsp.open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
   }
-  fs.renameSync(tmp, file);
+  // The rename itself is durable only once the folder is synced.
+  const dh = await fsp.open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
 }
+
+export type AtomicWrite = (file: string, data: string | Uint8Array) => Promise<void>;
 
 /** Creates `file` empty with 0600 if it does not exist (SQLite then gives its -wal and -shm the same mode). */
 export function createPrivateFile(file: string): void {

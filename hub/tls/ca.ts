@@ -10,10 +10,11 @@ import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } from '@peculiar/asn1-x509';
 import { createHash, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import { join } from 'node:path';
 import { isSafeCaName } from './ca-names.ts';
+import { writeFileAtomic } from '../support/private-files.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -98,17 +99,6 @@ function checkNames(ca: RoomCa, names: CertNames): CertNames {
   return { dns, ips };
 }
 
-async function atomicWrite(path: string, data: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, data, { mode, flag: 'wx' }); // mode at creation: no window of wider access
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
-
 async function readOptional(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -188,10 +178,10 @@ export async function loadOrCreateRoomCa(dir: string, opts: { roomName: string; 
   const ca: RoomCa = { rootPem: root.toString('pem'), intermediatePem: inter.toString('pem'), rootFingerprintSha256: '', hostnames };
   ca.rootFingerprintSha256 = fingerprint(ca.rootPem);
   // Root last: its presence marks a complete CA (see loadCa).
-  await atomicWrite(join(dir, F.interKey), await keyPem(interKeys.privateKey), 0o600);
-  await atomicWrite(join(dir, F.inter), ca.intermediatePem, 0o600);
-  await atomicWrite(join(dir, F.meta), `${JSON.stringify({ roomName: opts.roomName, hostnames, rootFingerprintSha256: ca.rootFingerprintSha256 }, null, 2)}\n`, 0o600);
-  await atomicWrite(join(dir, F.root), ca.rootPem, 0o600);
+  await writeFileAtomic(join(dir, F.interKey), await keyPem(interKeys.privateKey), 0o600);
+  await writeFileAtomic(join(dir, F.inter), ca.intermediatePem, 0o600);
+  await writeFileAtomic(join(dir, F.meta), `${JSON.stringify({ roomName: opts.roomName, hostnames, rootFingerprintSha256: ca.rootFingerprintSha256 }, null, 2)}\n`, 0o600);
+  await writeFileAtomic(join(dir, F.root), ca.rootPem, 0o600);
   return ca;
 }
 
@@ -236,9 +226,9 @@ export async function loadOrIssueServerCert(dir: string, ca: RoomCa, names: Cert
   });
   const out: LeafCert = { certPem: leaf.toString('pem'), chainPem: '', keyPem: await keyPem(keys.privateKey) };
   out.chainPem = `${out.certPem.trimEnd()}\n${ca.intermediatePem.trimEnd()}\n`;
-  await atomicWrite(join(dir, F.leafKey), out.keyPem, 0o600);
-  await atomicWrite(join(dir, F.leaf), out.chainPem, 0o600);
-  await atomicWrite(join(dir, F.leafMeta), `${JSON.stringify({ ...want, notAfter: notAfter.toISOString() }, null, 2)}\n`, 0o600);
+  await writeFileAtomic(join(dir, F.leafKey), out.keyPem, 0o600);
+  await writeFileAtomic(join(dir, F.leaf), out.chainPem, 0o600);
+  await writeFileAtomic(join(dir, F.leafMeta), `${JSON.stringify({ ...want, notAfter: notAfter.toISOString() }, null, 2)}\n`, 0o600);
   return out;
 }
 

@@ -26,9 +26,9 @@ let now: number;
 let auth: JoinAuth;
 let device: DeviceKeyPair;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'osmose-join-'));
-  secrets = loadOrCreateRoom(dir).secrets;
+  secrets = (await loadOrCreateRoom(dir)).secrets;
   now = 1_700_000_000_000;
   auth = new JoinAuth(secrets, CREDENTIAL_TTL_MS, () => now);
   device = newDeviceKeyPair();
@@ -99,9 +99,9 @@ describe('JoinAuth.verifyJoin', () => {
     expect(codeOf(() => auth.verifyJoin(req))).toBe('wrong-secret');
   });
 
-  it("tells a holder of the previous secret 'secret-rotated'", () => {
+  it("tells a holder of the previous secret 'secret-rotated'", async () => {
     const oldSecret = secrets.secret;
-    const rotated = rotateRoomSecret(dir);
+    const rotated = await rotateRoomSecret(dir);
     expect(rotated.secret).not.toBe(oldSecret);
     expect(rotated.roomId).toBe(secrets.roomId);
     auth.setSecrets(rotated);
@@ -112,11 +112,11 @@ describe('JoinAuth.verifyJoin', () => {
     expect(auth.verifyJoin(fresh).peerId).toBe(fresh.deviceId);
   });
 
-  it('still recognises a secret several rotations old', () => {
+  it('still recognises a secret several rotations old', async () => {
     const first = secrets.secret;
-    rotateRoomSecret(dir);
-    rotateRoomSecret(dir);
-    auth.setSecrets(rotateRoomSecret(dir));
+    await rotateRoomSecret(dir);
+    await rotateRoomSecret(dir);
+    auth.setSecrets(await rotateRoomSecret(dir));
     const req = joinRequest({ secret: first, nonce: auth.issueChallenge().nonce });
     expect(codeOf(() => auth.verifyJoin(req))).toBe('secret-rotated');
   });
@@ -269,15 +269,15 @@ describe('JoinAuth.verifyCredential', () => {
     expect(codeOf(() => auth.verifyCredential(cred.peerId, cred.token))).toBe('credential-expired');
   });
 
-  it('survives a hub restart with the same stored room', () => {
+  it('survives a hub restart with the same stored room', async () => {
     const cred = joined();
-    const restarted = new JoinAuth(loadOrCreateRoom(dir).secrets, CREDENTIAL_TTL_MS, () => now);
+    const restarted = new JoinAuth((await loadOrCreateRoom(dir)).secrets, CREDENTIAL_TTL_MS, () => now);
     expect(() => restarted.verifyCredential(cred.peerId, cred.token)).not.toThrow();
   });
 
-  it('stops accepting credentials issued before a secret rotation', () => {
+  it('stops accepting credentials issued before a secret rotation', async () => {
     const cred = joined();
-    auth.setSecrets(rotateRoomSecret(dir));
+    auth.setSecrets(await rotateRoomSecret(dir));
     expect(codeOf(() => auth.verifyCredential(cred.peerId, cred.token))).toBe('unauthorized');
   });
 });
