@@ -448,7 +448,7 @@ function hubIngest(n: number): Rate {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-bench-ingest-'));
   setQuiet(true);
   try {
-    const memory = new RoomMemory({ dataDir: dir });
+    const memory = new RoomMemory(new MemoryStore(dir));
     const frames = oneMessageUpdates(n).map((u, i) => {
       const e = encoding.createEncoder();
       syncProtocol.writeUpdate(e, u);

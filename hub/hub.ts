@@ -19,6 +19,7 @@ import { JoinAuth } from './room/join-auth.ts';
 import { Roster } from './room/roster.ts';
 import { RoomChannel } from './room/room-channel.ts';
 import { RoomMemory } from './memory/room-memory.ts';
+import { MemoryStore } from './memory/memory-store.ts';
 import { filesRouter, fileStoreFor } from './files/routes.ts';
 import { files as docFiles } from '../protocol/room-doc.ts';
 import { Signaling } from './signaling/server.ts';
@@ -80,8 +81,7 @@ export async function startHub(config: HubConfig): Promise<Hub> {
   const deleteFiles = (ids: string[]) => {
     for (const id of ids) fileStore.deleteFile(id).catch((err: Error) => log.error('could not delete an expired file', { error: err.message }));
   };
-  const memory = new RoomMemory({
-    dataDir: config.dataDir,
+  const memory = new RoomMemory(new MemoryStore(config.dataDir), {
     retentionDays: config.retentionDays,
     onRefusal: (device, err) => roomChannel.tell(device, err.toWire()),
     onFilesExpired: deleteFiles,

@@ -8,7 +8,7 @@ import { DocSync, ORIGIN } from '../../protocol/doc-sync.ts';
 import { newDoc, applyRetention, settings, DEFAULT_RETENTION_DAYS, ROOT_NAMES } from '../../protocol/room-doc.ts';
 import { loadStored } from '../../protocol/update-check.ts';
 import type { OsmoseError } from '../../protocol/errors.ts';
-import { MemoryStore } from './memory-store.ts';
+import type { MemoryStore } from './memory-store.ts';
 import { log } from '../support/log.ts';
 
 const COMPACT_AFTER_ROWS = 500;
@@ -17,8 +17,10 @@ const RETENTION_EVERY_MS = 60 * 60_000;
  * could otherwise bring back expired-looking items until the next hourly pass). */
 const RETENTION_AFTER_UPDATES_MS = 1_000;
 
+/** Where the replica's updates are kept (memory-store.ts: SQLite in the data folder). */
+export type UpdateStore = Pick<MemoryStore, 'loadAll' | 'append' | 'compact' | 'close'>;
+
 export interface RoomMemoryOptions {
-  dataDir: string;
   /** Used when the room has no retention set yet. */
   retentionDays?: number;
   /** Retention removed these files: delete their bytes. */
@@ -26,14 +28,11 @@ export interface RoomMemoryOptions {
   /** A device's frame was refused (bad frame, or the hub could not store it): tell the device. */
   onRefusal?: (deviceId: string, error: OsmoseError) => void;
   now?: () => number;
-  /** For tests: a store that fails like a full disk. */
-  store?: Pick<MemoryStore, 'loadAll' | 'append' | 'compact' | 'close'>;
 }
 
 export class RoomMemory {
   readonly doc = newDoc();
   readonly sync: DocSync;
-  private readonly store: Pick<MemoryStore, 'loadAll' | 'append' | 'compact' | 'close'>;
   private storageError: OsmoseError | null = null;
   /** Updates in memory that the disk refused, oldest first: retried before anything newer, and
    * no ack goes out while any is left (a later update may depend on them). */
@@ -43,9 +42,12 @@ export class RoomMemory {
   private retentionSoon: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
-  constructor(private readonly opts: RoomMemoryOptions) {
+  /** Takes over `store`: loads it, appends to it, closes it with the replica. */
+  constructor(
+    private readonly store: UpdateStore,
+    private readonly opts: RoomMemoryOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
-    this.store = opts.store ?? new MemoryStore(opts.dataDir);
     const rows = this.store.loadAll();
     const loaded = loadStored(this.doc, rows, ORIGIN.storage);
     this.rowsSinceCompact = rows.length;

@@ -69,7 +69,7 @@ export class RoomChannel {
     private readonly auth: JoinAuth,
     private readonly roster: Roster,
     private readonly room: () => RoomInfo,
-    private readonly memory: RoomMemory | null = null,
+    private readonly memory: RoomMemory,
   ) {
     roster.onChange(() => this.rosterPush.call());
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
@@ -95,7 +95,7 @@ export class RoomChannel {
   /** After a secret rotation: every device must prove the new secret. */
   evictAll(error: WireError): void {
     for (const [id, ws] of this.sockets) {
-      this.memory?.detach(id);
+      this.memory.detach(id);
       this.closeWith(ws, CLOSE.evicted, error);
     }
     this.sockets.clear();
@@ -127,7 +127,7 @@ export class RoomChannel {
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         session.lastFrame = Date.now();
-        if (!session.peerId || !this.memory) return this.badFrame(ws, session, new OsmoseError('unauthorized', 'binary frame before hello'));
+        if (!session.peerId) return this.badFrame(ws, session, new OsmoseError('unauthorized', 'binary frame before hello'));
         this.memory.receive(session.peerId, new Uint8Array(data as Buffer));
         return;
       }
@@ -144,7 +144,7 @@ export class RoomChannel {
       const id = session.peerId;
       if (!id || this.sockets.get(id) !== ws) return;
       this.sockets.delete(id);
-      this.memory?.detach(id);
+      this.memory.detach(id);
       if (!session.saidBye) this.roster.disconnect(id);
     });
   }
@@ -195,7 +195,7 @@ export class RoomChannel {
         hubTime: Date.now(),
       });
       // Then the room's memory: sync step 1 both ways, so the device catches up from the hub.
-      this.memory?.attach(msg.peerId, (frame) => {
+      this.memory.attach(msg.peerId, (frame) => {
         sendOrCut(ws, frame, true);
       });
       return;

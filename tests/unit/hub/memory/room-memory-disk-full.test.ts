@@ -30,7 +30,7 @@ describe('RoomMemory when the disk is full', () => {
       close: () => real.close(),
     };
     const refusals: string[] = [];
-    const hub = new RoomMemory({ dataDir, store, onRefusal: (_d, e) => refusals.push(e.code) });
+    const hub = new RoomMemory(store, { onRefusal: (_d, e) => refusals.push(e.code) });
 
     // A device linked to the hub with acks, frames delivered synchronously both ways.
     const device = new DocSync(newDoc(), null);
@@ -53,7 +53,7 @@ describe('RoomMemory when the disk is full', () => {
     hub.close();
 
     // What was acked survives a restart; the refused update was never promised.
-    const reopened = new RoomMemory({ dataDir });
+    const reopened = new RoomMemory(new MemoryStore(dataDir));
     const texts = readTimeline(reopened.doc).map((e) => e.text);
     expect(texts).toContain('stored');
     expect(texts).toContain('after');

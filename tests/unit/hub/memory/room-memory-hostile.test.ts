@@ -28,6 +28,8 @@ afterAll(() => setQuiet(false));
 
 const dirs: string[] = [];
 const hubs: RoomMemory[] = [];
+/** Each replica's store, as the hub hands it over (to read its rows). */
+const storeOf = new Map<RoomMemory, MemoryStore>();
 afterEach(() => {
   for (const h of hubs.splice(0)) h.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
@@ -35,7 +37,9 @@ afterEach(() => {
 function hubAt(dir?: string, refusals: OsmoseError[] = []): { hub: RoomMemory; dir: string; refusals: OsmoseError[] } {
   const dataDir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-hostile-'));
   if (!dir) dirs.push(dataDir);
-  const hub = new RoomMemory({ dataDir, onRefusal: (_d, e) => refusals.push(e) });
+  const store = new MemoryStore(dataDir);
+  const hub = new RoomMemory(store, { onRefusal: (_d, e) => refusals.push(e) });
+  storeOf.set(hub, store);
   hubs.push(hub);
   return { hub, dir: dataDir, refusals };
 }
@@ -176,7 +180,7 @@ describe('data saved before the fix heals when the hub opens it', () => {
     const honest = device(hub, HONEST);
     honest.post('after the heal');
     expect(honest.sync.unsaved).toBe(false);
-    const rows = (hub as unknown as { store: MemoryStore }).store.loadAll();
+    const rows = storeOf.get(hub)!.loadAll();
     expect(rows.reduce((n, r) => n + r.length, 0)).toBeLessThan(10_000);
     hub.close();
     hubs.splice(hubs.indexOf(hub), 1);
