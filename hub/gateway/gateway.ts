@@ -176,7 +176,7 @@ export class Gateway {
     const removed = this.ledger.prune(days);
     // Ended links and spent invitations name items (a note's title, a message's first words).
     const old = this.store.pruneBefore(this.now() - days * 86_400_000);
-    this.inbound.sweep();
+    if (old) this.links.reloadReceived();
     if (removed || old) log.info('gateway: ledger entries, ended links and invitations past the room’s retention removed', { rows: removed, records: old });
   }
 

@@ -56,11 +56,6 @@ export class Inbound {
     return this.failures.size;
   }
 
-  /** Forgets refusals whose minute is over. */
-  sweep(): void {
-    this.failures.sweep();
-  }
-
   close(): void {
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();

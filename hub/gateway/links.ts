@@ -103,6 +103,12 @@ export class Links {
     this.conns.attach(linkId, ws, session, backlog);
   }
 
+  /** Retention removed ended links' records: what came in through them is forgotten here too. */
+  reloadReceived(): void {
+    const now = this.d.store.received();
+    for (const id of this.received) if (!now.has(id)) this.received.delete(id);
+  }
+
   /** The people in this room changed: every link tells its other room (names only). */
   sendPresence(): void {
     for (const s of this.sessions.values()) s.sendPresence();

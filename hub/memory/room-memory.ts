@@ -88,6 +88,11 @@ export class RoomMemory {
     this.sync.removeLink(deviceId);
   }
 
+  /** Devices linked to the replica now. */
+  get linkCount(): number {
+    return this.sync.linkCount;
+  }
+
   receive(deviceId: string, frame: Uint8Array): void {
     this.sync.receive(deviceId, frame);
   }

@@ -118,3 +118,17 @@ export const WRONG_HOST_MESSAGE = 'this hub does not answer to that name; open i
 export function requestHostAllowed(hosts: KnownHosts, req: IncomingMessage): boolean {
   return hosts.allows(req.headers.host, req.socket.localAddress);
 }
+
+/**
+ * The hub's own names: localhost, the machine's name, the names the room CA vouches for, and the
+ * DNS names of the certificate it serves now (read again when that changes).
+ */
+export function hubKnownHosts(hostnames: readonly string[], cert: () => string): KnownHosts {
+  let certNames = { pem: '', names: [] as string[] };
+  return new KnownHosts({
+    names: () => {
+      if (certNames.pem !== cert()) certNames = { pem: cert(), names: certificateDnsNames(cert()) };
+      return ['localhost', os.hostname(), ...hostnames, ...certNames.names];
+    },
+  });
+}

@@ -1,6 +1,11 @@
-/** Fixed-window counters per key (an address). Windows that are over go at `sweep()`, and at once past 10,000 keys. */
+/**
+ * Fixed-window counters per key (an address). A hub runs for months and sees many addresses:
+ * windows that are over are swept once a window (on the next attempt), and at once past 10,000
+ * keys, so only the keys of the last window or two are ever held.
+ */
 export class RateLimiter {
   private windows = new Map<string, { start: number; count: number }>();
+  private lastSweep = -Infinity;
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
@@ -10,6 +15,7 @@ export class RateLimiter {
   /** Counts one attempt; `ok: false` once over the limit, with seconds until the window ends. */
   take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number } {
     const t = this.now();
+    if (t - this.lastSweep >= this.windowMs) this.prune(t);
     let w = this.windows.get(key);
     if (!w || t - w.start >= this.windowMs) {
       w = { start: t, count: 0 };
@@ -29,17 +35,13 @@ export class RateLimiter {
     return { retryAfterSeconds: Math.ceil((w.start + this.windowMs - t) / 1000) };
   }
 
-  /** Keys with a window open (or over, not yet swept). */
+  /** Keys held (their window open, or over and not swept yet). */
   get size(): number {
     return this.windows.size;
   }
 
-  /** Forgets windows that are over: call now and then, so keys that stopped coming do not stay. */
-  sweep(): void {
-    this.prune(this.now());
-  }
-
   private prune(t: number): void {
+    this.lastSweep = t;
     for (const [k, w] of this.windows) if (t - w.start >= this.windowMs) this.windows.delete(k);
   }
 }

@@ -67,6 +67,11 @@ export class SourceLimiter {
     return this.hosts.take(k.host);
   }
 
+  /** Addresses and networks held (those seen in the last window or two). */
+  get size(): number {
+    return this.hosts.size + this.networks.size;
+  }
+
   /** Over the limit already (without counting)? */
   blocked(address: string | undefined): { retryAfterSeconds: number } | null {
     const k = sourceKeys(address);

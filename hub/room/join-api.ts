@@ -13,9 +13,30 @@ import type { HubConfig } from '../config.ts';
 import { log } from '../support/log.ts';
 import { sendError } from '../net/http-errors.ts';
 
+/**
+ * What a source may ask of the join API per minute, counted per address and per IPv6 /64
+ * (source-key.ts): a flood from some addresses spends their own budgets, and a device on another
+ * address still gets its challenge and its join. One for the hub, both ports together.
+ */
+export class JoinLimits {
+  readonly challenges: SourceLimiter;
+  readonly failures: SourceLimiter;
+
+  constructor(config: Pick<HubConfig, 'challengesPerMinute' | 'joinFailuresPerMinute'>) {
+    this.challenges = new SourceLimiter(config.challengesPerMinute, 60_000);
+    this.failures = new SourceLimiter(config.joinFailuresPerMinute, 60_000);
+  }
+
+  /** Sources held (those seen in the last minute or two). */
+  get size(): number {
+    return this.challenges.size + this.failures.size;
+  }
+}
+
 export interface ApiDeps {
   config: HubConfig;
   auth: JoinAuth;
+  joinLimits: JoinLimits;
   room: () => RoomInfo;
   keyId: () => string;
   caFingerprint: () => string | null;
@@ -42,10 +63,7 @@ function clientKey(addr: string | undefined): string {
 
 export function apiRouter(deps: ApiDeps): Router {
   const { config, auth } = deps;
-  // Per address, and per IPv6 /64 (source-key.ts): a flood from some addresses spends their own
-  // budgets, and a device on another address still gets its challenge and its join.
-  const challenges = new SourceLimiter(config.challengesPerMinute, 60_000);
-  const failures = new SourceLimiter(config.joinFailuresPerMinute, 60_000);
+  const { challenges, failures } = deps.joinLimits;
   const r = express.Router();
   r.use('/api', express.json({ limit: LIMITS.httpJsonBytes, strict: true }));
 

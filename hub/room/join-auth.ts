@@ -116,7 +116,7 @@ export class JoinAuth {
     return hmacB64u(this.secrets.credentialKey, `cred|${this.secrets.roomId}|${peerId}|${exp}`);
   }
 
-  /** How many answered challenges are remembered (for tests and the threat model's figures). */
+  /** How many answered challenges are remembered (until they expire; the hub's census reports it). */
   get answeredCount(): number {
     return this.answered.size;
   }

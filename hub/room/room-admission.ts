@@ -42,8 +42,9 @@ export class RoomDoor {
   private readonly perSource = new SourceLimiter(REFUSALS_PER_MINUTE, 60_000);
   private atTheDoor = 0;
 
-  get waiting(): number {
-    return this.atTheDoor;
+  /** Refused sockets open now, and sources with refusals counted. */
+  get sizes(): { atTheDoor: number; refusalSources: number } {
+    return { atTheDoor: this.atTheDoor, refusalSources: this.perSource.size };
   }
 
   /** Refuses the upgrade with `error`, as a WebSocket the app can read when that is cheap. */

@@ -88,8 +88,9 @@ export class RoomChannel {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, credential.peerId));
   }
 
-  get connectedCount(): number {
-    return this.sockets.size;
+  /** Devices on the channel, sockets open (before their hello too), and the door's. */
+  get sizes(): { devices: number; sockets: number; atTheDoor: number; refusalSources: number } {
+    return { devices: this.sockets.size, sockets: this.wss.clients.size, ...this.door.sizes };
   }
 
   /** After a secret rotation: every device must prove the new secret. */

@@ -51,8 +51,9 @@ export class Signaling {
     express().use(API.signalingPath, peerApp);
   }
 
-  get clientCount(): number {
-    return this.clients.size;
+  /** Devices registered with `peer`, and signaling sockets open. */
+  get sizes(): { clients: number; sockets: number } {
+    return { clients: this.clients.size, sockets: this.wss.clients.size };
   }
 
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseConfig } from '../config.ts';
 import { loadOrCreateRoomCa, retireRoomCa } from './ca.ts';
 import { ensurePrivateDir } from '../support/private-files.ts';
+import { runningHubPid } from '../support/pid-file.ts';
 
 export async function reissueRoomCa(dataDir: string, roomName: string, hostnames: string[]): Promise<{ retired: string | null; fingerprint: string }> {
   ensurePrivateDir(dataDir);
@@ -21,29 +22,13 @@ export async function reissueRoomCa(dataDir: string, roomName: string, hostnames
   return { retired, fingerprint: ca.rootFingerprintSha256 };
 }
 
-function hubRunning(dataDir: string): number | null {
-  let pid: number;
-  try {
-    pid = Number(fs.readFileSync(path.join(dataDir, 'hub.pid'), 'utf8'));
-  } catch {
-    return null;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
-}
-
 async function main(): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env, process.cwd());
   if (config === 'help') {
     process.stdout.write('Usage: npm run reissue-ca -- [--data DIR] [--name NAME] [--hostname NAME ...]\n');
     return;
   }
-  const pid = hubRunning(config.dataDir);
+  const pid = runningHubPid(config.dataDir);
   if (pid) throw new Error(`a hub (pid ${pid}) is running on ${config.dataDir}: stop it first`);
   process.umask(0o077);
   const { retired, fingerprint } = await reissueRoomCa(config.dataDir, config.roomName, config.hostnames);

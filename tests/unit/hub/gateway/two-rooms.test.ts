@@ -394,5 +394,8 @@ describe('one note, several rooms', () => {
     expect(C.gateway.state().links[0]?.banner).toBe('This room is connected to FW15: the note “Renamed in B”, read and write');
     A.gateway.end(toB.id);
     A.gateway.end(toC.id);
+    // Nothing per link outlives its link, in any of the three rooms.
+    await until(() => [A, B, C].every((h) => h.gateway.state().links.length === 0), 'the ends');
+    for (const h of [A, B, C]) expect(h.gateway.sizes).toMatchObject({ sessions: 0, connections: 0, budgets: 0, retries: 0 });
   });
 });

@@ -86,3 +86,17 @@ describe('RateLimiter.blocked', () => {
     expect(limiter.blocked('b')).toBeNull();
   });
 });
+
+describe('RateLimiter memory', () => {
+  it('holds only the keys of the last window or two, however many addresses ever came', () => {
+    for (let i = 0; i < 5_000; i++) {
+      limiter.take(`10.0.${i >> 8}.${i & 255}`);
+      if (i % 100 === 99) now += WINDOW_MS / 10;
+    }
+    // 5,000 addresses over five windows, 1,000 a window: at most two windows' worth remain.
+    expect(limiter.size).toBeLessThanOrEqual(2_000);
+    now += 2 * WINDOW_MS;
+    limiter.take('10.9.9.9');
+    expect(limiter.size).toBe(1);
+  });
+});
