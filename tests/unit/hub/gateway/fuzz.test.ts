@@ -1,13 +1,17 @@
 /**
  * Whatever another hub sends, the gateway's decoder answers with a value or a typed error, and
- * the boundary check never throws; a live hub survives garbage on its /gateway socket.
+ * the boundary check never throws; a live hub survives garbage on its /gateway socket, and does
+ * with each frame exactly what the protocol's rules say.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeFrame } from '../../../../protocol/codec.ts';
 import { ERROR_CODES } from '../../../../protocol/errors.ts';
-import { GATEWAY_LIMITS, GatewayFrame, parseInvitation } from '../../../../protocol/gateway.ts';
+import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import { GATEWAY_LIMITS, GatewayFrame, GW_CLOSE, parseInvitation } from '../../../../protocol/gateway.ts';
 import { inboundViolation } from '../../../../hub/gateway/scope.ts';
 import type { Hub } from '../../../../hub/hub.ts';
 import { startRoom } from './support.ts';
@@ -104,20 +108,53 @@ describe('a live link and a hostile peer', () => {
   });
   afterAll(() => hub.close());
 
-  it('on an open link, garbage cuts the link off (or is harmless), and the hub keeps serving', async () => {
+  it('on an open link, garbage cuts the link off, or (a frame the link allows) changes nothing; the hub keeps serving', async () => {
     const { addNote } = await import('./support.ts');
     const note = addNote(hub, 'Fuzzed', 'safe');
-    const samples = fc.sample(fc.oneof(versioned, fc.string({ maxLength: 200 }), fc.json()), { seed: 11, numRuns: 25 });
-    let cut = 0;
+    const frame = (f: object) => JSON.stringify({ v: 1, ...f });
+    const samples = [
+      ...fc.sample(fc.oneof(versioned, fc.string({ maxLength: 200 }), fc.json()), { seed: 11, numRuns: 25 }),
+      // Well-formed frames, each with its own outcome: allowed, out of scope, an end.
+      frame({ t: 'presence', people: [{ name: 'Fuzz' }] }),
+      frame({ t: 'ping', n: 1 }),
+      frame({ t: 'pong', n: 1 }),
+      frame({ t: 'error', error: { code: 'internal', message: 'x' } }),
+      frame({ t: 'thread-have', rootId: 'mroot0000001', ids: [] }),
+      frame({ t: 'note-sync', noteId: 'nanother00001', data: 'AAA' }),
+      frame({ t: 'end', reason: 'ended', message: 'bye' }),
+    ];
+    /** What the hub must do with `s` on a note link, by the protocol's own rules. */
+    const expected = (s: string, access: 'read' | 'write'): number | 'nothing' => {
+      const d = decodeFrame(GatewayFrame, s, GATEWAY_LIMITS.frameBytes);
+      if (!d.ok) return GW_CLOSE.violation;
+      if (d.value.t === 'end') return d.value.reason === 'violation' ? GW_CLOSE.violation : GW_CLOSE.ended;
+      if (d.value.t === 'error') return 'nothing';
+      return inboundViolation(d.value, { role: 'inviter', scope: { kind: 'note', id: note }, access }) ? GW_CLOSE.violation : 'nothing';
+    };
+    // A frame the hub answers on a live note link: sync step 1 for the note (it replies with step 2).
+    const e = encoding.createEncoder();
+    syncProtocol.writeSyncStep1(e, new Y.Doc());
+    const sentinel = JSON.stringify({ v: 1, t: 'note-sync', noteId: note, data: Buffer.from(encoding.toUint8Array(e)).toString('base64url') });
+    const outcomes: (number | 'nothing')[] = [];
     for (const [i, s] of samples.entries()) {
-      const { ws, closed } = await openLink(hub, note, i % 2 ? 'write' : 'read', `rfuzz${String(i).padStart(6, '0')}`);
+      const access = i % 2 ? 'write' : 'read';
+      const { ws, frames, closed } = await openLink(hub, note, access, `rfuzz${String(i).padStart(6, '0')}`);
       ws.send(s);
-      const outcome = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('open'), 300))]);
-      if (outcome === 4422) cut++;
-      else expect(outcome).toBe('open'); // a frame the link allows (a ping, presence): nothing happens
+      // A positive sentinel either way: the close, or the answer to a frame sent right after.
+      const before = frames.length;
+      ws.send(sentinel);
+      const answered = new Promise<'nothing'>((r) => {
+        const poll = () => (frames.slice(before).some((f) => f.includes('"note-sync"')) ? r('nothing') : setTimeout(poll, 5));
+        poll();
+      });
+      const outcome = await Promise.race([closed, answered]);
+      expect(outcome, s.slice(0, 80)).toBe(expected(s, access));
+      outcomes.push(outcome);
       ws.terminate();
     }
-    expect(cut).toBeGreaterThan(samples.length / 2);
+    expect(outcomes.filter((o) => o === GW_CLOSE.violation).length).toBeGreaterThan(samples.length / 2);
+    expect(outcomes.filter((o) => o === 'nothing')).toHaveLength(4);
+    expect(outcomes.filter((o) => o === GW_CLOSE.ended)).toHaveLength(1);
     const ok = await fetch(`http://127.0.0.1:${hub.ports.http}/api/hub`);
     expect(ok.status).toBe(200);
     expect((notes(hub.memory.doc).get(note)!.get('body') as { toString(): string }).toString()).toBe('safe');

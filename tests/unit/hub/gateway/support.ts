@@ -87,8 +87,6 @@ export async function until(cond: () => boolean, what = 'condition', ms = 10_000
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Re-encodes an invitation code with some fields changed (a tampered or forged code). */
 export function tamper(code: string, change: (p: Record<string, unknown>) => void): string {
   const [prefix, body] = [code.slice(0, code.indexOf('.') + 1), code.slice(code.indexOf('.') + 1)];

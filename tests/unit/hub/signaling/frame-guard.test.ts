@@ -40,9 +40,9 @@ describe('decodeFrameRaw', () => {
     expect(decodeFrameRaw(pad(Math.ceil((LIMITS.signalingFrameBytes - overhead + 1) / 2), 'é'))).toBeNull();
   });
 
-  // BUG (hub/signaling-guard.ts): JSON.parse copes with a deeply nested payload that fits in
-  // 64 KiB, but JSON.stringify(r.data) then throws RangeError (stack overflow) instead of
-  // returning null, out of the ws 'message' handler in hub/signaling.ts guard().
+  // JSON.parse copes with a deeply nested payload that fits in 64 KiB, but re-serialising it
+  // overflows the stack: the guard drops it as a bad frame rather than throwing out of the
+  // socket's 'message' handler (signaling/server.ts).
   it('drops a deeply nested payload instead of throwing', () => {
     const depth = 20_000;
     const frame = `{"type":"OFFER","dst":"${DEVICE_B}","payload":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
