@@ -89,7 +89,7 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     const load0 = os.loadavg()[0]!;
     log(`\n== ${stage} ==`);
-    const outcome = await runStage(stage, flagsFile, stageMinutes * 60_000);
+    const outcome = await runStage(stage, flagsFile, Math.max(stageMinutes, def.minutes?.(flags) ?? 0) * 60_000);
     if (outcome.result !== undefined) {
       const result = outcome.result;
       results[resultKey(stage)] = result;
