@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { startHub, type Hub } from '../../../hub/hub.ts';
-import { parseConfig, type HubConfig } from '../../../hub/config.ts';
+import type { Hub } from '../../../hub/hub.ts';
+import type { HubConfig } from '../../../hub/config.ts';
+import { startTestHub } from '../support/hub-edge.ts';
 import { b64uEncode, deriveRoomKeys, deviceIdFromPublicKey, hmacB64u, joinProofMessage, newDeviceKeyPair, signB64u } from '../../../protocol/crypto.ts';
 import { CLOSE, roomProtocols } from '../../../protocol/room-channel.ts';
 import { JoinAuth } from '../../../hub/room/join-auth.ts';
@@ -25,14 +26,7 @@ const profile = {
 };
 
 beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-hub-'));
-  const appDir = path.join(dir, 'app');
-  fs.mkdirSync(appDir);
-  for (const f of ['index.html', 'display.html', 'onboarding.html']) fs.writeFileSync(path.join(appDir, f), `<p>${f}</p>`);
-  const parsed = parseConfig(['--data', path.join(dir, 'data'), '--app-dir', appDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--join-failures', '3', '--quiet'], {}, dir);
-  if (parsed === 'help') throw new Error('unreachable');
-  config = parsed;
-  hub = await startHub(config);
+  ({ hub, config } = await startTestHub(['--join-failures', '3'], fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-hub-'))));
   base = `http://127.0.0.1:${hub.ports.http}`;
 });
 

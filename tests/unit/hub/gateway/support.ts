@@ -6,8 +6,8 @@ import * as Y from 'yjs';
 import net from 'node:net';
 import Database from 'better-sqlite3';
 import { vi } from 'vitest';
-import { startHub, type Hub } from '../../../../hub/hub.ts';
-import { parseConfig } from '../../../../hub/config.ts';
+import type { Hub } from '../../../../hub/hub.ts';
+import { startTestHub } from '../../support/hub-edge.ts';
 import { notes, timeline, type TimelineEntry } from '../../../../protocol/room-doc.ts';
 import type { CreateInvitationRequest } from '../../../../protocol/gateway.ts';
 import { PROTOCOL_VERSION } from '../../../../protocol/version.ts';
@@ -16,14 +16,7 @@ export type Room = Hub & { dir: string; name: string };
 
 export async function startRoom(name: string, existingDir?: string, ports = { http: 0, https: 0 }): Promise<Room> {
   const dir = existingDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `osmose-gw-${name}-`));
-  const appDir = path.join(dir, 'app');
-  if (!existingDir) {
-    fs.mkdirSync(appDir);
-    for (const f of ['index.html', 'display.html', 'onboarding.html']) fs.writeFileSync(path.join(appDir, f), `<p>${f}</p>`);
-  }
-  const config = parseConfig(['--name', name, '--data', path.join(dir, 'data'), '--app-dir', appDir, '--host', '127.0.0.1', '--http-port', String(ports.http), '--https-port', String(ports.https), '--quiet'], {}, dir);
-  if (config === 'help') throw new Error('unreachable');
-  const hub = await startHub(config);
+  const { hub } = await startTestHub(['--name', name, '--http-port', String(ports.http), '--https-port', String(ports.https)], dir);
   return Object.assign(hub, { dir, name });
 }
 
