@@ -2,11 +2,12 @@
  * Soak: a hub in a building runs for months while devices come and go. One device stays in the
  * room the whole time; others (browser contexts) join, post a message, see and are seen over a
  * direct channel, and leave (half close their page, half vanish with their whole context), for
- * 30 minutes by default (`--soak-minutes=N`). Reported at the start and the end, each after a
- * full garbage collection: the hub's heap and RSS (its preloaded probe, bench/hub-probe.ts), the
- * long-lived device's JS heap (Chromium's own collector through CDP), and the hub's census (what
- * it holds per device, socket, source and link: the same line it logs every hour). Growth shows
- * as end minus start; the structures must come back to what the devices present need.
+ * 10 minutes by default (`--soak-minutes=N`; 30 for the half-hour run). Reported at the start
+ * and the end, each after a full garbage collection: the hub's heap and RSS (its preloaded probe,
+ * bench/hub-probe.ts), the long-lived device's JS heap (Chromium's own collector through CDP),
+ * and the hub's census (what it holds per device, socket, source and link: the same line it logs
+ * every hour). Growth shows as end minus start; the structures must come back to what the
+ * devices present need.
  */
 import fs from 'node:fs';
 import os from 'node:os';
