@@ -8,7 +8,8 @@ import { Backoff } from '../../protocol/backoff.ts';
 
 /** The first retry, and the wait before dialling again after a connection drops. */
 export const RETRY_FIRST_MS = 500;
-export const RETRY_MAX_MS = 30_000;
+/** Backoff jitters each delay by ±25%: at most 30 s between tries (PROTOCOL.md, "Reconnection"), as before the split. */
+export const RETRY_MAX_MS = 24_000;
 
 interface Entry {
   timer: NodeJS.Timeout | null;
