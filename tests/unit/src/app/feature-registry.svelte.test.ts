@@ -32,7 +32,7 @@ describe('the feature registry', () => {
     expect(indicators).toContain(GatewayBanner);
   });
 
-  it('ends with About (models and licences), reachable from a phone under More', () => {
+  it('ends with About, reachable from a phone under More', () => {
     expect(FEATURES.at(-1)!.id).toBe('about');
     const shell = new Shell(FEATURES, { hash: () => '', go: () => {}, listen: () => () => {} }, () => false);
     expect(shell.overflow).toContain('about');
