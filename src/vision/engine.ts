@@ -1,0 +1,57 @@
+/**
+ * What the camera needs of the inference runtime: faces in a frame (counted; with recognition,
+ * matched in the worker against the templates this device may use), enrolment shots, the
+ * templates, and warming the models. The app's engine is the inference worker
+ * (src/inference/faces.ts); unit tests use a scripted one.
+ */
+import type { ServedFace } from '../../protocol/camera.ts';
+import type { Faces, FrameInput } from '../inference/faces.ts';
+import type { TextReader } from '../inference/ocr.ts';
+
+/** An RGBA frame, row by row. */
+export interface RgbaFrame {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray | Uint8Array;
+}
+
+export interface FaceEngine {
+  /** Faces in one frame; with `recognise`, each described and matched (`match` null: nobody enrolled). The frame's buffer is transferred. */
+  detect(frame: RgbaFrame, recognise: boolean): Promise<{ faces: ServedFace[]; ms: number }>;
+  /** The templates matching uses (replacing the previous ones). */
+  setTemplates(templates: { id: string; descriptors: Float32Array[] }[]): Promise<void>;
+  /** One verdict (and descriptor) per shot of the person at this device. */
+  enrol(shots: RgbaFrame[]): Promise<{ verdict: 'ok' | 'no-face' | 'several-faces'; descriptor?: number[] }[]>;
+  /** Opens the models ahead of the first frame; never throws. */
+  warm(recognise: boolean): void;
+}
+
+/** The runtime's parts the vision features use (InferenceRuntime has them). */
+export interface VisionRuntimeLike {
+  faces: Pick<Faces, 'detect' | 'enrol' | 'setTemplates' | 'warm'>;
+  ocr: Pick<TextReader, 'read' | 'warm'>;
+}
+
+const clamp01 = (x: number) => (Number.isFinite(x) ? Math.max(0, Math.min(1, x)) : 0);
+
+export function runtimeFaceEngine(runtime: () => Promise<VisionRuntimeLike>): FaceEngine {
+  return {
+    async detect(frame, recognise) {
+      const rt = await runtime();
+      const r = await rt.faces.detect(frame as FrameInput, recognise ? { match: true } : {});
+      const ms = r.ms.prepare + r.ms.detect + r.ms.landmarks + r.ms.descriptors;
+      return { faces: r.faces.map((f) => ({ score: clamp01(f.score), ...(recognise ? { match: f.match ?? null } : {}) })), ms };
+    },
+    async setTemplates(templates) {
+      await (await runtime()).faces.setTemplates(templates);
+    },
+    async enrol(shots) {
+      return (await runtime()).faces.enrol(shots as FrameInput[]);
+    },
+    warm(recognise) {
+      void runtime()
+        .then((rt) => rt.faces.warm(recognise))
+        .catch((err: unknown) => console.warn('[osmose] face models could not be warmed', err));
+    },
+  };
+}
