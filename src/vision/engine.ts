@@ -35,15 +35,19 @@ export interface VisionRuntimeLike {
 const clamp01 = (x: number) => (Number.isFinite(x) ? Math.max(0, Math.min(1, x)) : 0);
 
 export function runtimeFaceEngine(runtime: () => Promise<VisionRuntimeLike>): FaceEngine {
+  // With no template to match, every face in view is one nobody enrolled: detection alone says so
+  // (the worker refuses to match against nothing, and describing faces would be wasted work).
+  let templates = 0;
   return {
     async detect(frame, recognise) {
       const rt = await runtime();
-      const r = await rt.faces.detect(frame as FrameInput, recognise ? { match: true } : {});
+      const match = recognise && templates > 0;
+      const r = await rt.faces.detect(frame as FrameInput, match ? { match: true } : {});
       const ms = r.ms.prepare + r.ms.detect + r.ms.landmarks + r.ms.descriptors;
       return { faces: r.faces.map((f) => ({ score: clamp01(f.score), ...(recognise ? { match: f.match ?? null } : {}) })), ms };
     },
-    async setTemplates(templates) {
-      await (await runtime()).faces.setTemplates(templates);
+    async setTemplates(list) {
+      templates = await (await runtime()).faces.setTemplates(list);
     },
     async enrol(shots) {
       return (await runtime()).faces.enrol(shots as FrameInput[]);

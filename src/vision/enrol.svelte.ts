@@ -40,8 +40,6 @@ export class Enrolment {
   cameraOpen = $state(false);
   /** The stream the preview shows while enrolling. */
   stream = $state.raw<MediaStream | null>(null);
-  /** Diagnostics: the last descriptors enrolled here (tests look for them in the hub's storage). */
-  lastDescriptors: number[][] = [];
   private own: LiveCamera | null = null;
 
   constructor(private readonly deps: EnrolDeps) {}
@@ -86,7 +84,6 @@ export class Enrolment {
       const room = this.deps.room();
       if (!room) throw new OsmoseError('not-found', 'not in a room');
       room.enrol(clean, good, this.deps.recipients());
-      this.lastDescriptors = good;
       const mean = Array.from({ length: DESCRIPTOR_SIZE }, (_, k) => good.reduce((s, d) => s + d[k]!, 0) / good.length);
       this.kept = { descriptors: good.length, numbers: DESCRIPTOR_SIZE, mean };
       this.phase = 'done';

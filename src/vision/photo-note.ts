@@ -36,9 +36,12 @@ export function noteTitle(text: string, photoName: string): string {
 export async function photoToNote(photo: File, deps: PhotoNoteDeps, now: () => number = () => performance.now()): Promise<PhotoNote> {
   if (!photo.type.startsWith('image/') && photo.type !== '') throw new OsmoseError('bad-request', 'choose a photo (an image file)');
   const t0 = now();
+  // The photo is hashed and stored for sharing while its text is read.
+  const sharing = deps.share(photo);
+  sharing.catch(() => undefined);
   const { text, lines } = await deps.read(photo);
   const read = now() - t0;
-  const fileId = await deps.share(photo);
+  const fileId = await sharing;
   const body = text.trim() ? `${text.trim()}\n\n(read from the photo “${photo.name}”, pinned beside this note)` : `(no text was found in the photo “${photo.name}”)`;
   const noteId = deps.createNote(noteTitle(text, photo.name), body);
   deps.pin('note', noteId);

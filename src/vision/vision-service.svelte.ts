@@ -191,6 +191,8 @@ export class VisionService {
   templatesChanged(): void {
     this.templatesSent = -1;
     this.deps.room()?.ensureWraps(this.deps.recognisers());
+    // A deleted template's name leaves presence now, not after the frames that stop matching it.
+    if (this.view.recognised.length) this.deps.presenceChanged();
   }
 
   stop(): void {
