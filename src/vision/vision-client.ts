@@ -47,6 +47,7 @@ export class VisionClient {
   private avoid = new Map<string, number>();
   private closed = false;
   private saidNone = false;
+  private openedAt = 0;
   private readonly now: () => number;
 
   constructor(private readonly deps: VisionClientDeps) {
@@ -65,9 +66,17 @@ export class VisionClient {
     }
   }
 
-  /** A frame may go now: a live server, nothing in flight (a frame unanswered too long gives the server up). */
+  /**
+   * A frame may go now: a live server, nothing in flight. A server that has not answered `open`, or
+   * a frame, for QUIET_MS is given up (a device that vanished without a goodbye keeps its session
+   * open until the mesh's heartbeat closes it, 30 s later).
+   */
   ready(): boolean {
-    if (this.closed || !this.server || !this.live) return false;
+    if (this.closed || !this.server) return false;
+    if (!this.live) {
+      if (this.now() - this.openedAt > QUIET_MS) this.giveUp(this.server);
+      return false;
+    }
     if (this.inflight && this.now() - this.inflight.at > QUIET_MS) {
       this.giveUp(this.server);
       return false;
@@ -145,6 +154,7 @@ export class VisionClient {
     if (!next) return;
     this.stream = (Math.random() * 0xffff_fffe) >>> 0;
     this.seq = 0;
+    this.openedAt = this.now();
     if (!this.deps.send(next, { op: 'open', stream: this.stream })) this.giveUp(next);
   }
 }
