@@ -147,7 +147,8 @@ export async function runVisionRoom(browser: import('@playwright/test').Browser,
     const o0 = await vision(laptop);
     await sleep(opts.windowSeconds * 1000);
     const o1 = await vision(laptop);
-    const offloadMs = summarize(o1.offloadRtts.slice(-(o1.frames - o0.frames)));
+    const offloadMs = summarize(o1.frames > o0.frames ? o1.offloadRtts.slice(-(o1.frames - o0.frames)) : []);
+    if (!offloadMs.n) log(`  vision-room: no frame came back from the room device: ${JSON.stringify({ ...o1, photoNoteTimes: undefined, localRtts: o1.localRtts.length })}; panel: ${(await laptop.getByTestId('camera-panel').innerText()).replace(/\n/g, ' | ').slice(-300)}`);
     await setCamera(laptop, false);
     log(`  vision-room: a frame to its faces, here p50/p95 ${localMs.p50}/${localMs.p95} ms, on the room device ${offloadMs.p50}/${offloadMs.p95} ms (n=${offloadMs.n})`);
 

@@ -22,8 +22,8 @@ export interface FaceEngine {
   setTemplates(templates: { id: string; descriptors: Float32Array[] }[]): Promise<void>;
   /** One verdict (and descriptor) per shot of the person at this device. */
   enrol(shots: RgbaFrame[]): Promise<{ verdict: 'ok' | 'no-face' | 'several-faces'; descriptor?: number[] }[]>;
-  /** Opens the models ahead of the first frame; never throws. */
-  warm(recognise: boolean): void;
+  /** Opens the models ahead of the first frame (rejects when they cannot be opened). */
+  warm(recognise: boolean): Promise<void>;
 }
 
 /** The runtime's parts the vision features use (InferenceRuntime has them). */
@@ -52,10 +52,8 @@ export function runtimeFaceEngine(runtime: () => Promise<VisionRuntimeLike>): Fa
     async enrol(shots) {
       return (await runtime()).faces.enrol(shots as FrameInput[]);
     },
-    warm(recognise) {
-      void runtime()
-        .then((rt) => rt.faces.warm(recognise))
-        .catch((err: unknown) => console.warn('[osmose] face models could not be warmed', err));
+    async warm(recognise) {
+      await (await runtime()).faces.warm(recognise);
     },
   };
 }

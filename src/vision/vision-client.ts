@@ -31,6 +31,11 @@ export interface VisionClientDeps {
 const AVOID_MS = 30_000;
 /** No answer to a frame for this long: the server is treated as gone. */
 const QUIET_MS = 5_000;
+/**
+ * No "opened" for this long: the server is treated as gone. Longer than a frame's patience: a
+ * server opens its face models before it answers, seconds on a cold wasm start.
+ */
+const OPEN_QUIET_MS = 15_000;
 
 /** The room's rule for voice, on what devices say of their camera compute. */
 export function pickVisionServer(candidates: readonly VisionCandidate[], current: string | null, avoid: ReadonlySet<string>): string | null {
@@ -67,14 +72,14 @@ export class VisionClient {
   }
 
   /**
-   * A frame may go now: a live server, nothing in flight. A server that has not answered `open`, or
-   * a frame, for QUIET_MS is given up (a device that vanished without a goodbye keeps its session
+   * A frame may go now: a live server, nothing in flight. A server that has not answered `open` for
+   * OPEN_QUIET_MS, or a frame for QUIET_MS, is given up (and told so, in case it is only slow) (a device that vanished without a goodbye keeps its session
    * open until the mesh's heartbeat closes it, 30 s later).
    */
   ready(): boolean {
     if (this.closed || !this.server) return false;
     if (!this.live) {
-      if (this.now() - this.openedAt > QUIET_MS) this.giveUp(this.server);
+      if (this.now() - this.openedAt > OPEN_QUIET_MS) this.giveUp(this.server);
       return false;
     }
     if (this.inflight && this.now() - this.inflight.at > QUIET_MS) {
@@ -136,6 +141,7 @@ export class VisionClient {
   }
 
   private giveUp(peerId: string): void {
+    this.deps.send(peerId, { op: 'close', stream: this.stream });
     this.avoid.set(peerId, this.now() + AVOID_MS);
     this.server = null;
     this.live = false;

@@ -43,15 +43,26 @@ export class VisionServer {
     return [...new Set([...this.served.values()].map((s) => s.peerId))];
   }
 
-  control(from: string, msg: CameraControl): void {
+  async control(from: string, msg: CameraControl): Promise<void> {
     const key = `${from}:${msg.stream}`;
     if (msg.op === 'close') return this.drop(key);
     if (msg.op !== 'open') return;
     this.drop(key);
     if (!this.deps.offering()) return this.refuse(from, msg.stream, new OsmoseError('busy', 'this device does not offer its compute now'));
     if (this.served.size + this.deps.ownLoad() >= CAMERA_LIMITS.maxStreams) return this.refuse(from, msg.stream, new OsmoseError('busy', 'this device is running as many cameras as it can'));
-    this.served.set(key, { peerId: from, stream: msg.stream, lastSeq: -1, busy: false });
+    const entry: Served = { peerId: from, stream: msg.stream, lastSeq: -1, busy: true };
+    this.served.set(key, entry);
     this.deps.changed();
+    // The models open before the camera is told to send: a cold start (seconds) must not count
+    // against the camera's patience with a silent server.
+    try {
+      await this.deps.engine.warm(await this.deps.recognition());
+    } catch (err) {
+      if (this.served.get(key) === entry) this.drop(key);
+      return this.refuse(from, msg.stream, err instanceof OsmoseError ? err : new OsmoseError('model-unavailable', String((err as Error)?.message ?? err).slice(0, 200)));
+    }
+    if (this.served.get(key) !== entry) return;
+    entry.busy = false;
     this.deps.send(from, { op: 'opened', stream: msg.stream });
   }
 

@@ -165,7 +165,7 @@ export class VisionService {
 
   /** Mesh: a camera-compute message from an authenticated peer. */
   control(from: string, msg: CameraControl): void {
-    if (msg.op === 'open' || msg.op === 'close') this.server.control(from, msg);
+    if (msg.op === 'open' || msg.op === 'close') void this.server.control(from, msg);
     else this.client?.control(from, msg);
   }
 
@@ -221,7 +221,7 @@ export class VisionService {
     const token = ++this.token;
     this.camera = 'starting';
     this.cameraError = null;
-    if (!this.wantsRoom()) this.deps.engine.warm(this.settings.recognise);
+    if (!this.wantsRoom()) this.deps.engine.warm(this.settings.recognise).catch((err: unknown) => console.warn('[osmose] face models could not be warmed', err));
     try {
       const cam = await this.deps.openCamera();
       if (token !== this.token) return cam.close();

@@ -37,16 +37,18 @@ describe('a camera run by a room device', () => {
     expect(c.ready()).toBe(true);
   });
 
-  it('gives up a device that never answers "open" (gone without a goodbye) and moves to the next', () => {
-    const { c, advance } = client([offering(A), offering(B, 1)]);
+  it('gives up a device that never answers "open" (gone without a goodbye), tells it so, and moves to the next', () => {
+    const { c, sent, advance } = client([offering(A), offering(B, 1)]);
     c.reconsider();
     expect(c.server).toBe(A);
-    advance(4000);
+    const stream = (sent[0]![1] as { stream: number }).stream;
+    advance(14_000); // a server opening its models on a cold start is given time
     expect(c.ready()).toBe(false);
     expect(c.server).toBe(A);
     advance(1500);
     expect(c.ready()).toBe(false);
     expect(c.server).toBe(B);
+    expect(sent).toContainEqual([A, { op: 'close', stream }]);
   });
 
   it('gives up a device that stops answering frames', () => {

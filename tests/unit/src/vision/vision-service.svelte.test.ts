@@ -35,7 +35,7 @@ function engine(name: string, log: string[]) {
     },
     setTemplates: async () => undefined,
     enrol: async () => [],
-    warm: () => undefined,
+    warm: async () => undefined,
   };
   return e;
 }
