@@ -67,7 +67,9 @@ async function setMic(p: Page, on: boolean): Promise<void> {
 
 /** One window: frames counted and their times, and (mic on) the audio's steps. */
 async function measureWindow(p: Page, seconds: number, withAudio: boolean): Promise<Window> {
-  await waitFor(async () => ((await vision(p))?.frames ?? 0) > 8, 90_000, 'the camera to count frames');
+  // Frames are counted since the page opened: wait for new ones (a camera that stalls fails here).
+  const start = (await vision(p))?.frames ?? 0;
+  await waitFor(async () => ((await vision(p))?.frames ?? 0) > start + 4, 90_000, 'the camera to count frames');
   const v0 = await vision(p);
   const a0 = withAudio ? await voice(p) : null;
   const t0 = Date.now();
@@ -76,7 +78,7 @@ async function measureWindow(p: Page, seconds: number, withAudio: boolean): Prom
   const a1 = withAudio ? await voice(p) : null;
   const s = (Date.now() - t0) / 1000;
   const frames = v1.frames - v0.frames;
-  const out: Window = { fps: round(frames / s, 2), frameMs: summarize(v1.localRtts.slice(-frames)) };
+  const out: Window = { fps: round(frames / s, 2), frameMs: summarize(frames > 0 ? v1.localRtts.slice(-frames) : []) };
   if (a0 && a1) {
     const steps = a1.steps - a0.steps;
     out.audio = { stepsPerSecond: round(steps / s, 2), blockMs: summarize(a1.localRtts.slice(-Math.min(200, Math.round(steps)))) };

@@ -49,6 +49,8 @@ export class Enrolment {
     this.error = null;
     this.kept = null;
     this.verdicts = [];
+    // The models open while the person frames themself (seconds on a cold start).
+    this.deps.engine.warm(true).catch((err: unknown) => console.warn('[osmose] face models could not be warmed', err));
     try {
       const cam = await this.camera();
       this.stream = cam.stream;
@@ -65,6 +67,8 @@ export class Enrolment {
     this.error = null;
     this.phase = 'capturing';
     try {
+      // Opening the models has its own time limit; the descriptors' then counts only running them.
+      await this.deps.engine.warm(true);
       const cam = await this.camera();
       this.stream = cam.stream;
       const shots: RgbaFrame[] = [];

@@ -237,10 +237,20 @@ export class VisionService {
     this.deps.presenceChanged();
   }
 
-  private stopCamera(): void {
+  /**
+   * A frame still running (here, or on a room device just left) belongs to the old pipeline: its
+   * answer is ignored (the token) and the next frame does not wait for it (an answer that never
+   * comes would otherwise stop the camera for good).
+   */
+  private newPipeline(): void {
     this.token++;
+    this.busy = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  private stopCamera(): void {
+    this.newPipeline();
     this.cam?.close();
     this.cam = null;
     this.camera = 'off';
@@ -265,6 +275,7 @@ export class VisionService {
     if (!force && (this.client !== null) === room) return;
     this.client?.close();
     this.client = null;
+    this.newPipeline();
     this.tracker.forgetRecognition();
     this.pipelineError = null;
     if (room) {

@@ -23,12 +23,15 @@ function camera(faces: () => number) {
 /** An engine that sees the faces the first pixel says, and records how many frames ran at once. */
 function engine(name: string, log: string[]) {
   let running = 0;
-  const e: FaceEngine & { maxConcurrent: number } = {
+  const e: FaceEngine & { maxConcurrent: number; hold: Promise<void> | null } = {
     maxConcurrent: 0,
+    /** While set, frames wait on it (a frame still running). */
+    hold: null,
     async detect(frame, recognise) {
       running++;
       e.maxConcurrent = Math.max(e.maxConcurrent, running);
       log.push(name);
+      if (e.hold) await e.hold;
       await new Promise((r) => setTimeout(r, 5));
       running--;
       return { faces: Array.from({ length: frame.data[0]! }, (): ServedFace => ({ score: 0.9, ...(recognise ? { match: null } : {}) })), ms: 5 };
@@ -58,6 +61,13 @@ interface Node {
   room: RoomVisionState;
   present: boolean;
   frames: string[];
+}
+
+/** A gate: frames wait until `open()`. */
+function gate() {
+  let open: () => void = () => undefined;
+  const p = new Promise<void>((r) => (open = r));
+  return { p, open };
 }
 
 function mesh(spec: { name: string; faces?: () => number; where?: 'here' | 'room'; offer: boolean; onBattery?: boolean }[]) {
@@ -139,5 +149,48 @@ describe('the camera service', () => {
     phone!.svc.peerGone(laptop!.id);
     expect(phone!.svc.runningOn).toBeNull();
     expect(phone!.svc.pipelineError).toMatch(/No device/);
+  });
+
+  it('counts again after the camera is turned off and on while a frame was still running', async () => {
+    const { nodes, log } = mesh([{ name: 'Laptop', faces: () => 1, offer: false }]);
+    const [laptop] = nodes;
+    await laptop!.svc.start();
+    const g = gate();
+    laptop!.engine.hold = g.p;
+    await laptop!.svc.update({ camera: true, spot: 'lectern', where: 'here' });
+    await vi.waitFor(() => expect(log.length).toBe(1));
+    await laptop!.svc.update({ camera: false });
+    await laptop!.svc.update({ camera: true });
+    laptop!.engine.hold = null;
+    g.open();
+    await vi.waitFor(() => expect(laptop!.svc.presence().inView).toBe(1), { timeout: 5000 });
+  });
+
+  it('moves between here and a room device while a frame is still running, and keeps counting', async () => {
+    const { nodes } = mesh([
+      { name: 'Phone', faces: () => 2, offer: false },
+      { name: 'Laptop', offer: true },
+    ]);
+    const [phone, laptop] = nodes;
+    for (const n of nodes) await n.svc.start();
+    // Here → the room device, with a frame running here.
+    const g = gate();
+    phone!.engine.hold = g.p;
+    await phone!.svc.update({ camera: true, spot: 'table', where: 'here' });
+    await vi.waitFor(() => expect(phone!.engine.maxConcurrent).toBe(1));
+    await phone!.svc.update({ where: 'room' });
+    phone!.engine.hold = null;
+    g.open();
+    await vi.waitFor(() => expect(phone!.svc.offloadRtts.length).toBeGreaterThan(0), { timeout: 5000 });
+    // The room device → here, with a frame running on the room device (its answer never comes).
+    const h = gate();
+    laptop!.engine.hold = h.p;
+    const running = laptop!.frames.length;
+    await vi.waitFor(() => expect(laptop!.frames.length).toBeGreaterThan(running));
+    const before = phone!.svc.localRtts.length;
+    await phone!.svc.update({ where: 'here' });
+    await vi.waitFor(() => expect(phone!.svc.localRtts.length).toBeGreaterThan(before + 1), { timeout: 5000 });
+    laptop!.engine.hold = null;
+    h.open();
   });
 });
