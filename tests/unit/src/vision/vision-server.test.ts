@@ -4,6 +4,7 @@ import { OsmoseError } from '../../../../protocol/errors.ts';
 import type { CameraControl } from '../../../../protocol/camera.ts';
 import { VisionServer } from '../../../../src/vision/vision-server.ts';
 import type { FaceEngine } from '../../../../src/vision/engine.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const PHONE = 'd' + '1'.repeat(32);
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 3);
@@ -42,7 +43,7 @@ describe('serving a camera', () => {
     const warm = vi.fn(() => new Promise<void>((r) => (open = r)));
     const a = server({ warm });
     const opening = a.s.control(PHONE, { op: 'open', stream: 1 });
-    await vi.waitFor(() => expect(warm).toHaveBeenCalled());
+    await waitFor(() => expect(warm).toHaveBeenCalled());
     expect(a.sent).toEqual([]);
     open();
     await opening;
@@ -56,7 +57,7 @@ describe('serving a camera', () => {
     const { s, sent, detect, release } = server();
     await s.control(PHONE, { op: 'open', stream: 1 });
     const first = s.frame(PHONE, { stream: 1, seq: 1, recognise: false, jpeg: JPEG });
-    await vi.waitFor(() => expect(detect).toHaveBeenCalledTimes(1));
+    await waitFor(() => expect(detect).toHaveBeenCalledTimes(1));
     await s.frame(PHONE, { stream: 1, seq: 2, recognise: false, jpeg: JPEG });
     expect(sent.at(-1)).toMatchObject({ op: 'dropped', seq: 2, error: { code: 'busy' } });
     release();
@@ -71,7 +72,7 @@ describe('serving a camera', () => {
     const a = server({ recognition: false });
     await a.s.control(PHONE, { op: 'open', stream: 1 });
     const p = a.s.frame(PHONE, { stream: 1, seq: 1, recognise: true, jpeg: JPEG });
-    await vi.waitFor(() => expect(a.detect).toHaveBeenCalled());
+    await waitFor(() => expect(a.detect).toHaveBeenCalled());
     a.release();
     await p;
     expect(a.detect.mock.calls[0]![1]).toBe(false);

@@ -14,6 +14,7 @@ import { VisionService } from '../../../../src/vision/vision-service.svelte.ts';
 import { RoomVisionState } from '../../../../src/vision/room-vision.svelte.ts';
 import type { FaceEngine, RgbaFrame } from '../../../../src/vision/engine.ts';
 import type { FrameCodec } from '../../../../src/vision/frame-codec.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /** A camera whose picture holds `faces` people (the count rides in the first pixel). */
 function camera(faces: () => number) {
@@ -117,10 +118,10 @@ describe('the camera service', () => {
     const [laptop] = nodes;
     await laptop!.svc.start();
     await laptop!.svc.update({ camera: true, spot: 'lectern', where: 'here' });
-    await vi.waitFor(() => expect(laptop!.svc.frames).toBeGreaterThanOrEqual(3), { timeout: 5000 });
+    await waitFor(() => expect(laptop!.svc.frames).toBeGreaterThanOrEqual(3));
     expect(laptop!.svc.presence()).toMatchObject({ camera: 'live', spot: 'lectern', inView: 0 });
     faces = 3;
-    await vi.waitFor(() => expect(laptop!.svc.presence().inView).toBe(3), { timeout: 5000 });
+    await waitFor(() => expect(laptop!.svc.presence().inView).toBe(3));
     // Two people in view, one device present: both events.
     expect(readVisionEvents(laptop!.room.doc).map((e) => e.kind).sort()).toEqual(['in-view', 'more-than-devices']);
     expect(laptop!.engine.maxConcurrent).toBe(1);
@@ -137,7 +138,7 @@ describe('the camera service', () => {
     const [phone, laptop, tablet] = nodes;
     for (const n of nodes) await n.svc.start();
     await phone!.svc.update({ camera: true, spot: 'table', where: 'room' });
-    await vi.waitFor(() => expect(phone!.svc.presence().inView).toBe(2), { timeout: 5000 });
+    await waitFor(() => expect(phone!.svc.presence().inView).toBe(2));
     expect(phone!.svc.runningOn).toBe(laptop!.id);
     expect(laptop!.svc.serving).toEqual([phone!.id]);
     expect(laptop!.frames.length).toBeGreaterThan(0);
@@ -158,12 +159,12 @@ describe('the camera service', () => {
     const g = gate();
     laptop!.engine.hold = g.p;
     await laptop!.svc.update({ camera: true, spot: 'lectern', where: 'here' });
-    await vi.waitFor(() => expect(log.length).toBe(1));
+    await waitFor(() => expect(log.length).toBe(1));
     await laptop!.svc.update({ camera: false });
     await laptop!.svc.update({ camera: true });
     laptop!.engine.hold = null;
     g.open();
-    await vi.waitFor(() => expect(laptop!.svc.presence().inView).toBe(1), { timeout: 5000 });
+    await waitFor(() => expect(laptop!.svc.presence().inView).toBe(1));
   });
 
   it('moves between here and a room device while a frame is still running, and keeps counting', async () => {
@@ -177,19 +178,19 @@ describe('the camera service', () => {
     const g = gate();
     phone!.engine.hold = g.p;
     await phone!.svc.update({ camera: true, spot: 'table', where: 'here' });
-    await vi.waitFor(() => expect(phone!.engine.maxConcurrent).toBe(1));
+    await waitFor(() => expect(phone!.engine.maxConcurrent).toBe(1));
     await phone!.svc.update({ where: 'room' });
     phone!.engine.hold = null;
     g.open();
-    await vi.waitFor(() => expect(phone!.svc.offloadRtts.length).toBeGreaterThan(0), { timeout: 5000 });
+    await waitFor(() => expect(phone!.svc.offloadRtts.length).toBeGreaterThan(0));
     // The room device → here, with a frame running on the room device (its answer never comes).
     const h = gate();
     laptop!.engine.hold = h.p;
     const running = laptop!.frames.length;
-    await vi.waitFor(() => expect(laptop!.frames.length).toBeGreaterThan(running));
+    await waitFor(() => expect(laptop!.frames.length).toBeGreaterThan(running));
     const before = phone!.svc.localRtts.length;
     await phone!.svc.update({ where: 'here' });
-    await vi.waitFor(() => expect(phone!.svc.localRtts.length).toBeGreaterThan(before + 1), { timeout: 5000 });
+    await waitFor(() => expect(phone!.svc.localRtts.length).toBeGreaterThan(before + 1));
     laptop!.engine.hold = null;
     h.open();
   });
