@@ -15,6 +15,7 @@ import { runVoiceRoom, voiceRoomRows, type VoiceRoomResult } from './voice-room.
 import { runGateway, type GatewayResult } from './gateway.ts';
 import { runMeshScale, meshScaleRows, type MeshScaleResult } from './mesh-scale.ts';
 import { runVision, visionRows, type VisionResult } from './vision.ts';
+import { runVisionRoom, visionRoomRows, type VisionRoomResult } from './vision-room.ts';
 import { runStt, sttRows, type SttBenchResult } from './stt.ts';
 import { runOcr, ocrRows, type OcrResult } from './ocr.ts';
 import { runSoak, soakRows, type SoakResult } from './soak.ts';
@@ -107,6 +108,13 @@ export const STAGES = {
     options: (f) => ({ clips: f['voice-clips'] ?? 12, windowSeconds: f['voice-window'] ?? 12 }),
     run: (b, o, log) => runVoiceRoom(b!, o, log),
     rows: (r: VoiceRoomResult) => voiceRoomRows(r),
+  }),
+  'vision-room': stage({
+    browser: true,
+    flags: ['vision-window', 'vision-photos'],
+    options: (f) => ({ windowSeconds: f['vision-window'] ?? 12, photos: f['vision-photos'] ?? 2 }),
+    run: (b, o, log) => runVisionRoom(b!, o, log),
+    rows: (r: VisionRoomResult) => visionRoomRows(r),
   }),
   'mesh-scale': stage({
     browser: true,

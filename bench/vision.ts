@@ -7,6 +7,8 @@
  * descriptors, and counting while a wake-word stream listens in the same worker (80 ms of audio
  * every 80 ms); WebGPU against wasm on the software (SwiftShader) adapter Chromium offers with
  * --enable-unsafe-webgpu (says nothing about a real GPU's speed). Measures; never asserts a timing.
+ * The cameras as the app runs them (frames per second while the microphone listens, offload over
+ * the mesh, a whiteboard photo to a pinned note) are measured by `bench/vision-room.ts`.
  */
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { TestHub } from '../tests/e2e/support/hub.ts';

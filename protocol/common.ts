@@ -63,6 +63,39 @@ export const VoicePresence = z.object({
 });
 export type VoicePresence = z.infer<typeof VoicePresence>;
 
+/** A person enrolled by face, recognised by a room camera (a face template's id and the name its owner gave). */
+export const RecognisedPerson = z.object({ id: z.string().regex(/^[0-9A-Za-z-]{8,64}$/), name: DisplayName });
+export type RecognisedPerson = z.infer<typeof RecognisedPerson>;
+
+/**
+ * A device's camera and its vision compute (protocol/camera.ts). Absent on older apps. The camera
+ * is off until the person at that device turns it on; what it sees is said here as counts and
+ * names, never as pixels.
+ */
+export const VisionPresence = z.object({
+  camera: z.enum(['off', 'live']),
+  /** Where the camera is, as its person named it ("lectern", "table"); empty when not named. */
+  spot: z
+    .string()
+    .trim()
+    .max(40)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters'),
+  /** People in view (faces counted, steadied over the last frames); null until counted. */
+  inView: z.number().int().min(0).max(64).nullable(),
+  /** Enrolled people recognised over several frames. */
+  recognised: z.array(RecognisedPerson).max(16),
+  /**
+   * This device runs face recognition (for its own camera, or for the room's cameras as a room
+   * device): the owners of face templates wrap their keys for it (protocol/face-templates.ts).
+   */
+  recognises: z.boolean(),
+  /** It runs other devices' camera frames (shared room compute). */
+  serving: z.boolean(),
+  /** Camera streams it runs now (its own included). */
+  load: z.number().int().min(0).max(64),
+});
+export type VisionPresence = z.infer<typeof VisionPresence>;
+
 /** What a device says about itself, to the hub and to its peers. */
 export const Profile = z.object({
   name: DisplayName,
@@ -71,5 +104,6 @@ export const Profile = z.object({
   /** ms since epoch, by the device's clock, when visibility last changed. */
   visibilitySince: z.number().int().nonnegative(),
   voice: VoicePresence.optional(),
+  vision: VisionPresence.optional(),
 });
 export type Profile = z.infer<typeof Profile>;

@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   'timeout', // no answer in time
   'mic-denied', // the person (or the browser) did not allow the microphone
   'mic-unavailable', // no microphone, or audio capture could not start
+  'camera-denied', // the person (or the browser) did not allow the camera
+  'camera-unavailable', // no camera, or video capture could not start
   'busy', // a device serving the room's voice service is full or not serving now
   'invitation-expired', // the invitation's time is over (or it was withdrawn)
   'invitation-forged', // not an invitation this hub made: unknown token, damaged or made-up code

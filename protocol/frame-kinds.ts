@@ -6,6 +6,7 @@
  *
  *   1..4  the room's memory: `[kind][seq varuint][payload]` (protocol/sync-frames.ts)
  *   0x56  voice audio ('V'): `[kind][stream varuint][seq varuint][int16 PCM]` (protocol/voice.ts)
+ *   0x43  a camera frame ('C'): `[kind][stream varuint][seq varuint][JPEG]` (protocol/camera.ts)
  *
  * A file's bulk channel (one file per PeerJS connection, never a session's channel) has its own
  * layout, `[version][kind]…` (protocol/files.ts); its kinds are here too.
@@ -21,6 +22,8 @@ export const FRAME_KIND = {
   fragment: 4,
   /** 80 ms of a microphone, streamed to the room device that runs its models. */
   audio: 0x56,
+  /** One camera frame (JPEG), sent only to the room device that runs that camera's models. */
+  camera: 0x43,
 } as const;
 export type FrameKindName = keyof typeof FRAME_KIND;
 
@@ -28,13 +31,14 @@ export type FrameKindName = keyof typeof FRAME_KIND;
 export const MEMORY_FRAME_KINDS: readonly number[] = [FRAME_KIND.sync, FRAME_KIND.awareness, FRAME_KIND.ack, FRAME_KIND.fragment];
 
 /** Which feature a binary frame on a session's channel belongs to; null for an unknown kind. */
-export type FrameFeature = 'memory' | 'voice';
+export type FrameFeature = 'memory' | 'voice' | 'vision';
 
 export function frameFeature(frame: Uint8Array): FrameFeature | null {
   if (frame.byteLength === 0) return null;
   const kind = frame[0]!;
   if (MEMORY_FRAME_KINDS.includes(kind)) return 'memory';
   if (kind === FRAME_KIND.audio) return 'voice';
+  if (kind === FRAME_KIND.camera) return 'vision';
   return null;
 }
 

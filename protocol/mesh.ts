@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.ts';
 import { B64u, DeviceId, Profile, WireErrorSchema } from './common.ts';
 import { VoiceControl } from './voice.ts';
+import { CameraControl } from './camera.ts';
 
 const V = z.literal(PROTOCOL_VERSION);
 
@@ -36,6 +37,8 @@ export const MeshBye = z.object({ v: V, t: z.literal('bye') });
 export const MeshError = z.object({ v: V, t: z.literal('error'), error: WireErrorSchema });
 /** Shared room compute: a microphone served by another device (protocol/voice.ts). */
 export const MeshVoice = z.object({ v: V, t: z.literal('voice'), msg: VoiceControl });
+/** Shared room compute: a camera's frames run by another device (protocol/camera.ts). */
+export const MeshCamera = z.object({ v: V, t: z.literal('camera'), msg: CameraControl });
 
 export const MeshMessage = z.discriminatedUnion('t', [
   MeshHello,
@@ -46,5 +49,6 @@ export const MeshMessage = z.discriminatedUnion('t', [
   MeshBye,
   MeshError,
   MeshVoice,
+  MeshCamera,
 ]);
 export type MeshMessage = z.infer<typeof MeshMessage>;

@@ -10,12 +10,17 @@
  *   settings   Y.Map                         retentionDays, timerMinutes
  *   voice      Y.Array<VoiceEvent>           phrases heard by a room microphone (protocol/voice.ts)
  *   timers     Y.Map<RoomTimer>              timerId → a room timer
+ *   vision     Y.Array<VisionEvent>          what a room camera saw: someone in view, more people
+ *                                            than devices, a face nobody enrolled (protocol/camera.ts)
+ *   faces      Y.Map                         face templates, sealed and signed, and their wrapped
+ *                                            keys (protocol/face-templates.ts)
  */
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { DeviceId } from './common.ts';
 import { LIMITS } from './limits.ts';
 import { RoomTimer, TIMER_LIMITS, VoiceEvent } from './voice.ts';
+import { VisionEvent } from './camera.ts';
 
 export const DOC = {
   timeline: 'timeline',
@@ -26,6 +31,8 @@ export const DOC = {
   settings: 'settings',
   voice: 'voice',
   timers: 'timers',
+  vision: 'vision',
+  faces: 'faces',
 } as const;
 
 /** Every root type of the room document: a member's update that writes elsewhere is refused. */
@@ -119,6 +126,9 @@ export const files = (doc: Y.Doc) => doc.getMap<unknown>(DOC.files);
 export const settings = (doc: Y.Doc) => doc.getMap<unknown>(DOC.settings);
 export const voiceEvents = (doc: Y.Doc) => doc.getArray<unknown>(DOC.voice);
 export const timers = (doc: Y.Doc) => doc.getMap<unknown>(DOC.timers);
+export const visionEvents = (doc: Y.Doc) => doc.getArray<unknown>(DOC.vision);
+/** Face templates and their wrapped keys: read them through protocol/face-templates.ts. */
+export const faceTemplates = (doc: Y.Doc) => doc.getMap<unknown>(DOC.faces);
 
 /** Voice events kept in the document at most (the writer trims the oldest). */
 export const VOICE_EVENTS_KEPT = 200;
@@ -131,6 +141,17 @@ export function readVoiceEvents(doc: Y.Doc, limit = 50): VoiceEvent[] {
   const arr = voiceEvents(doc);
   for (let i = arr.length - 1; i >= 0 && out.length < limit; i--) {
     const e = VoiceEvent.safeParse(arr.get(i));
+    if (e.success) out.push(e.data);
+  }
+  return out.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
+}
+
+/** The newest `limit` valid vision events, newest first. */
+export function readVisionEvents(doc: Y.Doc, limit = 50): VisionEvent[] {
+  const out: VisionEvent[] = [];
+  const arr = visionEvents(doc);
+  for (let i = arr.length - 1; i >= 0 && out.length < limit; i--) {
+    const e = VisionEvent.safeParse(arr.get(i));
     if (e.success) out.push(e.data);
   }
   return out.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
@@ -258,6 +279,26 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
     for (let i = ve.length - 1; i >= 0; i--) {
       const at = (ve.get(i) as { at?: unknown })?.at;
       if (typeof at !== 'number' || at < cutoff) ve.delete(i, 1);
+    }
+    const vi = visionEvents(doc);
+    for (let i = vi.length - 1; i >= 0; i--) {
+      const at = (vi.get(i) as { at?: unknown })?.at;
+      if (typeof at !== 'number' || at < cutoff) vi.delete(i, 1);
+    }
+    // Face templates are kept no longer than messages: enrolled people are forgotten after the
+    // room's retention, with their wrapped keys (a key whose template is gone is swept too).
+    const fc = faceTemplates(doc);
+    const liveTemplates = new Set<string>();
+    for (const [key, raw] of [...fc.entries()]) {
+      if (!key.startsWith('t:')) continue;
+      const createdAt = (raw as { createdAt?: unknown })?.createdAt;
+      if (typeof createdAt !== 'number' || createdAt < cutoff) fc.delete(key);
+      else liveTemplates.add(key.slice(2));
+    }
+    for (const key of [...fc.keys()]) {
+      if (key.startsWith('t:')) continue;
+      const id = key.startsWith('k:') ? key.slice(2, key.lastIndexOf(':')) : '';
+      if (!liveTemplates.has(id)) fc.delete(key);
     }
     const tm = timers(doc);
     for (const [id, raw] of [...tm.entries()]) {

@@ -8,6 +8,8 @@ import { defaultDisplayName } from '../room/identity.ts';
 import { IdbChunkStore } from '../files/chunk-store.ts';
 import { mainThreadHasher, workerHashers } from '../files/hash-worker.ts';
 import { Microphone } from '../voice/microphone.ts';
+import { Camera } from '../vision/camera.ts';
+import { browserFrameCodec } from '../vision/frame-codec.ts';
 import type { WorkerLike } from '../platform/worker-client.ts';
 import type { InferenceRuntime } from '../inference/runtime.ts';
 import { listenToLifecycle } from './lifecycle.ts';
@@ -76,6 +78,8 @@ export function browserDeps(o: BrowserOptions, inference: () => Promise<Inferenc
     listenToLifecycle,
     inference,
     openMicrophone: (onBlock) => Microphone.open(onBlock),
+    openCamera: () => Camera.open(),
+    frameCodec: browserFrameCodec,
     chunkStore: new IdbChunkStore(),
     hasher: typeof Worker === 'undefined' ? mainThreadHasher : workerHashers(hashWorker),
   };

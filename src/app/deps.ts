@@ -1,7 +1,7 @@
 /**
  * What the app needs from the page it runs in, in one place. `browser.ts` gives the real ones
  * (main.ts); unit tests give Node's (fetch, `ws`), fake-indexeddb for storage, and in-memory fakes
- * where Node has no browser (WebRTC, the microphone, page lifecycle events).
+ * where Node has no browser (WebRTC, the microphone and camera, page lifecycle events).
  */
 import type { Capabilities } from '../../protocol/common.ts';
 import type { PeerFactory } from '../mesh/mesh.ts';
@@ -10,6 +10,9 @@ import type { ChunkStore } from '../files/chunk-store.ts';
 import type { HasherFactory } from '../files/hash-worker.ts';
 import type { MicrophoneOpener } from '../voice/microphone.ts';
 import type { RuntimeLike } from '../voice/engine.ts';
+import type { VisionRuntimeLike } from '../vision/engine.ts';
+import type { CameraOpener } from '../vision/camera.ts';
+import type { FrameCodec } from '../vision/frame-codec.ts';
 import type { LifecycleHandlers } from './lifecycle.ts';
 
 /** The page's address: the hub is its origin; a join link's secret arrives in its fragment. */
@@ -46,8 +49,11 @@ export interface AppDeps {
   /** Listens to the page's lifecycle; returns the way to stop. */
   listenToLifecycle(h: LifecycleHandlers): () => void;
   /** The app's one inference runtime, started on first use. */
-  inference: () => Promise<RuntimeLike>;
+  inference: () => Promise<RuntimeLike & VisionRuntimeLike>;
   openMicrophone: MicrophoneOpener;
+  openCamera: CameraOpener;
+  /** Camera frames to and from JPEG (frames sent to the room device that runs them). */
+  frameCodec: FrameCodec;
   chunkStore: ChunkStore;
   hasher: HasherFactory;
 }

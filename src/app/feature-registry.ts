@@ -27,6 +27,8 @@ import Board from '../memory/components/Board.svelte';
 import Files from '../files/components/Files.svelte';
 import VoiceView from '../voice/components/VoiceView.svelte';
 import RoomVoiceBar from '../voice/components/RoomVoiceBar.svelte';
+import VisionSection from '../vision/components/VisionSection.svelte';
+import RoomVisionBar from '../vision/components/RoomVisionBar.svelte';
 import Gateway from '../gateway/components/Gateway.svelte';
 import GatewayBanner from '../gateway/components/GatewayBanner.svelte';
 
@@ -129,6 +131,14 @@ export const FEATURES: readonly Feature[] = [
     },
     indicator: { component: RoomVoiceBar, props: (room) => ({ voice: room.voice, roomVoice: room.roomVoice, people: room.members, deviceId: room.deviceId }) },
     badge: (room) => (room.voice?.mic === 'live' ? { text: 'live', label: "this device's microphone is live", tone: 'live' } : null),
+  }),
+  feature({
+    id: 'camera',
+    label: 'Camera',
+    icon: ICONS.camera,
+    view: { component: VisionSection, props: (room) => ({ room, peerName: peerName(room) }) },
+    indicator: { component: RoomVisionBar, props: (room) => ({ vision: room.vision, roomVision: room.roomVision, people: room.members, deviceId: room.deviceId }) },
+    badge: (room) => (room.vision?.camera === 'live' ? { text: 'live', label: "this device's camera is live", tone: 'live' } : null),
   }),
   feature({
     id: 'connect',

@@ -1,8 +1,9 @@
 /**
  * The room's features on this device, built when it enters a room and closed when it leaves: the
  * room's memory (opened from this device's storage first, so that the room opens offline), the
- * voice events and timers in it, its files, and its links to other rooms. (The voice service, one
- * per device, lives as long as the app: room-app.svelte.ts.)
+ * voice events and timers in it, what its cameras saw and its face templates, its files, and its
+ * links to other rooms. (The voice and camera services, one per device, live as long as the app:
+ * room-app.svelte.ts.)
  */
 import type { DataConnection } from 'peerjs';
 import { RoomMemoryState } from '../memory/room-memory.svelte.ts';
@@ -16,6 +17,12 @@ import { GatewayState } from '../gateway/gateway.svelte.ts';
 import type { HubHttp } from '../platform/hub-http.ts';
 import { VoiceService } from '../voice/voice-service.svelte.ts';
 import { runtimeEngine } from '../voice/engine.ts';
+import { RoomVisionState } from '../vision/room-vision.svelte.ts';
+import { VisionService } from '../vision/vision-service.svelte.ts';
+import { runtimeFaceEngine } from '../vision/engine.ts';
+import type { Identity } from '../room/identity.ts';
+import { PhotoNotes } from '../vision/photo-notes.svelte.ts';
+import { photoPixels } from '../inference/photo-pixels.ts';
 import type { AppDeps } from './deps.ts';
 import type { RoomApp } from './room-app.svelte.ts';
 import type { RoomLinks } from './room-links.ts';
@@ -23,6 +30,8 @@ import type { RoomLinks } from './room-links.ts';
 export interface RoomFeatures {
   memory: RoomMemoryState;
   roomVoice: RoomVoiceState;
+  roomVision: RoomVisionState;
+  photoNotes: PhotoNotes;
   files: FilesState;
   gateway: GatewayState;
 }
@@ -31,8 +40,11 @@ export interface RoomFeatures {
 export interface FeatureContext {
   deviceId: string;
   name: () => string;
+  /** This device's keys (face templates are signed, and their keys unwrapped, with them). */
+  identity: Identity;
   /** The hub's APIs, with this device's credential. */
   http: HubHttp;
+  inference: AppDeps['inference'];
   chunkStore: ChunkStore;
   hasher: HasherFactory;
   /** A memory frame to the hub; false when the room channel is down. */
@@ -44,11 +56,13 @@ export interface FeatureContext {
 }
 
 /** The features' view of this device and of the room's links (whichever are up when they send). */
-export function featureContext(app: RoomApp, links: RoomLinks, deps: Pick<AppDeps, 'chunkStore' | 'hasher'>): FeatureContext {
+export function featureContext(app: RoomApp, links: RoomLinks, deps: Pick<AppDeps, 'chunkStore' | 'hasher' | 'inference'>, identity: Identity): FeatureContext {
   return {
     deviceId: app.deviceId,
     name: () => app.name,
+    identity,
     http: app.http,
+    inference: deps.inference,
     chunkStore: deps.chunkStore,
     hasher: deps.hasher,
     sendToHub: (frame) => links.hub?.sendBinary(frame) ?? false,
@@ -83,13 +97,30 @@ export async function openRoomFeatures(roomId: string, ctx: FeatureContext, canc
   });
   // Retention removed these files from the room: their bytes go from this device too.
   memory.onFilesExpired = (ids) => void files.forget(ids);
-  return { memory, roomVoice: new RoomVoiceState(memory.doc, me), files, gateway: new GatewayState(new GatewayApi(ctx.http)) };
+  const roomVision = new RoomVisionState(memory.doc, { deviceId: ctx.deviceId, publicKey: ctx.identity.publicKey, secretKey: ctx.identity.secretKey, kx: ctx.identity.kx, name: ctx.name });
+  const photoNotes = new PhotoNotes({
+    read: async (photo) => {
+      const [rt, pixels] = await Promise.all([ctx.inference(), photoPixels(photo)]);
+      const r = await rt.ocr.read(pixels);
+      return { text: r.text, lines: r.lines.length };
+    },
+    share: async (photo) => {
+      const [id] = await files.share([photo]);
+      if (!id) throw new Error(files.preparing.find((p) => p.name === photo.name)?.error?.message ?? 'the photo could not be shared');
+      return id;
+    },
+    createNote: (title, body) => memory.createNote(title, body),
+    pin: (kind, ref) => memory.pin(kind, ref),
+    warm: () => void ctx.inference().then((rt) => rt.ocr.warm()).catch((err: unknown) => console.warn('[osmose] OCR models could not be warmed', err)),
+  });
+  return { memory, roomVoice: new RoomVoiceState(memory.doc, me), roomVision, photoNotes, files, gateway: new GatewayState(new GatewayApi(ctx.http)) };
 }
 
 export async function closeRoomFeatures(f: RoomFeatures): Promise<void> {
   f.gateway.stop();
   f.files.dispose();
   f.roomVoice.dispose();
+  f.roomVision.dispose();
   await f.memory.close();
 }
 
@@ -112,5 +143,35 @@ export function createVoiceService(app: RoomApp, deps: Pick<AppDeps, 'inference'
     presenceChanged: () => app.profileChanged(),
     onBattery: () => (app.caps?.battery ? !app.caps.battery.charging : null),
     openMicrophone: deps.openMicrophone,
+  });
+}
+
+/**
+ * This device's camera service (one per device, for the app's lifetime): its camera, where its
+ * frames run, the room devices' cameras it serves, and enrolment, over the mesh.
+ */
+export function createVisionService(app: RoomApp, deps: Pick<AppDeps, 'inference' | 'openCamera' | 'frameCodec'>): VisionService {
+  return new VisionService({
+    deviceId: app.deviceId,
+    engine: runtimeFaceEngine(deps.inference),
+    codec: deps.frameCodec,
+    openCamera: deps.openCamera,
+    send: (to, msg) => app.mesh?.sendCamera(to, msg) ?? false,
+    sendFrame: (to, frame) => app.mesh?.sendBinary(frame, to),
+    candidates: () =>
+      (app.mesh?.openPeers() ?? []).map((peerId) => {
+        const p = app.mesh?.profileOf(peerId);
+        return { peerId, vision: p?.vision, visible: p?.visibility !== 'hidden' };
+      }),
+    recognisers: () =>
+      (app.mesh?.openPeers() ?? []).flatMap((peerId) => {
+        const key = app.mesh?.sessions.get(peerId)?.keyAgreementKey;
+        return key && app.mesh?.profileOf(peerId)?.vision?.recognises ? [{ deviceId: peerId, x25519Public: key }] : [];
+      }),
+    room: () => app.roomVision,
+    devicesPresent: () => 1 + app.members.filter((m) => m.status === 'present').length,
+    presenceChanged: () => app.profileChanged(),
+    onBattery: () => (app.caps?.battery ? !app.caps.battery.charging : null),
+    offerCompute: () => app.voice?.settings.offer ?? false,
   });
 }

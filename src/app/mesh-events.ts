@@ -15,6 +15,7 @@ export function meshEvents(app: RoomApp): MeshEvents {
     change: () => {
       app.meshChanged();
       app.voice?.peersChanged();
+      app.vision?.peersChanged();
       if (typeof performance.mark === 'function' && !performance.getEntriesByName(FIRST_PEER_MARK).length && app.members.some((m) => m.direct)) {
         performance.mark(FIRST_PEER_MARK);
       }
@@ -23,12 +24,15 @@ export function meshEvents(app: RoomApp): MeshEvents {
       routeFrame(from, frame, {
         memory: (f, bytes) => app.memory?.fromPeer(f, bytes),
         voice: (f, bytes) => app.voice?.audio(f, bytes),
+        vision: (f, bytes) => app.vision?.frame(f, bytes),
       }),
     voice: (from, msg) => app.voice?.control(from, msg),
+    camera: (from, msg) => app.vision?.control(from, msg),
     session: (peerId, open) => {
       if (open) app.memory?.peerUp(peerId);
       else app.memory?.peerDown(peerId);
       if (!open) app.voice?.peerGone(peerId);
+      if (!open) app.vision?.peerGone(peerId);
       app.files?.peerChanged(peerId, open);
     },
     bulk: (from, label, conn) => {

@@ -32,12 +32,14 @@ import type { FilesState } from '../files/files.svelte.ts';
 import type { RoomVoiceState } from '../voice/room-voice.svelte.ts';
 import type { GatewayState } from '../gateway/gateway.svelte.ts';
 import type { VoiceService } from '../voice/voice-service.svelte.ts';
+import type { VisionService } from '../vision/vision-service.svelte.ts';
+import type { RoomVisionState } from '../vision/room-vision.svelte.ts';
 import type { AppDeps } from './deps.ts';
 import { Clock } from './clock.svelte.ts';
 import { JoinSession, adoptTicket } from './join-session.ts';
 import { hubEvents } from './hub-events.ts';
 import { meshEvents } from './mesh-events.ts';
-import { closeRoomFeatures, createVoiceService, featureContext, openRoomFeatures, type RoomFeatures } from './features.ts';
+import { closeRoomFeatures, createVisionService, createVoiceService, featureContext, openRoomFeatures, type RoomFeatures } from './features.ts';
 import { lifecycleEvents } from './lifecycle.ts';
 import { RoomLinks } from './room-links.ts';
 import { isRouteHash } from './shell/route.ts';
@@ -58,6 +60,8 @@ export class RoomApp {
   features = $state.raw<RoomFeatures | null>(null);
   /** This device's microphone and voice compute (created at boot, one per device). */
   voice = $state.raw<VoiceService | null>(null);
+  /** This device's camera and vision compute (created at boot, one per device). */
+  vision = $state.raw<VisionService | null>(null);
   shareUrl = $state<string | null>(null);
   readonly clock = new Clock();
   /** Bumped when the mesh changes; the members list depends on it. */
@@ -81,6 +85,7 @@ export class RoomApp {
   get memory(): RoomMemoryState | null { return this.features?.memory ?? null; }
   get files(): FilesState | null { return this.features?.files ?? null; }
   get roomVoice(): RoomVoiceState | null { return this.features?.roomVoice ?? null; }
+  get roomVision(): RoomVisionState | null { return this.features?.roomVision ?? null; }
   get gateway(): GatewayState | null { return this.features?.gateway ?? null; }
   /** The mesh while the room's links run (diagnostics measure round trips on it). */
   get mesh(): Mesh | null { return this.links.mesh; }
@@ -118,6 +123,7 @@ export class RoomApp {
     this.identity = await loadOrCreateIdentity(boot.identity);
     this.deviceId = this.identity.deviceId;
     this.voice = createVoiceService(this, this.deps);
+    this.vision = createVisionService(this, this.deps);
     this.name = boot.displayName ?? this.deps.device.defaultName(this.deviceId);
     const fromLink = parseJoinLink(this.deps.page.hash());
     let stored = boot.room;
@@ -154,6 +160,7 @@ export class RoomApp {
   async leave(): Promise<void> {
     const roomId = this.session?.ticket.roomId;
     this.voice?.stop();
+    this.vision?.stop();
     this.voiceStarted = false;
     this.stopLinks(true);
     this.session?.stop();
@@ -178,6 +185,7 @@ export class RoomApp {
     this.clock.stop();
     this.stopLifecycle?.();
     this.voice?.stop();
+    this.vision?.stop();
     this.stopLinks(false);
     this.session?.stop();
     await this.closeFeatures();
@@ -226,6 +234,7 @@ export class RoomApp {
     if (!this.voiceStarted) {
       this.voiceStarted = true;
       void this.voice?.start();
+      void this.vision?.start();
     }
     this.session.enter();
   }
@@ -273,6 +282,7 @@ export class RoomApp {
       visibility: this.visibility,
       visibilitySince: this.visibilitySince,
       ...(this.voice ? { voice: this.voice.presence() } : {}),
+      ...(this.vision ? { vision: this.vision.presence() } : {}),
     };
   }
 
@@ -285,8 +295,9 @@ export class RoomApp {
   private async openFeatures(roomId: string): Promise<void> {
     await this.closeFeatures();
     this.opening = roomId;
-    const features = await openRoomFeatures(roomId, featureContext(this, this.links, this.deps), () => this.opening !== roomId);
+    const features = await openRoomFeatures(roomId, featureContext(this, this.links, this.deps, this.identity!), () => this.opening !== roomId);
     if (!features) return;
+    features.roomVision.onFacesChanged = () => this.vision?.templatesChanged();
     this.opening = null;
     this.features = features;
     // Links that came up while the memory was loading.

@@ -7,6 +7,7 @@
  *   window.osmose           the app as plain data, and `post` (room-handle.ts)
  *   window.osmoseInference  the inference runtime; `crashWorker`, `workersStarted` (inference-handle.ts)
  *   window.osmoseFiles      files on this device; `corruptNextChunks` (files-handle.ts)
+ *   window.osmoseVision     the camera service, templates this device opens, `matchFaces` (vision-handle.ts)
  *   `?allow-fallback-adapter`  lets the runtime use a software WebGPU adapter
  */
 import type { RoomApp } from '../app/room-app.svelte.ts';
@@ -18,6 +19,7 @@ import { ChunkCorruptor } from './chunk-corruptor.ts';
 import { roomHandle } from './room-handle.ts';
 import { inferenceHandle } from './inference-handle.ts';
 import { filesHandle } from './files-handle.ts';
+import { visionHandle } from './vision-handle.ts';
 
 const inferenceWorkers = new WorkerTracker();
 const corruptor = new ChunkCorruptor();
@@ -37,6 +39,7 @@ export function install(app: RoomApp, inference: () => Promise<InferenceRuntime>
     osmose: roomHandle(app),
     osmoseInference: inferenceHandle(inference, inferenceWorkers),
     osmoseFiles: filesHandle(app, corruptor),
+    osmoseVision: visionHandle(app, inference),
   });
 }
 

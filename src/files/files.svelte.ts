@@ -124,7 +124,9 @@ export class FilesState {
 
   // ---- sharing ---------------------------------------------------------------------------------
 
-  async share(list: Iterable<File>): Promise<void> {
+  /** Shares files with the room; the ids of those shared. */
+  async share(list: Iterable<File>): Promise<string[]> {
+    const shared: string[] = [];
     for (const file of list) {
       const id = newFileId();
       const abort = new AbortController();
@@ -143,6 +145,7 @@ export class FilesState {
         this.deps.doc.transact(() => filesMap(this.deps.doc).set(id, meta));
         this.preparing = this.preparing.filter((p) => p.id !== id);
         this.hubCopy.ensure(meta);
+        shared.push(id);
       } catch (err) {
         // Nothing was shared: the chunks stored so far are of no use to anyone.
         await this.store.deleteFile(id).catch(() => undefined);
@@ -153,6 +156,7 @@ export class FilesState {
         this.prepareAborts.delete(id);
       }
     }
+    return shared;
   }
 
   dismissPreparing(id: string): void {

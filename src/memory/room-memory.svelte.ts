@@ -182,12 +182,12 @@ export class RoomMemoryState {
     this.doc.transact(() => board(this.doc).delete(itemId), ORIGIN.local);
   }
 
-  createNote(title: string): string {
+  createNote(title: string, body = ''): string {
     const id = newItemId();
     this.doc.transact(() => {
       const note = new Y.Map<unknown>();
       note.set('title', title.trim().slice(0, NOTE_TITLE_CHARS) || 'Untitled note');
-      note.set('body', new Y.Text());
+      note.set('body', new Y.Text(body));
       note.set('createdAt', Date.now());
       note.set('createdBy', this.me.deviceId);
       notes(this.doc).set(id, note);

@@ -8,6 +8,7 @@ import type { DataConnection, Peer, PeerOptions } from 'peerjs';
 import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import type { Profile } from '../../protocol/common.ts';
 import type { VoiceControl } from '../../protocol/voice.ts';
+import type { CameraControl } from '../../protocol/camera.ts';
 import { PeerSession, type Me, type SessionEvents } from './peer-session.ts';
 import { Backoff } from '../../protocol/backoff.ts';
 import { SignalingLink } from './signaling-link.ts';
@@ -33,6 +34,8 @@ export interface MeshEvents {
   change(): void;
   /** Shared room compute messages from an authenticated peer. */
   voice?(from: string, msg: VoiceControl): void;
+  /** Shared room compute messages for cameras from an authenticated peer. */
+  camera?(from: string, msg: CameraControl): void;
   /** Binary frames (sync, awareness) from an authenticated peer. */
   binary?(from: string, data: Uint8Array): void;
   /** An authenticated peer opened a bulk channel to us (label without the prefix). */
@@ -136,6 +139,14 @@ export class Mesh {
     const s = this.sessions.get(to);
     if (s?.state !== 'open') return false;
     s.sendVoice(msg);
+    return true;
+  }
+
+  /** Sends a camera-compute message to one authenticated peer; false if it has no open session. */
+  sendCamera(to: string, msg: CameraControl): boolean {
+    const s = this.sessions.get(to);
+    if (s?.state !== 'open') return false;
+    s.sendCamera(msg);
     return true;
   }
 
@@ -250,6 +261,7 @@ export class Mesh {
       },
       binary: (s, data) => this.on.binary?.(s.remoteId, data),
       voice: (s, msg) => this.on.voice?.(s.remoteId, msg),
+      camera: (s, msg) => this.on.camera?.(s.remoteId, msg),
       profile: () => this.on.change(),
       pong: (_s, n, at) => {
         const rt = this.roundTrips.get(n);

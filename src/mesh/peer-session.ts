@@ -11,6 +11,7 @@ import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import { MeshMessage } from '../../protocol/mesh.ts';
 import type { Profile } from '../../protocol/common.ts';
 import type { VoiceControl } from '../../protocol/voice.ts';
+import type { CameraControl } from '../../protocol/camera.ts';
 import { b64uDecode, deviceIdMatchesKey, hmacB64u, meshProofMessage, randomNonce, safeEqual, signB64u, verifySig } from '../../protocol/crypto.ts';
 import { keyAgreementVouched } from '../../protocol/sealed.ts';
 import type { KeyAgreement } from '../../protocol/mesh.ts';
@@ -41,6 +42,8 @@ export interface SessionEvents {
   binary?(session: PeerSession, data: Uint8Array): void;
   /** Shared room compute (protocol/voice.ts) from the authenticated peer. */
   voice?(session: PeerSession, msg: VoiceControl): void;
+  /** Shared room compute for cameras (protocol/camera.ts) from the authenticated peer. */
+  camera?(session: PeerSession, msg: CameraControl): void;
 }
 
 const MAX_BAD_FRAMES = 10;
@@ -124,6 +127,8 @@ export class PeerSession {
         return this.fail(msg.error, false);
       case 'voice':
         return this.on.voice?.(this, msg.msg);
+      case 'camera':
+        return this.on.camera?.(this, msg.msg);
     }
   }
 
@@ -144,6 +149,10 @@ export class PeerSession {
 
   sendVoice(msg: VoiceControl): void {
     if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'voice', msg });
+  }
+
+  sendCamera(msg: CameraControl): void {
+    if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'camera', msg });
   }
 
   sendProfile(): void {

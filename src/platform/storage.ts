@@ -40,8 +40,8 @@ export interface StoredChunk {
   data: Uint8Array;
 }
 
-/** Small per-device settings, as strings (`voice` is JSON, validated where it is read). */
-export type SettingKey = 'displayName' | 'currentRoom' | 'voice';
+/** Small per-device settings, as strings (`voice`, `vision` are JSON, validated where they are read). */
+export type SettingKey = 'displayName' | 'currentRoom' | 'voice' | 'vision';
 
 export interface OsmoseDB extends DBSchema {
   identity: { key: 'device'; value: StoredIdentity };

@@ -4,7 +4,7 @@
  * the roster covers devices we have not reached directly yet.
  */
 import { memberStatus, AWAY_AFTER_MS } from '../../protocol/presence.ts';
-import type { Capabilities, Profile } from '../../protocol/common.ts';
+import type { Capabilities, Profile, VisionPresence } from '../../protocol/common.ts';
 import type { Member } from '../../protocol/room-channel.ts';
 import type { PeerSession } from '../mesh/peer-session.ts';
 
@@ -20,6 +20,8 @@ export interface MemberView {
   /** The device's microphone is live, and whether it offers the voice service (protocol/voice.ts). */
   mic: boolean;
   servesVoice: boolean;
+  /** Its camera, spot and people in view (protocol/camera.ts), as it says. */
+  vision?: VisionPresence;
 }
 
 export interface MergeInput {
@@ -65,6 +67,6 @@ export function mergeMembers(m: MergeInput): MemberView[] {
   return out.sort((a, b) => a.name.localeCompare(b.name) || a.peerId.localeCompare(b.peerId));
 }
 
-function voiceOf(p: Profile): { mic: boolean; servesVoice: boolean } {
-  return { mic: p.voice?.mic === 'live', servesVoice: p.voice?.serving ?? false };
+function voiceOf(p: Profile): { mic: boolean; servesVoice: boolean; vision?: VisionPresence } {
+  return { mic: p.voice?.mic === 'live', servesVoice: p.voice?.serving ?? false, ...(p.vision ? { vision: p.vision } : {}) };
 }

@@ -43,18 +43,29 @@ export function ffmpegMissing(): string {
 }
 
 /**
- * A fake camera showing `photo` (any image ffmpeg reads): scaled to fit width x height, black
+ * A fake camera showing `photo` (any image ffmpeg reads), or a part of it (`crop`, photo pixels)
+ * made brighter (`light`): scaled to fit width x height, black
  * bars around it, `seconds` of 4:2:0 video at `fps`. The file lands in `dir`, named after its
  * recipe, and is made only when missing. Returns its path.
  */
-export function writePhotoY4m(dir: string, photo: string, opts: { width?: number; height?: number; seconds?: number; fps?: number } = {}): string {
-  const { width = 320, height = 240, seconds = 1, fps = 10 } = opts;
-  const recipe = JSON.stringify({ photo: path.resolve(photo), size: fs.statSync(photo).size, width, height, seconds, fps });
+export function writePhotoY4m(
+  dir: string,
+  photo: string,
+  opts: { width?: number; height?: number; seconds?: number; fps?: number; crop?: { x: number; y: number; w: number; h: number }; light?: number } = {},
+): string {
+  const { width = 320, height = 240, seconds = 1, fps = 10, crop, light = 1 } = opts;
+  const recipe = JSON.stringify({ photo: path.resolve(photo), size: fs.statSync(photo).size, width, height, seconds, fps, crop, light });
   const file = path.join(dir, `camera-${path.basename(photo).replace(/\W+/g, '-')}-${crypto.createHash('sha256').update(recipe).digest('hex').slice(0, 12)}.y4m`);
   if (fs.existsSync(file)) return file;
   fs.mkdirSync(dir, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp.y4m`;
-  const fit = `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1`;
+  // A part of the photo (crop), brighter or darker (each colour times `light`, clipped), fitted.
+  const filters = [
+    ...(crop ? [`crop=${Math.round(crop.w)}:${Math.round(crop.h)}:${Math.round(crop.x)}:${Math.round(crop.y)}`] : []),
+    ...(light !== 1 ? [`colorchannelmixer=rr=${light}:gg=${light}:bb=${light}`] : []),
+    `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1`,
+  ];
+  const fit = filters.join(',');
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', photo, '-vf', fit, '-t', String(seconds), '-r', String(fps), '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
   fs.renameSync(tmp, file);
   return file;

@@ -15,6 +15,8 @@ import { REPO } from '../../e2e/support/env.ts';
 const DIAGNOSTICS = [
   /\bosmoseInference\b/, // window.osmoseInference
   /\bosmoseFiles\b/, // window.osmoseFiles
+  /\bosmoseVision\b/, // window.osmoseVision
+  /\bmatchFaces\b/,
   /[{,]\s*"?osmose"?\s*:/, // window.osmose, as the key it is installed under
   /\bcorruptNextChunks\b/,
   /\bcrashWorker\b/,

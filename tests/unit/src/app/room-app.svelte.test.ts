@@ -54,6 +54,8 @@ async function device(fragment: string, net = new FakeNetwork(), fetchFn: typeof
     listenToLifecycle: (h) => ((d.lifecycle = h), () => void (d.lifecycle = null)),
     inference: () => Promise.reject(new OsmoseError('model-unavailable', 'no inference here')),
     openMicrophone: () => Promise.reject(new OsmoseError('mic-unavailable', 'no microphone here')),
+    openCamera: () => Promise.reject(new OsmoseError('camera-unavailable', 'no camera here')),
+    frameCodec: { encode: () => Promise.reject(new OsmoseError('internal', 'no codec here')), decode: () => Promise.reject(new OsmoseError('internal', 'no codec here')) },
     chunkStore: new MemoryChunkStore(),
     hasher: mainThreadHasher,
   };
