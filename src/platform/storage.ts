@@ -12,6 +12,8 @@ export interface StoredIdentity {
   createdAt: number;
   /** X25519, for keys other devices wrap for this one (protocol/sealed.ts); added to older identities on load. */
   kx?: { secretKey: Uint8Array; publicKey: Uint8Array };
+  /** The device key's signature over `kx` (protocol/sealed.ts `vouchKeyAgreement`), added on load when missing. */
+  kxSig?: string;
 }
 
 export interface StoredRoom {
