@@ -84,3 +84,15 @@ describe('storage', () => {
     expect([...d.objectStoreNames].sort()).toEqual(['docUpdates', 'fileChunks', 'identity', 'rooms', 'settings']);
   });
 });
+
+describe('the boot read started early', () => {
+  it('the next loadBootState takes the prefetched read; later ones read again', async () => {
+    const { storage } = await fresh();
+    const room = { roomId: 'rabc123def456', secret: 's'.repeat(43), name: 'R', place: 'P', joinedAt: 1 };
+    await storage.saveRoom(room);
+    storage.prefetchBootState();
+    await storage.saveRoom({ ...room, name: 'written after the prefetch' });
+    expect((await storage.loadBootState()).room?.name).toBe('R');
+    expect((await storage.loadBootState()).room?.name).toBe('written after the prefetch');
+  });
+});
