@@ -87,7 +87,7 @@ function buckets(p: Profile & { startTime: number }, syncAt: number): void {
   }
 }
 
-function summarize(p: Profile): void {
+function summarize(p: Profile): number {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   const byScript = new Map<string, number>();
@@ -110,6 +110,7 @@ function summarize(p: Profile): void {
   console.log(`busy (not idle, not "program"): ${total.toFixed(1)} ms`);
   print('self time by script', byScript);
   print('self time by function', self);
+  return total;
 }
 
 async function marks(page: Page): Promise<Record<string, number>> {
@@ -167,9 +168,12 @@ async function main(): Promise<void> {
     await page.goto(target);
     await waitDone();
     const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+    const m = await marks(page);
     console.log(`${mode}: marks (ms since navigation start)`);
-    console.log(JSON.stringify(await marks(page), null, 1));
-    summarize(profile);
+    console.log(JSON.stringify(m, null, 1));
+    const busy = summarize(profile);
+    const longest = Math.max(0, ...Object.entries(m).filter(([k]) => k.startsWith('longtask-')).map(([, v]) => v));
+    console.log(`SUMMARY ${mode}: done at ${m[done]} ms; main thread busy ${busy.toFixed(0)} ms; longest task ${longest} ms; room channel open ${m['b:room-ws-open'] ?? '-'} ms`);
     buckets(profile, await page.evaluate(() => (window as unknown as { __benchSyncAt: number }).__benchSyncAt));
   } finally {
     await stopHub(hub);
