@@ -4,7 +4,7 @@
  * Yjs parked it in doc.store.pendingDs/pendingStructs for good and re-read it on every later
  * update; now the receiver refuses it whole.
  *
- * On the hub's real replica (hub/room-memory.ts, SQLite in a temp folder): the time to take in one
+ * On the hub's real replica (hub/memory/room-memory.ts, SQLite in a temp folder): the time to take in one
  * small update (frame decode, check, apply, store, ack) before and after one hostile frame of about
  * 1.2 MB, how many of the later updates were acked, and the delete ranges Yjs read per later update
  * (a count, so it does not depend on the machine's load).

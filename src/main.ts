@@ -4,6 +4,7 @@
  * also install the `window.osmose*` handles; a shipped build does not contain them.
  */
 import './mesh/ice-guard.ts'; // first: before any module can create an RTCPeerConnection
+import './platform/boot-prefetch.ts'; // IndexedDB opens while the rest evaluates
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { RoomApp } from './app/room-app.svelte.ts';

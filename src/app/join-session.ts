@@ -59,8 +59,8 @@ export class JoinSession {
 
   /** Reuses the stored credential if it has life left (the hub says so if it refuses it), else joins. */
   enter(): void {
-    const last = this.stored.lastJoin;
-    if (last && last.credential.peerId === this.deps.deviceId && last.credential.expiresAt - Date.now() > CREDENTIAL_REUSE_MARGIN_MS) {
+    const last = reusableJoin(this.stored, this.deps.deviceId);
+    if (last) {
       this.adopt(last);
       this.on.connected();
       return;
@@ -142,17 +142,32 @@ export class JoinSession {
   }
 }
 
+/** The room's last join answer, if its credential is this device's and has life left to reuse. */
+export function reusableJoin(room: StoredRoom | undefined, deviceId: string | undefined): JoinResponse | null {
+  const last = room?.lastJoin;
+  if (!last || last.credential.peerId !== deviceId) return null;
+  return last.credential.expiresAt - Date.now() > CREDENTIAL_REUSE_MARGIN_MS ? last : null;
+}
+
+/** The room a join link names, as this device knows it: the stored one if the ticket is the same. */
+export function ticketRoom(ticket: JoinTicket, prev: StoredRoom | undefined): { room: StoredRoom; known: boolean } {
+  if (prev?.roomId === ticket.roomId && prev.secret === ticket.secret) return { room: prev, known: true };
+  const sameRoom = prev?.roomId === ticket.roomId;
+  return { room: { roomId: ticket.roomId, secret: ticket.secret, name: sameRoom ? prev.name : null, place: sameRoom ? prev.place : null, joinedAt: Date.now() }, known: false };
+}
+
 /**
  * A join link was scanned or opened: keep its room on this device (the secret lives in IndexedDB,
- * never in the address bar), and clear the address bar. The same ticket again keeps what was
- * stored (its last credential included).
+ * never in the address bar), and clear the address bar once it is kept. The same ticket again
+ * keeps what was stored (its last credential included). The room comes back at once, so that
+ * joining need not wait for the disk; `saved` settles when the room is kept and the address bar
+ * clear (it rejects, leaving the link in the address bar, if the device could not keep it).
  */
-export async function adoptTicket(ticket: JoinTicket, prev: StoredRoom | undefined, page: PageAddress): Promise<StoredRoom> {
-  const same = prev?.roomId === ticket.roomId && prev.secret === ticket.secret ? prev : undefined;
-  const known = prev?.roomId === ticket.roomId;
-  const room: StoredRoom = same ?? { roomId: ticket.roomId, secret: ticket.secret, name: known ? prev.name : null, place: known ? prev.place : null, joinedAt: Date.now() };
-  if (!same) await saveRoom(room);
-  page.clearFragment();
-  void requestPersistence();
-  return room;
+export function adoptTicket(ticket: JoinTicket, prev: StoredRoom | undefined, page: PageAddress): { room: StoredRoom; saved: Promise<void> } {
+  const { room, known } = ticketRoom(ticket, prev);
+  const saved = (known ? Promise.resolve() : saveRoom(room)).then(() => {
+    page.clearFragment();
+    void requestPersistence();
+  });
+  return { room, saved };
 }

@@ -18,11 +18,11 @@ import { parseJoinLink, joinUrl } from '../../protocol/join-link.ts';
 import type { WireError } from '../../protocol/errors.ts';
 import { CLOSE, type Member } from '../../protocol/room-channel.ts';
 import type { Capabilities, Profile, RoomInfo } from '../../protocol/common.ts';
-import type { JoinResponse } from '../../protocol/hub-api.ts';
+import type { ChallengeResponse, JoinResponse } from '../../protocol/hub-api.ts';
 import { loadBootState, saveRoom, forgetRoom, putSetting, type StoredRoom } from '../platform/storage.ts';
 import { HubHttp, type Credential } from '../platform/hub-http.ts';
 import { loadOrCreateIdentity, type Identity } from '../room/identity.ts';
-import { joinRoom } from '../room/join-api.ts';
+import { joinRoom, requestChallenge } from '../room/join-api.ts';
 import type { HubLinkState } from '../room/hub-connection.ts';
 import { mergeMembers, type MemberView } from '../room/members.ts';
 import type { Mesh } from '../mesh/mesh.ts';
@@ -36,7 +36,7 @@ import type { VisionService } from '../vision/vision-service.svelte.ts';
 import type { RoomVisionState } from '../vision/room-vision.svelte.ts';
 import type { AppDeps } from './deps.ts';
 import { Clock } from './clock.svelte.ts';
-import { JoinSession, adoptTicket } from './join-session.ts';
+import { JoinSession, adoptTicket, reusableJoin, ticketRoom } from './join-session.ts';
 import { hubEvents } from './hub-events.ts';
 import { meshEvents } from './mesh-events.ts';
 import { closeRoomFeatures, createVisionService, createVoiceService, featureContext, openRoomFeatures, type RoomFeatures } from './features.ts';
@@ -120,22 +120,28 @@ export class RoomApp {
       this.voice?.peersChanged();
     });
     const boot = await loadBootState();
+    const fromLink = parseJoinLink(this.deps.page.hash());
+    // Without a credential to reuse (a new device, a new room), the hub's challenge is asked for
+    // now: its round trip overlaps with making the identity and keeping the room.
+    const room = fromLink ? ticketRoom(fromLink, boot.room).room : boot.room;
+    if (room && !reusableJoin(room, boot.identity?.deviceId)) this.challenge = requestChallenge(this.http);
+    this.challenge?.catch(() => undefined); // its failure is the first join attempt's, retried there
     this.identity = await loadOrCreateIdentity(boot.identity);
     this.deviceId = this.identity.deviceId;
     this.voice = createVoiceService(this, this.deps);
     this.vision = createVisionService(this, this.deps);
     this.name = boot.displayName ?? this.deps.device.defaultName(this.deviceId);
-    const fromLink = parseJoinLink(this.deps.page.hash());
-    let stored = boot.room;
-    if (fromLink) stored = await adoptTicket(fromLink, stored, this.deps.page);
+    const adopted = fromLink ? adoptTicket(fromLink, boot.room, this.deps.page) : null;
     // A route (`#/files`, app/shell/route.ts) stays; anything else may hold a secret.
-    else if (!isRouteHash(this.deps.page.hash())) this.deps.page.clearFragment();
+    if (!fromLink && this.deps.page.hash() && !isRouteHash(this.deps.page.hash())) this.deps.page.clearFragment();
     this.stopLifecycle = this.deps.listenToLifecycle(lifecycleEvents(this));
+    const stored = adopted?.room ?? boot.room;
     if (!stored) {
       this.phase = 'no-room';
       return;
     }
     this.enter(stored);
+    await adopted?.saved;
   }
 
   /** A join link from the address bar or the scanner. */
@@ -143,7 +149,9 @@ export class RoomApp {
     const ticket = parseJoinLink(text);
     if (!ticket) return false;
     this.stopLinks(false);
-    this.enter(await adoptTicket(ticket, this.session?.room, this.deps.page));
+    const adopted = adoptTicket(ticket, this.session?.room, this.deps.page);
+    this.enter(adopted.room);
+    await adopted.saved;
     return true;
   }
 
@@ -216,11 +224,19 @@ export class RoomApp {
   // ---- entering a room -----------------------------------------------------------------------
 
   private voiceStarted = false;
+  /** A challenge asked for at boot, for the first proof only (a retry asks for a fresh one). */
+  private challenge: Promise<ChallengeResponse> | null = null;
+
+  private takeChallenge(): Promise<ChallengeResponse> | undefined {
+    const c = this.challenge ?? undefined;
+    this.challenge = null;
+    return c;
+  }
 
   private enter(stored: StoredRoom): void {
     if ((this.features?.memory.roomId ?? this.opening) !== stored.roomId) void this.openFeatures(stored.roomId);
     this.session?.stop();
-    this.session = new JoinSession(stored, { deviceId: this.deviceId, join: (t) => joinRoom(this.http, t, this.identity!), save: saveRoom }, {
+    this.session = new JoinSession(stored, { deviceId: this.deviceId, join: (t) => joinRoom(this.http, t, this.identity!, this.takeChallenge()), save: saveRoom }, {
       credential: (joined) => this.useJoin(joined),
       connected: () => this.startLinks(),
       retrying: () => void (this.hub = 'unreachable'),

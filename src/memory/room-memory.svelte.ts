@@ -11,16 +11,24 @@ import { FRAME, FRAME_LIMITS, Reassembler, decodeSyncFrame, fragment } from '../
 import { randomBytes } from '../../protocol/crypto.ts';
 import type { OsmoseError } from '../../protocol/errors.ts';
 import {
-  newDoc, timeline, reactions, notes, board, settings, readTimeline, readReactions, readBoard, readNotes, retentionDays,
+  newDoc, timeline, reactions, notes, board, settings, readReactions, readBoard, readNotes, retentionDays,
   applyRetention, REACTIONS, MAX_RETENTION_DAYS, NOTE_TITLE_CHARS, ROOT_NAMES, type TimelineEntry, type BoardItem, type NoteSummary,
 } from '../../protocol/room-doc.ts';
 import { readPresence, type AwarenessState } from '../../protocol/awareness.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { DocStore } from './doc-store.ts';
+import { TimelineReader } from './timeline-reader.ts';
 
 export const HUB_LINK = 'hub';
 const TYPING_IDLE_MS = 3_000;
 const RETENTION_EVERY_MS = 10 * 60_000;
+/**
+ * Messages validated before the timeline is first shown, newest first, when many arrive at once
+ * (a late joiner taking in the room): the newest show at once, the rest follow in tasks of
+ * TIMELINE_SLICE, so that no task holds the page for long.
+ */
+export const TIMELINE_FIRST = 60;
+export const TIMELINE_SLICE = 1500;
 
 export type { NoteSummary };
 
@@ -57,6 +65,9 @@ export class RoomMemoryState {
   private readonly reassemblers = new Map<string, Reassembler>();
   private fragmentId = 0;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly timelineReader = new TimelineReader();
+  /** The rest of a big timeline, read in later tasks. */
+  private timelineTimer: ReturnType<typeof setTimeout> | null = null;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
   private retentionTimer: ReturnType<typeof setInterval> | null = null;
   /** Retention removed these files: their bytes go too (set by the owner). */
@@ -100,6 +111,9 @@ export class RoomMemoryState {
 
   async close(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.timelineTimer) clearTimeout(this.timelineTimer);
+    this.refreshTimer = this.timelineTimer = null;
     this.sync.destroy();
     this.awareness.destroy();
     await this.store?.close();
@@ -245,11 +259,22 @@ export class RoomMemoryState {
   }
 
   private refresh(): void {
-    this.timeline = readTimeline(this.doc);
+    this.readTimeline(TIMELINE_FIRST);
     this.reactions = readReactions(this.doc);
     this.board = readBoard(this.doc);
     this.retentionDays = retentionDays(this.doc);
     this.notes = readNotes(this.doc);
+  }
+
+  /** Shows the timeline read so far; what is left is read in the next tasks. */
+  private readTimeline(budget: number): void {
+    const read = this.timelineReader.read(this.doc, budget);
+    this.timeline = read.entries;
+    if (read.pending === 0 || this.timelineTimer) return;
+    this.timelineTimer = setTimeout(() => {
+      this.timelineTimer = null;
+      this.readTimeline(TIMELINE_SLICE);
+    }, 0);
   }
 
   private refreshPresence(): void {

@@ -12,6 +12,8 @@ export interface StoredIdentity {
   createdAt: number;
   /** X25519, for keys other devices wrap for this one (protocol/sealed.ts); added to older identities on load. */
   kx?: { secretKey: Uint8Array; publicKey: Uint8Array };
+  /** The device key's signature over `kx` (protocol/sealed.ts `vouchKeyAgreement`), added on load when missing. */
+  kxSig?: string;
 }
 
 export interface StoredRoom {
@@ -88,8 +90,31 @@ export async function getIdentity(): Promise<StoredIdentity | undefined> {
   return (await db()).get('identity', 'device');
 }
 
-/** Everything the app needs to start, in one read transaction. */
-export async function loadBootState(): Promise<{ identity?: StoredIdentity; displayName?: string; room?: StoredRoom }> {
+export interface BootState {
+  identity?: StoredIdentity;
+  displayName?: string;
+  room?: StoredRoom;
+}
+
+let prefetched: Promise<BootState> | null = null;
+
+/**
+ * Starts the boot read now. main.ts calls it before the rest of the app has loaded, so that
+ * IndexedDB opens while the bundle evaluates; the next `loadBootState` takes this read.
+ */
+export function prefetchBootState(): void {
+  prefetched ??= readBootState();
+  prefetched.catch(() => undefined); // the caller of loadBootState sees the failure
+}
+
+/** Everything the app needs to start, in one read transaction (the prefetched one if any). */
+export function loadBootState(): Promise<BootState> {
+  const p = prefetched ?? readBootState();
+  prefetched = null;
+  return p;
+}
+
+async function readBootState(): Promise<BootState> {
   const tx = (await db()).transaction(['identity', 'settings', 'rooms'], 'readonly');
   const [identity, displayName, roomId] = await Promise.all([
     tx.objectStore('identity').get('device'),

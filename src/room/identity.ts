@@ -18,24 +18,39 @@ export interface Identity {
   kxAnnounce: KeyAgreement;
 }
 
+/**
+ * The stored identity, or a new one. Nothing here waits for the disk: a new or upgraded identity
+ * is written in the background (IndexedDB keeps the order of writes, so a read that follows sees
+ * it), and joining goes on meanwhile; if the write fails, the next start makes another identity
+ * and proves the room secret again. The vouching signature is kept with the identity, so that a
+ * reopened app signs nothing before its sockets are open.
+ */
 export async function loadOrCreateIdentity(existing?: StoredIdentity): Promise<Identity> {
   let stored = existing ?? (await getIdentity());
+  let changed = false;
   if (!stored) {
     const kp = newDeviceKeyPair();
-    stored = { deviceId: deviceIdFromPublicKey(kp.publicKey), publicKey: kp.publicKey, secretKey: kp.secretKey, createdAt: Date.now(), kx: newKeyAgreementPair() };
-    await putIdentity(stored);
-  } else if (!stored.kx) {
-    // An identity made before devices had a key-agreement key: add one, same device.
+    stored = { deviceId: deviceIdFromPublicKey(kp.publicKey), publicKey: kp.publicKey, secretKey: kp.secretKey, createdAt: Date.now() };
+    changed = true;
+  }
+  if (!stored.kx) {
+    // A new identity, or one made before devices had a key-agreement key: add one, same device.
     stored = { ...stored, kx: newKeyAgreementPair() };
-    await putIdentity(stored);
+    delete stored.kxSig;
+    changed = true;
   }
   const kx = stored.kx!;
+  if (!stored.kxSig) {
+    stored = { ...stored, kxSig: vouchKeyAgreement(stored.deviceId, stored.secretKey, kx.publicKey) };
+    changed = true;
+  }
+  if (changed) putIdentity(stored).catch((err: unknown) => console.warn("[osmose] could not save this device's identity", err));
   return {
     deviceId: stored.deviceId,
     publicKey: b64uEncode(stored.publicKey),
     secretKey: stored.secretKey,
     kx,
-    kxAnnounce: { publicKey: b64uEncode(kx.publicKey), sig: vouchKeyAgreement(stored.deviceId, stored.secretKey, kx.publicKey) },
+    kxAnnounce: { publicKey: b64uEncode(kx.publicKey), sig: stored.kxSig! },
   };
 }
 

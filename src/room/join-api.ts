@@ -8,9 +8,17 @@ import type { Identity } from './identity.ts';
 
 const TIMEOUT_MS = 8_000;
 
-/** Proves the room secret to the hub; the secret itself never leaves the device. */
-export async function joinRoom(http: HubHttp, ticket: JoinTicket, identity: Identity): Promise<JoinResponse> {
-  const ch = await http.json(ChallengeResponse, API.challenge, { method: 'POST', json: { v: PROTOCOL_VERSION }, timeoutMs: TIMEOUT_MS });
+/** Asks the hub for a single-use challenge (it needs nothing of the device). */
+export function requestChallenge(http: HubHttp): Promise<ChallengeResponse> {
+  return http.json(ChallengeResponse, API.challenge, { method: 'POST', json: { v: PROTOCOL_VERSION }, timeoutMs: TIMEOUT_MS });
+}
+
+/**
+ * Proves the room secret to the hub; the secret itself never leaves the device. `challenge`: one
+ * asked for earlier (while the device made its identity), else one is asked for now.
+ */
+export async function joinRoom(http: HubHttp, ticket: JoinTicket, identity: Identity, challenge?: Promise<ChallengeResponse>): Promise<JoinResponse> {
+  const ch = await (challenge ?? requestChallenge(http));
   const message = joinProofMessage(ticket.roomId, identity.deviceId, identity.publicKey, ch.nonce);
   const body = {
     v: PROTOCOL_VERSION,

@@ -181,3 +181,29 @@ test('replies, reactions, typing and who is looking at which note show on the ot
   await alice.page.getByRole('button', { name: 'Close' }).click();
   await expect(bob.page.getByTestId('note-viewers')).toHaveCount(0);
 });
+
+test('a new device takes in a big room: the newest messages show, and every message arrives', async ({ browser, hub }) => {
+  const { MemoryStore } = await import('../../hub/memory/memory-store.ts');
+  const { newDoc, timeline } = await import('../../protocol/room-doc.ts');
+  const Y = await import('yjs');
+  // 2,500 messages, more than the first screen and more than one slice of the timeline reader.
+  const count = 2500;
+  const doc = newDoc();
+  const start = Date.now() - count * 1000;
+  for (let i = 0; i < count; i++) {
+    doc.transact(() => timeline(doc).push([{ id: `big-${String(i).padStart(6, '0')}`, author: 'd' + '7'.repeat(32), authorName: 'Archive', text: `archived message ${i}`, sentAt: start + i * 1000 }]));
+  }
+  await hub.stop();
+  const store = new MemoryStore(hub.dataDir);
+  store.append(Y.encodeStateAsUpdate(doc));
+  store.close();
+  await hub.start();
+
+  const erin = await newDevice(browser, 'Erin');
+  await join(erin, hub.joinUrl());
+  await expectChat(erin, `archived message ${count - 1}`);
+  await expect(erin.page.getByTestId('show-earlier')).toHaveText(`Show earlier messages (${count - 200})`);
+  await expect.poll(async () => (await memoryOf(erin))?.messages.length).toBe(count);
+  await erin.page.getByTestId('show-earlier').click();
+  await expect(erin.page.getByTestId('chat-text').filter({ hasText: /^archived message 2100$/ })).toBeVisible();
+});

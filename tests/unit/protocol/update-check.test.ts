@@ -166,3 +166,51 @@ describe('loadStored heals data saved with parked updates', () => {
     expect(Y.encodeStateAsUpdate(fresh).length).toBeLessThan(200);
   });
 });
+
+describe('checkUpdate reads strings without decoding ASCII, and counts others as Yjs does', () => {
+  /** Updates of one writer: `first` inserted, then `more` appended after it. */
+  function twoSteps(first: (doc: Y.Doc) => void, more: (doc: Y.Doc) => void) {
+    const doc = newDoc();
+    doc.clientID = 7;
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => updates.push(u));
+    first(doc);
+    more(doc);
+    return updates;
+  }
+
+  it.each([
+    ['ASCII', 'plain text'],
+    ['accents', 'héllo wörld'],
+    ['emoji (two UTF-16 units each)', 'hi 😀😀 there'],
+    ['mixed scripts', 'Ωmega 漢字 ok'],
+  ])('%s: a text, a map key and a message; what follows them is taken, a gap is refused', (_label, text) => {
+    const updates = twoSteps(
+      (doc) =>
+        doc.transact(() => {
+          doc.getText('notes').insert(0, text);
+          doc.getMap('settings').set(text, text);
+          timeline(doc).push([{ id: 'msg-00000001', author: 'd' + '1'.repeat(32), authorName: text, text, sentAt: 1 }]);
+        }),
+      (doc) => doc.getText('notes').insert(text.length, '!'),
+    );
+    const receiver = newDoc();
+    expect(checkUpdate(updates[0]!, clocks(receiver), { roots: ROOT_NAMES })).toMatchObject({ ok: true });
+    // The second update starts right after the first one's clocks: only a right count takes it.
+    expect(checkUpdate(updates[1]!, clocks(receiver), { roots: ROOT_NAMES })).toMatchObject({ ok: false, error: { code: 'missing-dependencies' } });
+    Y.applyUpdate(receiver, updates[0]!);
+    expect(checkUpdate(updates[1]!, clocks(receiver), { roots: ROOT_NAMES })).toMatchObject({ ok: true });
+  });
+
+  it('a string that is not UTF-8 is refused, as Yjs would refuse it', () => {
+    const doc = newDoc();
+    doc.getText('notes').insert(0, 'ZZZZZZZZ');
+    const update = Y.encodeStateAsUpdate(doc);
+    const at = Buffer.from(update).indexOf('ZZZZZZZZ');
+    expect(at).toBeGreaterThan(0);
+    const broken = update.slice();
+    broken[at + 3] = 0xff;
+    expect(() => Y.applyUpdate(newDoc(), broken)).toThrow();
+    expect(checkUpdate(broken, clocks(newDoc()), { roots: ROOT_NAMES })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+  });
+});

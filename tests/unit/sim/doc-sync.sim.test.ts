@@ -13,7 +13,7 @@
  * A failure names its seed and the command that replays it.
  *
  * Also here: frames that must be refused (garbage, truncated, unknown kind, huge), the
- * Reassembler's limits, and the ack protocol against the real hub replica (hub/room-memory.ts).
+ * Reassembler's limits, and the ack protocol against the real hub replica (hub/memory/room-memory.ts).
  * Tests written as `it.fails` document bugs found in the sync code: each says what is wrong and
  * the fix; when the fix lands, vitest reports them as failing, and `.fails` goes.
  */
@@ -535,7 +535,7 @@ function varuint(n: number): number[] {
 
 // ---- the hub's replica: acks mean durable --------------------------------------------------------
 
-describe('acks from the real hub replica (hub/room-memory.ts, SQLite)', () => {
+describe('acks from the real hub replica (hub/memory/room-memory.ts, SQLite)', () => {
   const dirs: string[] = [];
   const open: RoomMemory[] = [];
   afterEach(() => {

@@ -32,8 +32,8 @@ interface Device {
 }
 
 /** A device: its own IndexedDB and its own copy of the app's modules (as a separate browser is). */
-async function device(fragment: string, net = new FakeNetwork(), fetchFn: typeof fetch = fetch): Promise<Device> {
-  globalThis.indexedDB = new IDBFactory();
+async function device(fragment: string, net = new FakeNetwork(), fetchFn: typeof fetch = fetch, opts: { log?: string[]; sameDevice?: boolean } = {}): Promise<Device> {
+  if (!opts.sameDevice) globalThis.indexedDB = new IDBFactory();
   vi.resetModules();
   const { RoomApp } = await import('../../../../src/app/room-app.svelte.ts');
   const d: Device = { app: null!, lifecycle: null, page: null! };
@@ -42,7 +42,7 @@ async function device(fragment: string, net = new FakeNetwork(), fetchFn: typeof
     hostname: '127.0.0.1',
     fragment,
     hash: () => d.page.fragment,
-    clearFragment: () => void (d.page.fragment = ''),
+    clearFragment: () => void (opts.log?.push('address bar cleared'), (d.page.fragment = '')),
   };
   const deps: AppDeps = {
     page: d.page,
@@ -120,6 +120,29 @@ describe('RoomApp', () => {
     mallory.lifecycle!.restored();
     expect(joins).toHaveLength(1);
     await mallory.app.dispose();
+  });
+
+  it('a new device asks for the challenge at boot, before the room is kept, and proves with it: one challenge', async () => {
+    const log: string[] = [];
+    const counting: typeof fetch = (input, init) => (String(input).endsWith('/api/join/challenge') && log.push('challenge'), fetch(input, init));
+    const ada = await device(link(), new FakeNetwork(), counting, { log });
+    await waitFor(() => expect(ada.app.hub).toBe('online'));
+    expect(log).toEqual(['challenge', 'address bar cleared']);
+    await ada.app.dispose();
+  });
+
+  it('a reopened device reuses its stored credential: no challenge, no proof', async () => {
+    const first = await device(link());
+    await waitFor(() => expect(first.app.hub).toBe('online'));
+    const deviceId = first.app.deviceId;
+    await first.app.dispose();
+    const requests: string[] = [];
+    const counting: typeof fetch = (input, init) => (requests.push(new URL(String(input)).pathname), fetch(input, init));
+    const again = await device('', new FakeNetwork(), counting, { sameDevice: true });
+    await waitFor(() => expect(again.app.hub).toBe('online'));
+    expect(again.app.deviceId).toBe(deviceId);
+    expect(requests.filter((p) => p.startsWith('/api/join'))).toEqual([]);
+    await again.app.dispose();
   });
 
   it('disposing the app leaves no interval running (clock, heartbeats, polls, retention)', async () => {

@@ -1,7 +1,7 @@
 /**
  * The room's memory on a device (src/memory/room-memory.svelte.ts), with its real store on
  * fake-indexeddb: replicas over the mesh (fragments included) and over the room channel to a real
- * hub replica (hub/room-memory.ts) that acks what it stored, presence, retention, notes.
+ * hub replica (hub/memory/room-memory.ts) that acks what it stored, presence, retention, notes.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RoomMemoryState } from '../../../../src/memory/room-memory.svelte.ts';
 import { RoomMemory } from '../../../../hub/memory/room-memory.ts';
 import { MemoryStore } from '../../../../hub/memory/memory-store.ts';
-import { files, notes, settings, timeline } from '../../../../protocol/room-doc.ts';
+import * as Y from 'yjs';
+import { files, newDoc, notes, readTimeline, settings, timeline } from '../../../../protocol/room-doc.ts';
 import { FRAME_LIMITS } from '../../../../protocol/sync-frames.ts';
 import { ORIGIN } from '../../../../protocol/doc-sync.ts';
 import { waitFor } from '../../support/wait.ts';
@@ -141,3 +142,23 @@ describe('RoomMemoryState', () => {
   });
 });
 
+
+describe('RoomMemoryState, a big room taken in at once', () => {
+  it('shows the newest messages first and the rest in later tasks', async () => {
+    const { TIMELINE_FIRST, TIMELINE_SLICE } = await import('../../../../src/memory/room-memory.svelte.ts');
+    const source = newDoc();
+    const count = TIMELINE_FIRST + 2 * TIMELINE_SLICE + 7;
+    timeline(source).push(Array.from({ length: count }, (_, i) => ({ id: `big-${String(i).padStart(6, '0')}`, author: DEV('b'), authorName: 'Bea', text: `m${i}`, sentAt: Date.now() - count + i })));
+    const m = await replica(roomId(), DEV('a'), 'Ada');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    Y.applyUpdate(m.doc, Y.encodeStateAsUpdate(source), 'test');
+    vi.advanceTimersByTime(50); // the refresh after a burst of updates
+    expect(m.timeline.map((e) => e.text)).toEqual(Array.from({ length: TIMELINE_FIRST }, (_, i) => `m${count - TIMELINE_FIRST + i}`));
+    vi.advanceTimersByTime(1);
+    expect(m.timeline).toHaveLength(TIMELINE_FIRST + TIMELINE_SLICE);
+    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(1);
+    expect(m.timeline).toHaveLength(count);
+    expect(m.timeline).toEqual(readTimeline(m.doc));
+  });
+});

@@ -54,6 +54,17 @@ describe('storage', () => {
     expect(again.kxAnnounce.publicKey).toBe(upgraded.kxAnnounce.publicKey);
   });
 
+  it("keeps the device key's signature over its key-agreement key: a reopened app signs nothing at start", async () => {
+    const { storage, identity } = await fresh();
+    const first = await identity.loadOrCreateIdentity();
+    const kept = await storage.getIdentity();
+    expect(kept?.kxSig).toBe(first.kxAnnounce.sig);
+    // What is stored is used as it is: nothing is signed again (a signature made now would differ).
+    await storage.putIdentity({ ...kept!, kxSig: 'kept-signature' });
+    expect((await identity.loadOrCreateIdentity()).kxAnnounce.sig).toBe('kept-signature');
+    expect((await identity.loadOrCreateIdentity((await storage.loadBootState()).identity)).kxAnnounce).toEqual({ publicKey: first.kxAnnounce.publicKey, sig: 'kept-signature' });
+  });
+
   it('upgrades a version-1 database (before the memory and files stores) and keeps the room', async () => {
     globalThis.indexedDB = new IDBFactory();
     const v1 = await openDB('osmose', 1, {
@@ -71,5 +82,17 @@ describe('storage', () => {
     expect((await storage.loadBootState()).room?.roomId).toBe('rold000000001');
     const d = await storage.db();
     expect([...d.objectStoreNames].sort()).toEqual(['docUpdates', 'fileChunks', 'identity', 'rooms', 'settings']);
+  });
+});
+
+describe('the boot read started early', () => {
+  it('the next loadBootState takes the prefetched read; later ones read again', async () => {
+    const { storage } = await fresh();
+    const room = { roomId: 'rabc123def456', secret: 's'.repeat(43), name: 'R', place: 'P', joinedAt: 1 };
+    await storage.saveRoom(room);
+    storage.prefetchBootState();
+    await storage.saveRoom({ ...room, name: 'written after the prefetch' });
+    expect((await storage.loadBootState()).room?.name).toBe('R');
+    expect((await storage.loadBootState()).room?.name).toBe('written after the prefetch');
   });
 });
