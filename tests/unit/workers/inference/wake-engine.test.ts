@@ -1,13 +1,13 @@
 /** The worker's engine with wake streams, on the real models under Node (wasm, one thread). */
 import { describe, it, expect, beforeAll } from 'vitest';
-import fs from 'node:fs';
 import crypto from 'node:crypto';
 import * as ort from 'onnxruntime-web';
 import { InferenceEngine } from '../../../../workers/inference/engine.ts';
 import { PROTOCOL_VERSION } from '../../../../protocol/version.ts';
 import type { InferenceRequest, InferenceResponse } from '../../../../protocol/inference.ts';
 import { modelsFor } from '../../../../workers/inference/wake/models.ts';
-import { modelFile } from './wake/node-models.ts';
+import { modelBytes } from '../../../../scripts/vite-plugin-models.ts';
+import { REPO } from '../../../e2e/support/env.ts';
 import { loadFixtureClip } from './wake/fixture-clip.ts';
 
 const v = PROTOCOL_VERSION;
@@ -23,7 +23,8 @@ beforeAll(() => {
   engine = new InferenceEngine({
     loadOrt: async () => ort as never,
     fetchModel: async (entry) => {
-      const bytes = new Uint8Array(fs.readFileSync(modelFile(entry.name)));
+      // The package's file, or the graph built from it (the embedding chain).
+      const bytes = new Uint8Array(modelBytes(entry, REPO));
       return { bytes, sha256: crypto.createHash('sha256').update(bytes).digest('hex'), from: 'network', ms: { fetch: 0, verify: 0 } };
     },
     adapterInfo: async () => null,
@@ -42,7 +43,7 @@ describe('wake streams in the engine', () => {
     const b = await ask({ t: 'wake-open', stream: 'remote:phone-1', phrases: ['hey_jarvis_v0.1', 'alexa_v0.1'], backends: wasmFor(['hey_jarvis_v0.1', 'alexa_v0.1']), timeoutMs: 60_000 });
     expect(b.t).toBe('wake-opened');
     // Sessions are shared: the second stream loaded only its new phrase model.
-    if (b.t === 'wake-opened') expect(b.load['embedding_model']).toEqual({ fetch: 0, verify: 0, create: 0 });
+    if (b.t === 'wake-opened') expect(b.load['embedding_step']).toEqual({ fetch: 0, verify: 0, create: 0 });
 
     const clip = loadFixtureClip().samples;
     const silence = new Float32Array(clip.length);
