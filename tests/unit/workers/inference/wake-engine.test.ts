@@ -97,3 +97,23 @@ describe('lazy embeddings through the engine', () => {
     expect(counts['eager']).toEqual(new Array(8).fill(1));
   });
 });
+
+describe('one ORT run at a time', () => {
+  // onnxruntime-web's run puts its input and output names on the wasm stack, then awaits once per
+  // input: a run of another session in between moved that stack and ORT failed with "input/output
+  // name cannot be empty". The engine runs one session at a time per backend.
+  it('runs of different sessions asked for at once all succeed', { timeout: 120_000 }, async () => {
+    const { sampleInputs } = await import('../../../../models/sample.ts');
+    const { findModel } = await import('../../../../models/registry.ts');
+    const models = ['embedding_step', 'silero_vad_v5', 'melspectrogram', 'hey_jarvis_v0.1'];
+    for (const model of models) expect(await ask({ t: 'load', model, backend: 'wasm', timeoutMs: 60_000 })).toMatchObject({ t: 'loaded' });
+    const pending: Promise<InferenceResponse>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const model = models[i % models.length]!;
+      pending.push(ask({ t: 'run', model, backend: 'wasm', inputs: sampleInputs(findModel(model)!.sample, i + 1), timeoutMs: 60_000 }));
+    }
+    const answers = await Promise.all(pending);
+    const failed = answers.filter((a) => a.t !== 'ran').map((a) => (a.t === 'error' ? a.error.message : a.t));
+    expect(failed).toEqual([]);
+  });
+});
