@@ -19,6 +19,7 @@ import { loadFixtureClip } from '../tests/unit/workers/inference/wake/fixture-cl
 import { summarize, round, type Summary } from './stats.ts';
 import { ensureE2eSetup, newContext, stopHub, trackHub } from './support.ts';
 import type { Row } from './report.ts';
+import { findModel } from '../models/registry.ts';
 
 export interface VoiceOptions {
   /** Steps measured per configuration (after 25 warm-up steps). */
@@ -332,7 +333,8 @@ async function webgpu(origin: string, opts: VoiceOptions, log: (s: string) => vo
     const probe = await page.evaluate(() => (window as unknown as { osmoseInference: Handle }).osmoseInference.probe());
     if (!probe.adapter) return { unavailable: 'no WebGPU adapter in this Chromium, even with --enable-unsafe-webgpu' };
     const models: WebGpuResult['models'] = {};
-    for (const model of [...PIPELINE, 'hey_jarvis_v0.1']) {
+    // The embedding chain's graphs are wasm only (models/registry.ts): nothing to compare.
+    for (const model of [...PIPELINE, 'hey_jarvis_v0.1'].filter((m) => findModel(m)?.backends.includes('webgpu'))) {
       const r = await page.evaluate(
         async ({ model, runs }) => {
           const h = (window as unknown as { osmoseInference: Handle }).osmoseInference;
