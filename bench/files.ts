@@ -15,6 +15,7 @@ import path from 'node:path';
 import { TestHub } from '../tests/e2e/support/hub.ts';
 import { E2E_TMP } from '../tests/e2e/support/env.ts';
 import { downloadStats, fileRow, heapSampler, seededFile, storedSha256 } from '../tests/e2e/support/files.ts';
+import { openView } from '../tests/e2e/support/shell.ts';
 import { startBare, type BareSetup } from './bare/server.ts';
 import { newContext, stopHub, trackHub, waitFor } from './support.ts';
 
@@ -57,6 +58,7 @@ export async function runFiles(browser: Browser, opts: FilesOptions, log: (s: st
     for (const p of [a, b]) {
       p.on('pageerror', (e) => log(`  [files] page error: ${e.message}`));
       await p.goto(hub.joinUrl());
+      await openView(p, 'files');
     }
     await waitFor(() => a.evaluate(() => (window as unknown as { osmose?: { members(): { direct: boolean }[] } }).osmose?.members().some((m) => m.direct)), 20_000, 'the two devices to connect');
 
