@@ -20,8 +20,13 @@ export type SampleSpec =
   | { dtype: 'int64'; dims: number[]; fill: 'const'; value: number }
   | { dtype: 'bool'; dims: number[]; fill: 'const'; value: 0 | 1 };
 
-/** The ONNX graphs scripts/face-models builds at build time (see `ModelEntry.build`). */
-export type ModelBuilder = 'face-api/tiny_face_detector' | 'face-api/face_landmark_68' | 'face-api/face_recognition';
+/** The ONNX graphs scripts/face-models and scripts/wake-models build at build time (see `ModelEntry.build`). */
+export type ModelBuilder =
+  | 'face-api/tiny_face_detector'
+  | 'face-api/face_landmark_68'
+  | 'face-api/face_recognition'
+  | 'openwakeword/embedding_step'
+  | 'openwakeword/embedding_window';
 
 export interface ModelEntry {
   /** The name the app asks for; also the file name under `/models/` (plus `.onnx`). */
@@ -111,6 +116,46 @@ export const MODELS: readonly ModelEntry[] = [
     licenceNote: OWW_FEATURE_NOTE,
     backends: ['wasm', 'webgpu'],
     sample: { input_1: { dtype: 'float32', dims: [1, 76, 32, 1], fill: 'noise', scale: 2 } },
+    tolerance: 1e-2,
+  },
+  // The embedding model as a chain of 80 ms steps (scripts/wake-models/embedding-step.ts): the
+  // same nodes and weights; `embedding_window` starts a chain from a whole window, `embedding_step`
+  // adds one step's 8 frames to it at about a third of the cost. States: workers/inference/wake/models.ts.
+  // wasm only: a step is ~100 small operators on 1-8 rows, ~1 ms of CPU, where a GPU's dispatches
+  // and the read-back of 12 outputs per step would cost more than the work (and both halves of a
+  // chain should run on one backend).
+  {
+    name: 'embedding_window',
+    package: OWW_PKG,
+    path: 'models/embedding_model.onnx',
+    build: 'openwakeword/embedding_window',
+    sha256: 'b0d9622764059f3cd4692fa4b8c9d606581a7c2acf20f146d0f57ea4f5faeb4e',
+    bytes: 1333680,
+    licence: OWW_LICENCE,
+    licenceNote: `${OWW_FEATURE_NOTE} Rewired at build time to also output the step chain's states.`,
+    backends: ['wasm'],
+    sample: { window: { dtype: 'float32', dims: [1, 1, 76, 32], fill: 'noise', scale: 2 } },
+    tolerance: 1e-2,
+  },
+  {
+    name: 'embedding_step',
+    package: OWW_PKG,
+    path: 'models/embedding_model.onnx',
+    build: 'openwakeword/embedding_step',
+    sha256: '42af61f0adf14ba6a9ae1b1972a678df0027d3cb535e993ca5612cdf94afe270',
+    bytes: 1336121,
+    licence: OWW_LICENCE,
+    licenceNote: `${OWW_FEATURE_NOTE} Rewired at build time to compute one 80 ms step from the previous one's state.`,
+    backends: ['wasm'],
+    sample: {
+      frames: { dtype: 'float32', dims: [1, 1, 8, 32], fill: 'noise', scale: 2 },
+      ...Object.fromEntries(
+        ([[1, 32], [24, 32], [48, 16], [48, 16], [72, 8], [72, 8], [96, 4], [96, 4], [96, 2], [96, 2], [96, 1]] as const).map(([c, w], i) => [
+          `state_${i}`,
+          { dtype: 'float32', dims: [1, c, 2, w], fill: 'noise', scale: 2 } as SampleSpec,
+        ]),
+      ),
+    },
     tolerance: 1e-2,
   },
   classifier('hey_jarvis_v0.1', '94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb', 1271370, 'x.1', 16),

@@ -72,6 +72,11 @@ const WakeOptions = z.object({
   vadGate: z.number().min(0).max(1).optional(),
   /** Skip the embedding model and classifiers while the gate is shut (default true; same scores). */
   lazyEmbeddings: z.boolean().optional(),
+  /**
+   * Compute each step's embedding from the previous step's (embedding_step, default true; the same
+   * embeddings to float rounding); false runs the whole embedding model on every window.
+   */
+  stepEmbeddings: z.boolean().optional(),
 });
 export type WakeOptions = z.infer<typeof WakeOptions>;
 

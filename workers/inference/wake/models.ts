@@ -7,7 +7,23 @@
 export const SAMPLE_RATE = 16_000;
 
 export const MEL_MODEL = 'melspectrogram';
+/** openWakeWord's embedding model: a whole 76-frame window per run. */
 export const EMBEDDING_MODEL = 'embedding_model';
+/**
+ * The same model as a chain of steps (scripts/wake-models/embedding-step.ts): `embedding_window`
+ * runs a whole window and also gives the chain's states at its end; `embedding_step` takes the
+ * step's 8 new frames and the states, and gives the embedding and the next states.
+ */
+export const EMBEDDING_WINDOW_MODEL = 'embedding_window';
+export const EMBEDDING_STEP_MODEL = 'embedding_step';
+/**
+ * The chain's states, in the step model's input order (`state_i` in, `next_i` out): per time
+ * convolution, the last 2 rows of its input, [1, channels, 2, width].
+ */
+export const EMBEDDING_STATES: readonly (readonly [1, number, 2, number])[] = [
+  [1, 1, 2, 32], [1, 24, 2, 32], [1, 48, 2, 16], [1, 48, 2, 16], [1, 72, 2, 8], [1, 72, 2, 8],
+  [1, 96, 2, 4], [1, 96, 2, 4], [1, 96, 2, 2], [1, 96, 2, 2], [1, 96, 2, 1],
+];
 
 /** Silero VAD v5 (shared with speech to text): 512 new samples per call, the previous 64 prepended. */
 export { VAD_MODEL, VAD_CHUNK, VAD_CONTEXT, VAD_STATE } from '../vad.ts';
@@ -54,6 +70,7 @@ export const PHRASES = Object.keys(CLASSIFIERS);
 export const FEATURE_FRAMES = Math.max(...Object.values(CLASSIFIERS).map((c) => c.frames));
 
 /** Every model a wake stream with these phrases needs, feature models first. */
-export function modelsFor(phrases: readonly string[]): string[] {
-  return [VAD_MODEL, MEL_MODEL, EMBEDDING_MODEL, ...phrases];
+export function modelsFor(phrases: readonly string[], opts: { stepEmbeddings?: boolean } = {}): string[] {
+  const embedding = opts.stepEmbeddings === false ? [EMBEDDING_MODEL] : [EMBEDDING_WINDOW_MODEL, EMBEDDING_STEP_MODEL];
+  return [VAD_MODEL, MEL_MODEL, ...embedding, ...phrases];
 }

@@ -29,11 +29,12 @@
  */
 import type { WakeStep } from '../../../protocol/inference.ts';
 import {
-  CLASSIFIERS, EMBEDDING_MODEL, EMBEDDING_SIZE, FEATURE_FRAMES, MEL_BINS, MEL_FRAMES_PER_STEP, MEL_INPUT, MEL_MODEL, MEL_WINDOW,
+  CLASSIFIERS, EMBEDDING_SIZE, FEATURE_FRAMES, MEL_BINS, MEL_FRAMES_PER_STEP, MEL_INPUT, MEL_MODEL, MEL_WINDOW,
   STEP, VAD_CHUNK, type ClassifierSpec,
 } from './models.ts';
 import { SileroVad } from '../vad.ts';
 import { firstOutput } from './initial-features.ts';
+import { StepEmbedder, WindowEmbedder, type Embedder } from './embedder.ts';
 import type { Feed, ModelRunner } from '../runner.ts';
 
 export type { WakeStep };
@@ -69,6 +70,11 @@ export interface WakePipelineOptions {
    * way; false is for comparisons.
    */
   lazyEmbeddings?: boolean;
+  /**
+   * Compute each embedding from the previous step's state (embedder.ts, default true); false runs
+   * openWakeWord's whole embedding model on every window. The same embeddings to float rounding.
+   */
+  stepEmbeddings?: boolean;
   now?: () => number;
 }
 
@@ -105,6 +111,7 @@ export class WakePipeline {
   /** The most embeddings any of this stream's classifiers reads. */
   private readonly need: number;
   private readonly lazy: boolean;
+  private readonly embedder: Embedder;
   /** The last FEATURE_FRAMES embeddings, oldest first; the newest is that of step `embedded`. */
   private readonly features = new Float32Array(FEATURE_FRAMES * EMBEDDING_SIZE);
   /** The step whose embedding is newest in `features` (-1: only the start embeddings). */
@@ -125,6 +132,7 @@ export class WakePipeline {
     this.vad = new SileroVad(runner, { threshold: opts.vadThreshold, negThreshold: opts.vadNegThreshold });
     this.gate = opts.vadGate ?? 0.5;
     this.lazy = opts.lazyEmbeddings ?? true;
+    this.embedder = opts.stepEmbeddings === false ? new WindowEmbedder(runner) : new StepEmbedder(runner);
     this.classifiers = opts.phrases.map((name) => {
       const spec = CLASSIFIERS[name];
       if (!spec) throw new Error(`${name} is not a wake-word classifier`);
@@ -178,6 +186,7 @@ export class WakePipeline {
     this.melHistory.fill(1);
     this.features.set(this.initial);
     this.embedded = -1;
+    this.embedder.reset();
   }
 
   private async consume(samples: Float32Array): Promise<WakeStep[]> {
@@ -310,9 +319,7 @@ export class WakePipeline {
     const size = MEL_WINDOW * MEL_BINS;
     for (let k = first; k < first + count; k++) {
       const end = this.melHistory.length - (n - k) * MEL_FRAMES_PER_STEP * MEL_BINS;
-      const window = this.melHistory.subarray(end - size, end);
-      const emb = firstOutput(await this.runner.run(EMBEDDING_MODEL, { input_1: { dtype: 'float32', dims: [1, MEL_WINDOW, MEL_BINS, 1], data: window } }));
-      if (emb.length !== EMBEDDING_SIZE) throw new Error(`embedding_model gave ${emb.length} values, expected ${EMBEDDING_SIZE}`);
+      const emb = await this.embedder.embed(k, this.melHistory.subarray(end - size, end));
       this.features.copyWithin(0, EMBEDDING_SIZE);
       this.features.set(emb, this.features.length - EMBEDDING_SIZE);
       this.embedded = k;

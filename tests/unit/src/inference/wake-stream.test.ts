@@ -49,7 +49,7 @@ describe('InferenceRuntime.openWake', () => {
   it('asks for every model of the pipeline with the chooser\'s backend; pushes transfer a copy and return the steps', async () => {
     const { rt, workers } = setup();
     const { stream, req, w } = await open(rt, workers, ['hey_jarvis_v0.1', 'timer_v0.1']);
-    expect(req.backends).toEqual({ silero_vad_v5: 'wasm', melspectrogram: 'wasm', embedding_model: 'wasm', 'hey_jarvis_v0.1': 'wasm', 'timer_v0.1': 'wasm' });
+    expect(req.backends).toEqual({ silero_vad_v5: 'wasm', melspectrogram: 'wasm', embedding_window: 'wasm', embedding_step: 'wasm', 'hey_jarvis_v0.1': 'wasm', 'timer_v0.1': 'wasm' });
     expect(stream.backends.silero_vad_v5).toBe('wasm');
     expect(stream.prepareMs).toBe(3);
 

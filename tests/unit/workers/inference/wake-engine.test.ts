@@ -1,13 +1,13 @@
 /** The worker's engine with wake streams, on the real models under Node (wasm, one thread). */
 import { describe, it, expect, beforeAll } from 'vitest';
-import fs from 'node:fs';
 import crypto from 'node:crypto';
 import * as ort from 'onnxruntime-web';
 import { InferenceEngine } from '../../../../workers/inference/engine.ts';
 import { PROTOCOL_VERSION } from '../../../../protocol/version.ts';
 import type { InferenceRequest, InferenceResponse } from '../../../../protocol/inference.ts';
 import { modelsFor } from '../../../../workers/inference/wake/models.ts';
-import { modelFile } from './wake/node-models.ts';
+import { modelBytes } from '../../../../scripts/vite-plugin-models.ts';
+import { REPO } from '../../../e2e/support/env.ts';
 import { loadFixtureClip } from './wake/fixture-clip.ts';
 
 const v = PROTOCOL_VERSION;
@@ -23,7 +23,8 @@ beforeAll(() => {
   engine = new InferenceEngine({
     loadOrt: async () => ort as never,
     fetchModel: async (entry) => {
-      const bytes = new Uint8Array(fs.readFileSync(modelFile(entry.name)));
+      // The package's file, or the graph built from it (the embedding chain).
+      const bytes = new Uint8Array(modelBytes(entry, REPO));
       return { bytes, sha256: crypto.createHash('sha256').update(bytes).digest('hex'), from: 'network', ms: { fetch: 0, verify: 0 } };
     },
     adapterInfo: async () => null,
@@ -42,7 +43,7 @@ describe('wake streams in the engine', () => {
     const b = await ask({ t: 'wake-open', stream: 'remote:phone-1', phrases: ['hey_jarvis_v0.1', 'alexa_v0.1'], backends: wasmFor(['hey_jarvis_v0.1', 'alexa_v0.1']), timeoutMs: 60_000 });
     expect(b.t).toBe('wake-opened');
     // Sessions are shared: the second stream loaded only its new phrase model.
-    if (b.t === 'wake-opened') expect(b.load['embedding_model']).toEqual({ fetch: 0, verify: 0, create: 0 });
+    if (b.t === 'wake-opened') expect(b.load['embedding_step']).toEqual({ fetch: 0, verify: 0, create: 0 });
 
     const clip = loadFixtureClip().samples;
     const silence = new Float32Array(clip.length);
@@ -94,5 +95,25 @@ describe('lazy embeddings through the engine', () => {
     }
     expect(counts['lazy-default']).toEqual(new Array(8).fill(0));
     expect(counts['eager']).toEqual(new Array(8).fill(1));
+  });
+});
+
+describe('one ORT run at a time', () => {
+  // onnxruntime-web's run puts its input and output names on the wasm stack, then awaits once per
+  // input: a run of another session in between moved that stack and ORT failed with "input/output
+  // name cannot be empty". The engine runs one session at a time per backend.
+  it('runs of different sessions asked for at once all succeed', { timeout: 120_000 }, async () => {
+    const { sampleInputs } = await import('../../../../models/sample.ts');
+    const { findModel } = await import('../../../../models/registry.ts');
+    const models = ['embedding_step', 'silero_vad_v5', 'melspectrogram', 'hey_jarvis_v0.1'];
+    for (const model of models) expect(await ask({ t: 'load', model, backend: 'wasm', timeoutMs: 60_000 })).toMatchObject({ t: 'loaded' });
+    const pending: Promise<InferenceResponse>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const model = models[i % models.length]!;
+      pending.push(ask({ t: 'run', model, backend: 'wasm', inputs: sampleInputs(findModel(model)!.sample, i + 1), timeoutMs: 60_000 }));
+    }
+    const answers = await Promise.all(pending);
+    const failed = answers.filter((a) => a.t !== 'ran').map((a) => (a.t === 'error' ? a.error.message : a.t));
+    expect(failed).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /** workers/inference/wake/models.ts against the real model files: names, shapes, the timer's labels. */
 import { describe, it, expect } from 'vitest';
-import { CLASSIFIERS, EMBEDDING_SIZE, FEATURE_FRAMES, PHRASES } from '../../../../../workers/inference/wake/models.ts';
+import { CLASSIFIERS, EMBEDDING_SIZE, EMBEDDING_STATES, FEATURE_FRAMES, PHRASES } from '../../../../../workers/inference/wake/models.ts';
 import { findModel } from '../../../../../models/registry.ts';
 import { session } from './node-models.ts';
 
@@ -32,5 +32,20 @@ describe('voice model table', () => {
     expect(vad.outputNames).toEqual(['output', 'stateN']);
     expect((await session('melspectrogram')).session.inputNames).toEqual(['input']);
     expect((await session('embedding_model')).session.inputNames).toEqual(['input_1']);
+  });
+
+  it('the embedding chain (built from embedding_model): inputs, outputs and states as the table says', { timeout: 60_000 }, async () => {
+    const states = EMBEDDING_STATES.map((_, i) => `state_${i}`);
+    const nexts = EMBEDDING_STATES.map((_, i) => `next_${i}`);
+    const step = (await session('embedding_step')).session;
+    expect(step.inputNames).toEqual(['frames', ...states]);
+    expect(step.outputNames).toEqual(['embedding', ...nexts]);
+    const shapes = (step.inputMetadata as unknown as Meta[]).map((m) => m.shape);
+    expect(shapes).toEqual([[1, 1, 8, 32], ...EMBEDDING_STATES]);
+    expect((step.outputMetadata as unknown as Meta[]).map((m) => m.shape)).toEqual([[1, EMBEDDING_SIZE], ...EMBEDDING_STATES]);
+    const window = (await session('embedding_window')).session;
+    expect(window.inputNames).toEqual(['window']);
+    expect((window.inputMetadata as unknown as Meta[])[0]!.shape).toEqual([1, 1, 76, 32]);
+    expect(window.outputNames).toEqual(['embedding', ...nexts]);
   });
 });

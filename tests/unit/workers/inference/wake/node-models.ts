@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-web';
 import { findModel } from '../../../../../models/registry.ts';
 import { ortRunner, type ModelRunner, type OrtSessionHandle } from '../../../../../workers/inference/runner.ts';
 import { initialFeatures } from '../../../../../workers/inference/wake/initial-features.ts';
-import { CLASSIFIERS, EMBEDDING_MODEL, MEL_MODEL, VAD_MODEL } from '../../../../../workers/inference/wake/models.ts';
+import { CLASSIFIERS, EMBEDDING_MODEL, EMBEDDING_STEP_MODEL, EMBEDDING_WINDOW_MODEL, MEL_MODEL, VAD_MODEL } from '../../../../../workers/inference/wake/models.ts';
+import { modelBytes } from '../../../../../scripts/vite-plugin-models.ts';
 import { REPO } from '../../../../e2e/support/env.ts';
 
 ort.env.wasm.numThreads = 1;
@@ -27,7 +28,8 @@ export function session(name: string): Promise<OrtSessionHandle> {
   let p = sessions.get(name);
   if (!p) {
     p = (async () => {
-      const bytes = fs.readFileSync(modelFile(name));
+      // The package's file, or the graph built from it (embedding_window, embedding_step).
+      const bytes = modelBytes(findModel(name)!, REPO);
       const sha = crypto.createHash('sha256').update(bytes).digest('hex');
       if (sha !== findModel(name)!.sha256) throw new Error(`${name}: SHA-256 does not match the registry`);
       return { ort: ort as unknown as OrtSessionHandle['ort'], session: await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] }) };
@@ -37,7 +39,7 @@ export function session(name: string): Promise<OrtSessionHandle> {
   return p;
 }
 
-export const ALL_MODELS = [VAD_MODEL, MEL_MODEL, EMBEDDING_MODEL, ...Object.keys(CLASSIFIERS)];
+export const ALL_MODELS = [VAD_MODEL, MEL_MODEL, EMBEDDING_MODEL, EMBEDDING_WINDOW_MODEL, EMBEDDING_STEP_MODEL, ...Object.keys(CLASSIFIERS)];
 
 /** A runner with every voice model open, and the pipeline's start embeddings. */
 export async function nodeRunner(): Promise<{ runner: ModelRunner; initial: Float32Array }> {

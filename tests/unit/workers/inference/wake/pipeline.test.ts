@@ -20,6 +20,7 @@ import { WakePipeline, WARMUP_STEPS, type WakeStep } from '../../../../../worker
 import { CLASSIFIERS, PHRASES, FEATURE_FRAMES, EMBEDDING_SIZE } from '../../../../../workers/inference/wake/models.ts';
 import type { Feed, ModelRunner, Outputs } from '../../../../../workers/inference/runner.ts';
 import { nodeRunner } from './node-models.ts';
+import { EMBEDDING_STATE_VALUES } from '../../../../../workers/inference/wake/embedder.ts';
 import { CLIP_FILE, loadFixtureClip } from './fixture-clip.ts';
 import { loadVectors, REFERENCE_CLASSIFIERS, VECTOR_STEPS } from './vectors.ts';
 import { referenceRun } from './reference.ts';
@@ -48,8 +49,11 @@ function spy(inner: ModelRunner, fail?: (model: string, call: number) => boolean
       return outputs;
     },
   };
-  return { runner: r, calls, of: (m: string) => calls.filter((c) => c.model === m) };
+  return { runner: r, calls, of: (m: string) => calls.filter((c) => c.model === m), embeddings: () => calls.filter((c) => EMBEDDING_RUNS.has(c.model)) };
 }
+
+/** The models an embedding comes from: the chain's start (a whole window) and its steps, or the package's model. */
+const EMBEDDING_RUNS = new Set(['embedding_window', 'embedding_step', 'embedding_model']);
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
@@ -57,6 +61,9 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
   return d;
 };
+/** Every Float32Array a pipeline holds, its embedder's included. */
+const floatArrays = (p: WakePipeline): Float32Array[] =>
+  [p, (p as unknown as { embedder: object }).embedder].flatMap((o) => Object.values(o).filter((v): v is Float32Array => v instanceof Float32Array));
 const withoutMs = (steps: WakeStep[]) => steps.map(({ ms: _ms, ...rest }) => rest);
 
 async function pushAll(p: WakePipeline, samples: Float32Array, chunk: number): Promise<WakeStep[]> {
@@ -78,11 +85,13 @@ describe('fixed vectors (naive batch reference, checked in)', () => {
     expect(steps).toHaveLength(vectors.steps);
 
     const mels = s.of('melspectrogram');
-    const embs = s.of('embedding_model');
+    const embs = s.embeddings();
+    // One chain from the start: the first step runs the whole window, every later one a step.
+    expect(embs.map((c) => c.model)).toEqual(steps.map((_, i) => (i === 0 ? 'embedding_window' : 'embedding_step')));
     const worst = { mel: 0, embedding: 0, score: 0, vad: 0 };
     for (const k of VECTOR_STEPS) {
       worst.mel = Math.max(worst.mel, maxDiff(Array.from(Object.values(mels[k]!.outputs)[0]!, (v) => v / 10 + 2), vectors.mel[k]!));
-      worst.embedding = Math.max(worst.embedding, maxDiff(Object.values(embs[k]!.outputs)[0]!, vectors.embedding[k]!));
+      worst.embedding = Math.max(worst.embedding, maxDiff(embs[k]!.outputs.embedding!, vectors.embedding[k]!));
     }
     for (const [name, ref] of Object.entries(vectors.scores)) {
       steps.forEach((st, i) => {
@@ -158,14 +167,14 @@ describe('framing, scaling, buffering', () => {
     expect(Array.from(states[1]!.inputs.state!)).toEqual(Array.from(states[0]!.outputs.stateN!));
     // Each classifier reads its own number of the latest embeddings.
     expect(s.of('hey_jarvis_v0.1')[2]!.inputs['x.1']!.length).toBe(CLASSIFIERS['hey_jarvis_v0.1']!.frames * EMBEDDING_SIZE);
-    const lastEmb = Object.values(s.of('embedding_model')[2]!.outputs)[0]!;
+    const lastEmb = s.embeddings()[2]!.outputs.embedding!;
     expect(Array.from(s.of('hey_jarvis_v0.1')[2]!.inputs['x.1']!.subarray(15 * EMBEDDING_SIZE))).toEqual(Array.from(lastEmb));
   });
 
   it('reset returns to the start state; memory stays fixed however much is pushed', { timeout: 120_000 }, async () => {
     const p = new WakePipeline(runner, { phrases: ['hey_jarvis_v0.1'], initialFeatures: initial });
     const first = await p.push(clip);
-    const arrays = () => Object.values(p).filter((v): v is Float32Array => v instanceof Float32Array).map((a) => a.length);
+    const arrays = () => floatArrays(p).map((a) => a.length);
     const sizes = arrays();
     const noise = new Float32Array(16000 * 5).map((_, i) => Math.sin(i * 0.37) * 0.3);
     await p.push(noise);
@@ -174,12 +183,14 @@ describe('framing, scaling, buffering', () => {
     await p.reset();
     expect(p.samples).toBe(0);
     expect(withoutMs(await p.push(clip))).toEqual(withoutMs(first));
-    // Samples, melspectrogram history (76 + 15 x 8 frames for hey_jarvis's 16 embeddings) and
-    // features: < 100 KB, and as much with every phrase (timer_v0.1 reads 34 embeddings).
-    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(25_000);
+    // Samples, melspectrogram history (76 + 15 x 8 frames for hey_jarvis's 16 embeddings),
+    // features and the embedding chain's states (9,472 values): < 140 KB, and as much with every
+    // phrase (timer_v0.1 reads 34 embeddings).
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(35_000);
     const every = new WakePipeline(runner, { phrases: PHRASES, initialFeatures: initial });
-    const all = Object.values(every).filter((v): v is Float32Array => v instanceof Float32Array).reduce((a, v) => a + v.length, 0);
-    expect(all).toBeLessThan(25_000);
+    const all = floatArrays(every).reduce((a, v) => a + v.length, 0);
+    expect(all).toBeLessThan(35_000);
+    expect(all).toBeGreaterThan(EMBEDDING_STATE_VALUES); // the states are counted
     expect(FEATURE_FRAMES).toBe(34);
   });
 
@@ -195,17 +206,28 @@ describe('framing, scaling, buffering', () => {
 
   it('a failed model run rejects that push only; the stream carries on with a consistent clock', { timeout: 60_000 }, async () => {
     let broken = true;
-    const s = spy(runner, (model) => broken && model === 'embedding_model');
+    const s = spy(runner, (model) => broken && EMBEDDING_RUNS.has(model));
     const p = new WakePipeline(s.runner, { phrases: ['hey_jarvis_v0.1'], initialFeatures: initial, lazyEmbeddings: false });
-    await expect(p.push(new Float32Array(1280 * 2))).rejects.toThrow(/embedding_model failed/);
+    await expect(p.push(new Float32Array(1280 * 2))).rejects.toThrow(/embedding_window failed/);
     broken = false;
     const next = await p.push(new Float32Array(1280 * 2));
     // The first push stopped at its first step; its second step's samples were dropped.
     expect(next.map((x) => x.endSample)).toEqual([1280 * 2, 1280 * 3]);
+    // No chain survives a failure: the missed embedding is made up from the mel history, starting
+    // a new chain from its whole window; the steps after it continue that chain.
+    expect(s.embeddings().map((c) => c.model)).toEqual(['embedding_window', 'embedding_step', 'embedding_step']);
+    // A step that fails in the middle of a chain: the chain restarts from a whole window too.
+    let failStep = true;
+    const t = spy(runner, (model) => failStep && model === 'embedding_step');
+    const r = new WakePipeline(t.runner, { phrases: ['hey_jarvis_v0.1'], initialFeatures: initial, lazyEmbeddings: false });
+    await expect(r.push(new Float32Array(1280 * 2))).rejects.toThrow(/embedding_step failed/);
+    failStep = false;
+    await r.push(new Float32Array(1280 * 2));
+    expect(t.embeddings().map((c) => c.model)).toEqual(['embedding_window', 'embedding_window', 'embedding_step', 'embedding_step']);
     // Lazy: the embedding model first runs when the gate is about to open (speech in the clip).
     broken = true;
-    const q = new WakePipeline(spy(runner, (model) => broken && model === 'embedding_model').runner, { phrases: ['hey_jarvis_v0.1'], initialFeatures: initial });
-    await expect(q.push(clip)).rejects.toThrow(/embedding_model failed/);
+    const q = new WakePipeline(spy(runner, (model) => broken && EMBEDDING_RUNS.has(model)).runner, { phrases: ['hey_jarvis_v0.1'], initialFeatures: initial });
+    await expect(q.push(clip)).rejects.toThrow(/embedding_window failed/);
     const at = q.samples;
     broken = false;
     const after = await q.push(clip);
