@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.ts';
 import { B64u, DeviceId, Profile, WireErrorSchema } from './common.ts';
 import { VoiceControl } from './voice.ts';
+import { WrappedKey } from './sealed.ts';
 
 const V = z.literal(PROTOCOL_VERSION);
 
@@ -37,6 +38,21 @@ export const MeshError = z.object({ v: V, t: z.literal('error'), error: WireErro
 /** Shared room compute: a microphone served by another device (protocol/voice.ts). */
 export const MeshVoice = z.object({ v: V, t: z.literal('voice'), msg: VoiceControl });
 
+/**
+ * A content key handed to this device, wrapped for its vouched X25519 key (protocol/sealed.ts):
+ * `context` says what it opens (`scribe|<session>`, or another feature's prefix) and is bound
+ * into the wrapping; `grant`: given by a member's explicit action to a device that was not
+ * present when the key was made.
+ */
+export const MeshSealedKey = z.object({
+  v: V,
+  t: z.literal('sealed-key'),
+  context: z.string().min(3).max(120).regex(/^[a-z]+\|[0-9A-Za-z|-]+$/),
+  key: WrappedKey,
+  grant: z.boolean(),
+});
+export type MeshSealedKey = z.infer<typeof MeshSealedKey>;
+
 export const MeshMessage = z.discriminatedUnion('t', [
   MeshHello,
   MeshAuth,
@@ -46,5 +62,6 @@ export const MeshMessage = z.discriminatedUnion('t', [
   MeshBye,
   MeshError,
   MeshVoice,
+  MeshSealedKey,
 ]);
 export type MeshMessage = z.infer<typeof MeshMessage>;

@@ -10,12 +10,17 @@
  *   settings   Y.Map                         retentionDays, timerMinutes
  *   voice      Y.Array<VoiceEvent>           phrases heard by a room microphone (protocol/voice.ts)
  *   timers     Y.Map<RoomTimer>              timerId → a room timer
+ *   commands   Y.Array<CommandEvent>         spoken commands and what the room did (protocol/voice-commands.ts)
+ *   scribe, scribeText, scribeKeys           the scribe's sessions, sealed utterances and wrapped
+ *                                            keys (protocol/scribe.ts, readers in scribe-doc.ts)
  */
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { DeviceId } from './common.ts';
 import { LIMITS } from './limits.ts';
 import { RoomTimer, TIMER_LIMITS, VoiceEvent } from './voice.ts';
+import { CommandEvent } from './voice-commands.ts';
+import { SCRIBE_ROOTS, retainScribe } from './scribe-doc.ts';
 
 export const DOC = {
   timeline: 'timeline',
@@ -26,6 +31,8 @@ export const DOC = {
   settings: 'settings',
   voice: 'voice',
   timers: 'timers',
+  commands: 'commands',
+  ...SCRIBE_ROOTS,
 } as const;
 
 /** Every root type of the room document: a member's update that writes elsewhere is refused. */
@@ -119,6 +126,7 @@ export const files = (doc: Y.Doc) => doc.getMap<unknown>(DOC.files);
 export const settings = (doc: Y.Doc) => doc.getMap<unknown>(DOC.settings);
 export const voiceEvents = (doc: Y.Doc) => doc.getArray<unknown>(DOC.voice);
 export const timers = (doc: Y.Doc) => doc.getMap<unknown>(DOC.timers);
+export const commandEvents = (doc: Y.Doc) => doc.getArray<unknown>(DOC.commands);
 
 /** Voice events kept in the document at most (the writer trims the oldest). */
 export const VOICE_EVENTS_KEPT = 200;
@@ -131,6 +139,17 @@ export function readVoiceEvents(doc: Y.Doc, limit = 50): VoiceEvent[] {
   const arr = voiceEvents(doc);
   for (let i = arr.length - 1; i >= 0 && out.length < limit; i--) {
     const e = VoiceEvent.safeParse(arr.get(i));
+    if (e.success) out.push(e.data);
+  }
+  return out.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
+}
+
+/** The newest `limit` valid command events, newest first. */
+export function readCommandEvents(doc: Y.Doc, limit = 50): CommandEvent[] {
+  const out: CommandEvent[] = [];
+  const arr = commandEvents(doc);
+  for (let i = arr.length - 1; i >= 0 && out.length < limit; i--) {
+    const e = CommandEvent.safeParse(arr.get(i));
     if (e.success) out.push(e.data);
   }
   return out.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
@@ -219,14 +238,16 @@ export function retentionDays(doc: Y.Doc): number {
 }
 
 /**
- * Deletes messages (with their reactions and pins) and files older than the room's retention.
+ * Deletes messages (with their reactions and pins), files, voice and command events, and the
+ * scribe's transcripts with their keys (scribe-doc.ts) older than the room's retention.
  * Any replica may run it; deletions are idempotent and reach everyone by sync. Returns the ids
- * of deleted files so their bytes can be removed too.
+ * of deleted files so their bytes can be removed too, and counts so the stores compact.
  */
-export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'retention'): { messages: number; files: string[] } {
+export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'retention'): { messages: number; files: string[]; scribe: number } {
   const cutoff = now - retentionDays(doc) * 86_400_000;
   const expiredMessages = new Set<string>();
   const expiredFiles: string[] = [];
+  let scribe = 0;
   doc.transact(() => {
     const arr = timeline(doc);
     for (let i = arr.length - 1; i >= 0; i--) {
@@ -254,11 +275,13 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
         expiredFiles.push(id);
       }
     }
-    const ve = voiceEvents(doc);
-    for (let i = ve.length - 1; i >= 0; i--) {
-      const at = (ve.get(i) as { at?: unknown })?.at;
-      if (typeof at !== 'number' || at < cutoff) ve.delete(i, 1);
+    for (const arr of [voiceEvents(doc), commandEvents(doc)]) {
+      for (let i = arr.length - 1; i >= 0; i--) {
+        const at = (arr.get(i) as { at?: unknown })?.at;
+        if (typeof at !== 'number' || at < cutoff) arr.delete(i, 1);
+      }
     }
+    scribe = retainScribe(doc, cutoff, orphanBefore);
     const tm = timers(doc);
     for (const [id, raw] of [...tm.entries()]) {
       const t = RoomTimer.safeParse(raw);
@@ -275,5 +298,5 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
       if (expiredMessages.has(ref) || expiredFiles.includes(ref) || orphanedLongEnough) b.delete(id);
     }
   }, origin);
-  return { messages: expiredMessages.size, files: expiredFiles };
+  return { messages: expiredMessages.size, files: expiredFiles, scribe };
 }
