@@ -13,7 +13,8 @@ import type { Profile } from '../../protocol/common.ts';
 import type { VoiceControl } from '../../protocol/voice.ts';
 import { b64uDecode, deviceIdMatchesKey, hmacB64u, meshProofMessage, randomNonce, safeEqual, signB64u, verifySig } from '../../protocol/crypto.ts';
 import { keyAgreementVouched } from '../../protocol/sealed.ts';
-import type { KeyAgreement } from '../../protocol/mesh.ts';
+import type { KeyAgreement, MeshSealedKey } from '../../protocol/mesh.ts';
+import type { WrappedKey } from '../../protocol/sealed.ts';
 
 export interface Transport {
   send(data: string | Uint8Array): void;
@@ -41,6 +42,8 @@ export interface SessionEvents {
   binary?(session: PeerSession, data: Uint8Array): void;
   /** Shared room compute (protocol/voice.ts) from the authenticated peer. */
   voice?(session: PeerSession, msg: VoiceControl): void;
+  /** A content key wrapped for this device (protocol/mesh.ts `MeshSealedKey`) from the authenticated peer. */
+  sealedKey?(session: PeerSession, msg: MeshSealedKey): void;
 }
 
 const MAX_BAD_FRAMES = 10;
@@ -124,6 +127,8 @@ export class PeerSession {
         return this.fail(msg.error, false);
       case 'voice':
         return this.on.voice?.(this, msg.msg);
+      case 'sealed-key':
+        return this.on.sealedKey?.(this, msg);
     }
   }
 
@@ -144,6 +149,13 @@ export class PeerSession {
 
   sendVoice(msg: VoiceControl): void {
     if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'voice', msg });
+  }
+
+  /** Hands the peer a content key wrapped for its vouched X25519 key; false if the session is not open. */
+  sendSealedKey(context: string, key: WrappedKey, grant: boolean): boolean {
+    if (this.state !== 'open') return false;
+    this.send({ v: PROTOCOL_VERSION, t: 'sealed-key', context, key, grant });
+    return true;
   }
 
   sendProfile(): void {

@@ -20,6 +20,8 @@ export interface MemberView {
   /** The device's microphone is live, and whether it offers the voice service (protocol/voice.ts). */
   mic: boolean;
   servesVoice: boolean;
+  /** The microphone feeds the scribe: which session, transcribed by which device (protocol/common.ts). */
+  scribe?: { session: string; by: string | null };
 }
 
 export interface MergeInput {
@@ -65,6 +67,6 @@ export function mergeMembers(m: MergeInput): MemberView[] {
   return out.sort((a, b) => a.name.localeCompare(b.name) || a.peerId.localeCompare(b.peerId));
 }
 
-function voiceOf(p: Profile): { mic: boolean; servesVoice: boolean } {
-  return { mic: p.voice?.mic === 'live', servesVoice: p.voice?.serving ?? false };
+function voiceOf(p: Profile): Pick<MemberView, 'mic' | 'servesVoice' | 'scribe'> {
+  return { mic: p.voice?.mic === 'live', servesVoice: p.voice?.serving ?? false, ...(p.voice?.scribe ? { scribe: p.voice.scribe } : {}) };
 }
