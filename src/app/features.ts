@@ -1,8 +1,8 @@
 /**
  * The room's features on this device, built when it enters a room and closed when it leaves: the
  * room's memory (opened from this device's storage first, so that the room opens offline), the
- * voice events and timers in it, its files, and its links to other rooms. (The voice service, one
- * per device, lives as long as the app: room-app.svelte.ts.)
+ * voice events and timers in it, its files, its links to other rooms, and its scribe. (The voice
+ * service, one per device, lives as long as the app: room-app.svelte.ts.)
  */
 import type { DataConnection } from 'peerjs';
 import { RoomMemoryState } from '../memory/room-memory.svelte.ts';
@@ -16,6 +16,12 @@ import { GatewayState } from '../gateway/gateway.svelte.ts';
 import type { HubHttp } from '../platform/hub-http.ts';
 import { VoiceService } from '../voice/voice-service.svelte.ts';
 import { runtimeEngine } from '../voice/engine.ts';
+import { runtimeStt } from '../voice/stt-engine.ts';
+import { ScribeState } from '../scribe/scribe.svelte.ts';
+import type { KeyHolder, KeyMesh } from '../room/sealed-keys.ts';
+import type { ScribeTarget } from '../voice/scribe-feed.ts';
+import { OsmoseError } from '../../protocol/errors.ts';
+import { commandRoom } from './command-room.ts';
 import type { AppDeps } from './deps.ts';
 import type { RoomApp } from './room-app.svelte.ts';
 import type { RoomLinks } from './room-links.ts';
@@ -25,6 +31,7 @@ export interface RoomFeatures {
   roomVoice: RoomVoiceState;
   files: FilesState;
   gateway: GatewayState;
+  scribe: ScribeState;
 }
 
 /** What the features need of the room's links and of this device. */
@@ -41,11 +48,22 @@ export interface FeatureContext {
   sendToPeer(peerId: string, frame: Uint8Array): void;
   openBulk(peerId: string, label: string): DataConnection | null;
   openPeers(): string[];
+  /** This device's X25519 key (room/identity.ts): what keys handed to it are wrapped for. */
+  keyHolder: KeyHolder;
+  /** The mesh, for handing keys to the devices present (room/sealed-keys.ts). */
+  keyMesh(): KeyMesh | null;
+  nameOf(deviceId: string): string;
+  /** The scribe session this device's microphone may feed. */
+  feedScribe(target: ScribeTarget | null): void;
 }
 
 /** The features' view of this device and of the room's links (whichever are up when they send). */
-export function featureContext(app: RoomApp, links: RoomLinks, deps: Pick<AppDeps, 'chunkStore' | 'hasher'>): FeatureContext {
+export function featureContext(app: RoomApp, links: RoomLinks, deps: Pick<AppDeps, 'chunkStore' | 'hasher'>, keyHolder: KeyHolder): FeatureContext {
   return {
+    keyHolder,
+    keyMesh: () => links.mesh,
+    nameOf: (id) => app.members.find((m) => m.peerId === id)?.name ?? (id === app.deviceId ? app.name : `device ${id.slice(1, 5)}`),
+    feedScribe: (t) => app.voice?.feedScribe(t),
     deviceId: app.deviceId,
     name: () => app.name,
     http: app.http,
@@ -83,11 +101,20 @@ export async function openRoomFeatures(roomId: string, ctx: FeatureContext, canc
   });
   // Retention removed these files from the room: their bytes go from this device too.
   memory.onFilesExpired = (ids) => void files.forget(ids);
-  return { memory, roomVoice: new RoomVoiceState(memory.doc, me), files, gateway: new GatewayState(new GatewayApi(ctx.http)) };
+  const scribe = new ScribeState({
+    doc: memory.doc,
+    me: { ...ctx.keyHolder, name: ctx.name },
+    mesh: ctx.keyMesh,
+    nameOf: ctx.nameOf,
+    feed: ctx.feedScribe,
+    compact: () => memory.forgetDeleted(),
+  });
+  return { memory, roomVoice: new RoomVoiceState(memory.doc, me), files, gateway: new GatewayState(new GatewayApi(ctx.http)), scribe };
 }
 
 export async function closeRoomFeatures(f: RoomFeatures): Promise<void> {
   f.gateway.stop();
+  f.scribe.dispose();
   f.files.dispose();
   f.roomVoice.dispose();
   await f.memory.close();
@@ -101,6 +128,7 @@ export function createVoiceService(app: RoomApp, deps: Pick<AppDeps, 'inference'
   return new VoiceService({
     deviceId: app.deviceId,
     engine: runtimeEngine(deps.inference),
+    stt: runtimeStt(async () => (await deps.inference()).stt ?? Promise.reject(new OsmoseError('model-unavailable', 'no speech to text in this runtime'))),
     send: (to, msg) => app.mesh?.sendVoice(to, msg) ?? false,
     sendAudio: (to, frame) => app.mesh?.sendBinary(frame, to),
     candidates: () =>
@@ -109,6 +137,11 @@ export function createVoiceService(app: RoomApp, deps: Pick<AppDeps, 'inference'
         return { peerId, voice: p?.voice, visible: p?.visibility !== 'hidden' };
       }),
     room: () => app.roomVoice,
+    commandRoom: () => commandRoom({ roomVoice: app.roomVoice, memory: app.memory, scribe: app.scribe, people: () => [app.name, ...app.members.filter((m) => m.status === 'present').map((m) => m.name)] }),
+    speak: (text) => {
+      const synth = globalThis.speechSynthesis;
+      if (synth && typeof SpeechSynthesisUtterance === 'function') synth.speak(new SpeechSynthesisUtterance(text));
+    },
     presenceChanged: () => app.profileChanged(),
     onBattery: () => (app.caps?.battery ? !app.caps.battery.charging : null),
     openMicrophone: deps.openMicrophone,

@@ -15,6 +15,7 @@ export function meshEvents(app: RoomApp): MeshEvents {
     change: () => {
       app.meshChanged();
       app.voice?.peersChanged();
+      app.scribe?.peersChanged();
       if (typeof performance.mark === 'function' && !performance.getEntriesByName(FIRST_PEER_MARK).length && app.members.some((m) => m.direct)) {
         performance.mark(FIRST_PEER_MARK);
       }
@@ -25,6 +26,7 @@ export function meshEvents(app: RoomApp): MeshEvents {
         voice: (f, bytes) => app.voice?.audio(f, bytes),
       }),
     voice: (from, msg) => app.voice?.control(from, msg),
+    sealedKey: (from, msg) => app.scribe?.takeKey(from, msg),
     session: (peerId, open) => {
       if (open) app.memory?.peerUp(peerId);
       else app.memory?.peerDown(peerId);

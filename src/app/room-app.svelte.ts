@@ -31,6 +31,7 @@ import type { RoomMemoryState } from '../memory/room-memory.svelte.ts';
 import type { FilesState } from '../files/files.svelte.ts';
 import type { RoomVoiceState } from '../voice/room-voice.svelte.ts';
 import type { GatewayState } from '../gateway/gateway.svelte.ts';
+import type { ScribeState } from '../scribe/scribe.svelte.ts';
 import type { VoiceService } from '../voice/voice-service.svelte.ts';
 import type { AppDeps } from './deps.ts';
 import { Clock } from './clock.svelte.ts';
@@ -81,6 +82,7 @@ export class RoomApp {
   get files(): FilesState | null { return this.features?.files ?? null; }
   get roomVoice(): RoomVoiceState | null { return this.features?.roomVoice ?? null; }
   get gateway(): GatewayState | null { return this.features?.gateway ?? null; }
+  get scribe(): ScribeState | null { return this.features?.scribe ?? null; }
   /** The mesh while the room's links run (diagnostics measure round trips on it). */
   get mesh(): Mesh | null { return this.links.mesh; }
 
@@ -283,7 +285,8 @@ export class RoomApp {
   private async openFeatures(roomId: string): Promise<void> {
     await this.closeFeatures();
     this.opening = roomId;
-    const features = await openRoomFeatures(roomId, featureContext(this, this.links, this.deps), () => this.opening !== roomId);
+    const keyHolder = { deviceId: this.identity!.deviceId, x25519: this.identity!.kx };
+    const features = await openRoomFeatures(roomId, featureContext(this, this.links, this.deps, keyHolder), () => this.opening !== roomId);
     if (!features) return;
     this.opening = null;
     this.features = features;
