@@ -4,6 +4,7 @@
  * the scribe, and the people present. Null while no room is open.
  */
 import { ORIGIN } from '../../protocol/doc-sync.ts';
+import { readBoard, readNotes, readTimeline } from '../../protocol/room-doc.ts';
 import type { CommandRoom } from '../voice/command-flow.ts';
 import type { RoomMemoryState } from '../memory/room-memory.svelte.ts';
 import type { RoomVoiceState } from '../voice/room-voice.svelte.ts';
@@ -35,11 +36,12 @@ export function commandRoom(p: CommandRoomParts): CommandRoom | null {
       memory.doc.transact(() => memory.noteBody(id)?.insert(0, text), ORIGIN.local);
       return id;
     },
+    // Read from the document, not the views' snapshots (refreshed 50 ms later): commands may follow each other closely.
     latest: () => {
-      const message = memory.timeline.at(-1);
-      const note = memory.notes[0];
+      const message = readTimeline(memory.doc).at(-1);
+      const note = readNotes(memory.doc)[0];
       const pick = !note || (message && message.sentAt >= note.createdAt) ? (message ? { kind: 'message' as const, ref: message.id } : null) : { kind: 'note' as const, ref: note.id };
-      return pick ? { ...pick, pinned: memory.board.some((b) => b.ref === pick.ref) } : null;
+      return pick ? { ...pick, pinned: readBoard(memory.doc).some((b) => b.ref === pick.ref) } : null;
     },
     pin: (kind, ref) => memory.pin(kind, ref),
     people: p.people,

@@ -103,12 +103,10 @@ export class ScribeFeed {
         if (text) target.record({ start: Math.round(o.t0 + r.start / 16), end: Math.round(o.t0 + r.end / 16), text, processedBy: o.by });
       }
     };
-    if (by === this.deps.deviceId) {
-      o.local = new SttFeeder(this.deps.engine.open('free'), take, (err) => this.lost(o, err));
-    } else {
-      o.remote = this.deps.offload.open(by, 'free', take, (err) => this.lost(o, err));
-    }
+    // Set first: a refusal may come back before `open` returns.
     this.open = o;
+    if (by === this.deps.deviceId) o.local = new SttFeeder(this.deps.engine.open('free'), take, (err) => this.lost(o, err));
+    else o.remote = this.deps.offload.open(by, 'free', take, (err) => this.lost(o, err));
   }
 
   /** The stream failed: go on here (the room device refused or left, or the models failed). */

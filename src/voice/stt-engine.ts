@@ -35,14 +35,23 @@ export interface RuntimeSttLike {
 
 const strip = (r: { start: number; end: number; text: string; command?: OffloadedText['command'] }): OffloadedText => ({ start: r.start, end: r.end, text: r.text, ...(r.command ? { command: r.command } : {}) });
 
+/**
+ * The runtime's speech to text. The models are loaded first (`warm`: each model under its own load
+ * deadline; a no-op once they are open), so a cold start on a busy device (28 MB fetched, hashed,
+ * compiled) does not count against the transcription's or the stream's deadline.
+ */
 export function runtimeStt(stt: () => Promise<RuntimeSttLike>): SttEngine {
   return {
     async transcribe(samples, mode) {
-      const t = await (await stt()).transcribe(samples, { mode });
+      const rt = await stt();
+      await rt.warm();
+      const t = await rt.transcribe(samples, { mode });
       return { start: 0, end: samples.length, text: t.text, ...(t.command ? { command: t.command } : {}) };
     },
     async open(mode) {
-      const s = await (await stt()).open({ mode });
+      const rt = await stt();
+      await rt.warm();
+      const s = await rt.open({ mode });
       return {
         push: async (samples) => (await s.push(samples)).map(strip),
         flush: async () => (await s.flush()).map(strip),
