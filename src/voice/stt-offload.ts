@@ -6,6 +6,7 @@
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import { VOICE_LIMITS, encodeAudioFrame, type OffloadedText, type VoiceControl } from '../../protocol/voice.ts';
+import type { SttEngine } from './stt-engine.ts';
 
 export interface OffloadDeps {
   send(to: string, msg: VoiceControl): boolean;
@@ -139,4 +140,19 @@ export class SttOffload {
     while (this.streams.has(n));
     return n;
   }
+}
+
+/**
+ * A command's audio, transcribed where the microphone's models run (`runningOn`, a room device)
+ * and here if that device is this one, none, or it fails. Rejects only if this device fails too.
+ */
+export async function transcribeNear(offload: SttOffload, here: SttEngine, me: string, runningOn: string | null, samples: Float32Array): Promise<{ result: OffloadedText; by: string }> {
+  if (runningOn && runningOn !== me) {
+    try {
+      return { result: await offload.transcribe(runningOn, samples, 'command', 20_000 + samples.length / 8), by: runningOn };
+    } catch (err) {
+      console.warn('[osmose] the room device could not transcribe a command; trying here', err);
+    }
+  }
+  return { result: await here.transcribe(samples, 'command'), by: me };
 }

@@ -12,20 +12,21 @@
  * Audio is processed in memory and dropped: no sample is stored or sent anywhere but to the chosen
  * room device.
  *
- * (~340 lines: the microphone's state machine — off, starting, here, on a room device, failed and
+ * (~390 lines: the microphone's state machine — off, starting, here, on a room device, failed and
  * retried — reads best in one place; each piece it drives is its own module.)
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import type { VoicePresence } from '../../protocol/common.ts';
-import { phrase, type PhraseId, type VoiceControl, type VoiceStep } from '../../protocol/voice.ts';
+import type { PhraseId, VoiceControl, VoiceStep } from '../../protocol/voice.ts';
 import { WakeDetector, type Detection } from './detector.ts';
+import { Detections, type OwnDetection } from './detections.ts';
 import { OrderedFeeder, type WakeEngine } from './engine.ts';
 import type { Level, LiveMicrophone, MicrophoneOpener } from './microphone.ts';
 import { VoiceClient } from './voice-client.ts';
 import { RoomCompute } from './room-compute.ts';
 import { CommandFlow, type CommandRoom } from './command-flow.ts';
 import { ScribeFeed, type ScribeTarget } from './scribe-feed.ts';
-import { SttOffload } from './stt-offload.ts';
+import { SttOffload, transcribeNear } from './stt-offload.ts';
 import type { SttEngine } from './stt-engine.ts';
 import type { Outcome } from './command-runner.ts';
 import type { Candidate } from './server-choice.ts';
@@ -54,9 +55,7 @@ export interface VoiceDeps {
 
 export type MicState = 'off' | 'starting' | 'live' | 'error';
 
-export interface OwnDetection extends Detection {
-  processedBy: string;
-}
+export type { OwnDetection };
 
 export class VoiceService {
   settings = $state<VoiceSettings>(defaultVoiceSettings());
@@ -97,6 +96,7 @@ export class VoiceService {
   private localOpening: Promise<void> | null = null;
   private client: VoiceClient | null = null;
   private readonly detector: WakeDetector;
+  private readonly recorder: Detections;
   private readonly server: RoomCompute;
   private readonly offload: SttOffload;
   readonly commands: CommandFlow;
@@ -110,12 +110,13 @@ export class VoiceService {
     this.detector = new WakeDetector({ threshold: this.settings.threshold, phrases: this.settings.phrases, onPeak: (d) => this.peak(d) });
     this.offload = new SttOffload({ send: deps.send, sendAudio: deps.sendAudio });
     this.commands = new CommandFlow({
-      transcribe: (samples) => this.transcribe(samples),
+      transcribe: (samples) => transcribeNear(this.offload, deps.stt, deps.deviceId, this.runningOn, samples),
       room: () => deps.commandRoom(),
       enabled: () => this.settings.commands,
       speak: deps.speak,
       done: (o) => (this.lastCommand = { ...o, at: Date.now() }),
     });
+    this.recorder = new Detections(this.detector, this.commands, deps.room, (d) => (this.detections = [d, ...this.detections].slice(0, 10)));
     this.scribe = new ScribeFeed({
       deviceId: deps.deviceId,
       engine: deps.stt,
@@ -210,19 +211,6 @@ export class VoiceService {
     this.stopMic();
     this.scribe.stop();
     this.server.stopAll();
-  }
-
-  /** A command's audio, transcribed where this microphone's models run, else here. */
-  private async transcribe(samples: Float32Array): Promise<{ result: import('../../protocol/voice.ts').OffloadedText; by: string }> {
-    const server = this.runningOn && this.runningOn !== this.deps.deviceId ? this.runningOn : null;
-    if (server) {
-      try {
-        return { result: await this.offload.transcribe(server, samples, 'command', 20_000 + samples.length / 8), by: server };
-      } catch (err) {
-        console.warn('[osmose] the room device could not transcribe a command; trying here', err);
-      }
-    }
-    return { result: await this.deps.stt.transcribe(samples, 'command'), by: this.deps.deviceId };
   }
 
   /** The microphone, where it runs, or the scribe's wishes changed: tell the room. */
@@ -383,15 +371,9 @@ export class VoiceService {
     }
   }
 
-  /** Events this device recorded, by phrase and the time they fired, until their peak is known. */
-  private recorded = new Map<string, string>();
-
   private peak(d: Detection): void {
-    const key = `${d.phrase}@${d.at}`;
-    const id = this.recorded.get(key);
-    this.recorded.delete(key);
     this.detections = this.detections.map((x) => (x.phrase === d.phrase && x.at === d.at ? { ...x, score: d.score } : x));
-    if (id) this.deps.room()?.raiseScore(id, d.score);
+    this.recorder.peak(d);
   }
 
   /** Steps completed by the blocks up to number `seq` (the last step is that block's). */
@@ -402,22 +384,6 @@ export class VoiceService {
     this.vad = last.vad;
     this.speech = last.speech;
     this.scores = last.scores;
-    const now = Date.now();
-    for (const [i, step] of steps.entries()) {
-      const stepSeq = seq - (steps.length - 1 - i);
-      this.commands.step(stepSeq, step.speech);
-      for (const d of this.detector.step(step, now)) {
-        const kind = phrase(d.phrase).kind;
-        // The fixed timer phrase stands back while speech to text handles timers (command-flow.ts).
-        if (kind === 'timer' && !this.commands.timerPhrase(step.timerMinutes)) continue;
-        if (kind === 'wake') this.commands.wake(stepSeq, d.phrase);
-        this.detections = [{ ...d, processedBy }, ...this.detections].slice(0, 10);
-        const event = this.deps.room()?.detected({ phrase: d.phrase, score: d.score, processedBy, at: d.at, ...(step.timerMinutes ? { timerMinutes: step.timerMinutes } : {}) });
-        if (event) {
-          this.recorded.set(`${d.phrase}@${d.at}`, event.id);
-          if (this.recorded.size > 20) this.recorded.delete(this.recorded.keys().next().value!);
-        }
-      }
-    }
+    this.recorder.steps(steps, processedBy, seq, Date.now());
   }
 }
