@@ -1,7 +1,7 @@
 /**
  * Use 1: a command after the wake word. When a wake word fires on this device's microphone, the
  * utterance that follows is cut out (command-capture.ts), transcribed in command mode where this
- * microphone's models run (a room device serving it, else here: speech-route.ts), carried out
+ * microphone's models run (a room device serving it, else here: stt-offload.ts `transcribeNear`), carried out
  * (command-runner.ts) and recorded as a room event with the text heard.
  *
  * The fixed timer phrase (timer_v0.1) is the fallback: it acts only while speech to text is off
