@@ -98,7 +98,8 @@ export class VoiceService {
   private readonly detector: WakeDetector;
   private readonly recorder: Detections;
   private readonly server: RoomCompute;
-  private readonly offload: SttOffload;
+  /** Speech to text on room devices (public for the diagnostics handle: the bench transcribes on a chosen device). */
+  readonly offload: SttOffload;
   readonly commands: CommandFlow;
   private readonly scribe: ScribeFeed;
   /** Blocks of this microphone, numbered: a step is matched to its block by it. */
