@@ -37,8 +37,9 @@ export class ScribeRoom {
   /** Pairs with an open mesh session, `a|b` with a < b. */
   private readonly links = new Set<string>();
   readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-scribe-'));
-  readonly hub = new RoomMemory({ dataDir: this.dataDir });
+  /** The room's clock, the hub's included (its retention runs a second after each update). */
   now = 1_700_000_000_000;
+  readonly hub = new RoomMemory({ dataDir: this.dataDir, now: () => this.now });
 
   constructor() {
     this.hub.doc.on('update', (u: Uint8Array, origin: unknown) => {

@@ -6,6 +6,7 @@
  * retention and deletion take the keys away; keys that are not what they claim are refused.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '../../support/wait.ts';
 import { ScribeRoom, type TestDevice } from './scribe-room.ts';
 import { readScribeKeys, readUtterances, scribeText } from '../../../../protocol/scribe-doc.ts';
 import { applyRetention, settings } from '../../../../protocol/room-doc.ts';
@@ -40,18 +41,18 @@ describe('the scribe: who holds the key', () => {
     const keys = readScribeKeys(room.hub.doc, session);
     expect([...keys.keys()].sort()).toEqual([ada.id, bea.id].sort());
     expect(keys.get(bea.id)).toMatchObject({ from: ada.id, granted: false });
-    await vi.waitFor(() => expect(view(bea, session)?.readable).toBe(true));
+    await waitFor(() => expect(view(bea, session)?.readable).toBe(true));
     expect(view(bea, session)!.session.present.map((p) => p.name)).toEqual(['Ada', 'Bea']);
     expect(bea.target?.session).toBe(session);
 
     speak(ada, SAID);
     speak(bea, 'and the slides go out after lunch', room.now + 3_000);
-    await vi.waitFor(() => expect(texts(bea, session)).toEqual([SAID, 'and the slides go out after lunch']));
-    await vi.waitFor(() => expect(texts(ada, session)).toHaveLength(2));
+    await waitFor(() => expect(texts(bea, session)).toEqual([SAID, 'and the slides go out after lunch']));
+    await waitFor(() => expect(texts(ada, session)).toHaveLength(2));
 
     // Olaf and Dan see the session, who was present and how many utterances, no text.
     for (const d of [old, dan]) {
-      await vi.waitFor(() => expect(view(d, session)?.utterances).toHaveLength(2));
+      await waitFor(() => expect(view(d, session)?.utterances).toHaveLength(2));
       expect(view(d, session)!.readable).toBe(false);
       expect(texts(d, session)).toEqual([null, null]);
       expect(view(d, session)!.session.present.map((p) => p.name)).toEqual(['Ada', 'Bea']);
@@ -60,13 +61,13 @@ describe('the scribe: who holds the key', () => {
 
     // Dan connects: a reader sees him as grantable; a device without the key cannot grant.
     room.mesh(ada, bea, dan);
-    await vi.waitFor(() => expect(view(bea, session)!.grantable.map((g) => g.name)).toContain('Dan'));
+    await waitFor(() => expect(view(bea, session)!.grantable.map((g) => g.name)).toContain('Dan'));
     expect(old.scribe.grant(session, dan.id)).toBe(false);
     expect(view(dan, session)!.readable).toBe(false);
     expect(bea.scribe.grant(session, dan.id)).toBe(true);
-    await vi.waitFor(() => expect(texts(dan, session)).toEqual([SAID, 'and the slides go out after lunch']));
+    await waitFor(() => expect(texts(dan, session)).toEqual([SAID, 'and the slides go out after lunch']));
     expect(readScribeKeys(room.hub.doc, session).get(dan.id)).toMatchObject({ from: bea.id, granted: true });
-    await vi.waitFor(() => expect(view(ada, session)!.grantable.map((g) => g.name)).not.toContain('Dan'));
+    await waitFor(() => expect(view(ada, session)!.grantable.map((g) => g.name)).not.toContain('Dan'));
     // Olaf cannot be granted: he has no X25519 key his device key vouched for.
     expect(view(ada, session)!.grantable.map((g) => g.name)).not.toContain('Olaf');
     expect(ada.scribe.grant(session, old.id)).toBe(false);
@@ -79,7 +80,7 @@ describe('the scribe: who holds the key', () => {
     room.mesh(ada, bea);
     const session = ada.scribe.start()!;
     speak(ada, SAID);
-    await vi.waitFor(() => expect(texts(bea, session)).toEqual([SAID]));
+    await waitFor(() => expect(texts(bea, session)).toEqual([SAID]));
     const stored = room.hubBytes();
     // The search finds what the hub keeps in the clear (the session id, the speaker's name)...
     expect(stored).toContain(session);
@@ -98,18 +99,18 @@ describe('the scribe: who holds the key', () => {
     room.mesh(ada, bea);
     const session = ada.scribe.start()!;
     speak(ada, 'first');
-    await vi.waitFor(() => expect(texts(bea, session)).toEqual(['first']));
+    await waitFor(() => expect(texts(bea, session)).toEqual(['first']));
     room.disconnect(ada, bea);
     room.offline(bea);
     speak(ada, 'second', room.now + 5_000);
     // Bea comes back (syncs): she still reads the session with the key she was given.
     room.online(bea);
     bea.scribe.peersChanged();
-    await vi.waitFor(() => expect(texts(bea, session)).toEqual(['first', 'second']));
+    await waitFor(() => expect(texts(bea, session)).toEqual(['first', 'second']));
     // Carol arrives and connects to everyone: no key until someone grants one.
     const carol = room.add('Carol');
     room.mesh(ada, bea, carol);
-    await vi.waitFor(() => expect(view(carol, session)?.utterances).toHaveLength(2));
+    await waitFor(() => expect(view(carol, session)?.utterances).toHaveLength(2));
     expect(view(carol, session)!.readable).toBe(false);
     expect(readScribeKeys(room.hub.doc, session).has(carol.id)).toBe(false);
   });
@@ -122,11 +123,11 @@ describe('the scribe: who holds the key', () => {
     room.mesh(ada, bea, eve);
     const session = ada.scribe.start()!;
     speak(ada, SAID);
-    await vi.waitFor(() => expect(view(eve, session)?.readable).toBe(true));
+    await waitFor(() => expect(view(eve, session)?.readable).toBe(true));
     const context = scribeKeyContext(session);
     const carol = room.add('Carol');
     room.mesh(ada, bea, eve, carol);
-    await vi.waitFor(() => expect(view(carol, session)?.utterances).toHaveLength(1));
+    await waitFor(() => expect(view(carol, session)?.utterances).toHaveLength(1));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const hand = (from: TestDevice, key: Uint8Array, grant: boolean, to = carol) =>
       carol.scribe.takeKey(from.id, { v: PROTOCOL_VERSION, t: 'sealed-key', context, key: wrapKey(key, { deviceId: to.id, x25519Public: to.kx.publicKey }, context), grant });
@@ -149,12 +150,12 @@ describe('the scribe: who holds the key', () => {
     room.mesh(ada, bea);
     const session = ada.scribe.start()!;
     speak(ada, SAID);
-    await vi.waitFor(() => expect(texts(bea, session)).toEqual([SAID]));
+    await waitFor(() => expect(texts(bea, session)).toEqual([SAID]));
     const arr = scribeText(room.hub.doc);
     const moved = { ...(arr.get(0) as object), id: 'moved-utterance-1', start: room.now - 60_000 };
     room.hub.doc.transact(() => arr.push([moved]));
     // Reaches everyone through the hub; Bea's view shows it as unreadable, the genuine one still opens.
-    await vi.waitFor(() => expect(texts(bea, session)).toEqual([null, SAID]));
+    await waitFor(() => expect(texts(bea, session)).toEqual([null, SAID]));
   });
 });
 
@@ -166,9 +167,9 @@ describe('the scribe: retention and deletion destroy the keys', () => {
     room.mesh(ada, bea);
     const session = ada.scribe.start()!;
     speak(ada, SAID);
-    await vi.waitFor(() => expect(texts(bea, session)).toEqual([SAID]));
+    await waitFor(() => expect(texts(bea, session)).toEqual([SAID]));
     bea.scribe.delete(session);
-    for (const d of [ada, bea]) await vi.waitFor(() => expect(view(d, session)).toBeUndefined());
+    for (const d of [ada, bea]) await waitFor(() => expect(view(d, session)).toBeUndefined());
     expect(readScribeKeys(room.hub.doc, session).size).toBe(0);
     expect(readUtterances(room.hub.doc, session)).toEqual([]);
     expect(ada.compactions).toBeGreaterThan(0);

@@ -6,6 +6,7 @@
  * commands are off.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '../../support/wait.ts';
 import { RoomMemoryState } from '../../../../src/memory/room-memory.svelte.ts';
 import { RoomVoiceState } from '../../../../src/voice/room-voice.svelte.ts';
 import { ScribeState } from '../../../../src/scribe/scribe.svelte.ts';
@@ -61,7 +62,7 @@ async function device(opts: { enabled?: boolean; failing?: boolean } = {}) {
       flow.step(seq, i >= 10 && i <= 20);
     }
     expect(seq - start).toBe(40);
-    await vi.waitFor(() => expect(roomVoice.commands.length).toBe(before + 1));
+    await waitFor(() => expect(roomVoice.commands.length).toBe(before + 1));
     return roomVoice.commands[0]!;
   };
   return { memory, roomVoice, scribe, flow, say, spoken, state, doc: memory.doc as Y.Doc };
@@ -71,7 +72,7 @@ describe('spoken commands: what each does, and the event it leaves', () => {
   it('carries out each command and records the text heard with what it did', async () => {
     const d = await device();
     d.memory.post('the budget is approved');
-    await vi.waitFor(() => expect(d.memory.timeline).toHaveLength(1));
+    await waitFor(() => expect(d.memory.timeline).toHaveLength(1));
     const message = d.memory.timeline[0]!.id;
 
     const rows: { heard: string; did: string; check: (e: Awaited<ReturnType<typeof d.say>>) => void }[] = [

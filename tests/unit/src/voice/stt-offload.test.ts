@@ -4,6 +4,7 @@
  * carries the real messages and audio frames, with a scripted engine in place of Moonshine.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { waitFor } from '../../support/wait.ts';
 import { SttOffload } from '../../../../src/voice/stt-offload.ts';
 import { SttServer } from '../../../../src/voice/stt-server.ts';
 import { ScribeFeed } from '../../../../src/voice/scribe-feed.ts';
@@ -98,15 +99,15 @@ describe('speech to text on a room device', () => {
       for (let i = 0; i < blocks; i++) s.push(new Float32Array(1280).fill(0.1));
     };
     speak(13);
-    await vi.waitFor(() => expect(got.map((r) => r.text)).toEqual(['u1']));
+    await waitFor(() => expect(got.map((r) => r.text)).toEqual(['u1']));
     speak(13);
-    await vi.waitFor(() => expect(got.map((r) => r.text)).toEqual(['u1', 'u2']));
+    await waitFor(() => expect(got.map((r) => r.text)).toEqual(['u1', 'u2']));
     speak(4);
     await s.end();
     expect(got.map((r) => [r.text, r.start, r.end])).toEqual([['u1', 0, expect.any(Number)], ['u2', expect.any(Number), expect.any(Number)], ['u3', expect.any(Number), 30 * 1280]]);
     expect(server.load).toBe(0);
     expect(log[0]).toBe('open free');
-    await vi.waitFor(() => expect(log.at(-1)).toBe('close'));
+    await waitFor(() => expect(log.at(-1)).toBe('close'));
   });
 
   it('a stream whose room device leaves is lost (the caller moves it)', async () => {
@@ -129,12 +130,12 @@ describe("the scribe's feed from this microphone", () => {
     feed.route(true, LAPTOP);
     expect(feed.state).toEqual({ session: 'session-0001', by: LAPTOP });
     for (let i = 0; i < 25; i++) feed.block(new Float32Array(1280));
-    await vi.waitFor(() => expect(records).toHaveLength(1));
+    await waitFor(() => expect(records).toHaveLength(1));
     expect(records[0]).toEqual({ start: 1_000_000, end: 1_000_000 + Math.round(25 * 1280 / 16) - Math.round(((25 * 1280 - 16_000) % 16_000) / 16), text: 'u1', processedBy: LAPTOP });
     // Stopping flushes what was said last.
     for (let i = 0; i < 5; i++) feed.block(new Float32Array(1280));
     feed.stop();
-    await vi.waitFor(() => expect(records.map((r) => r.text)).toEqual(['u1', 'u2']));
+    await waitFor(() => expect(records.map((r) => r.text)).toEqual(['u1', 'u2']));
     expect(feed.state).toBeNull();
   });
 
@@ -152,7 +153,7 @@ describe("the scribe's feed from this microphone", () => {
     feed.route(true, LAPTOP);
     expect(feed.state?.by).toBe(PHONE);
     for (let i = 0; i < 13; i++) feed.block(new Float32Array(1280));
-    await vi.waitFor(() => expect(records).toEqual([{ start: expect.any(Number), end: expect.any(Number), text: 'u1', processedBy: PHONE }]));
+    await waitFor(() => expect(records).toEqual([{ start: expect.any(Number), end: expect.any(Number), text: 'u1', processedBy: PHONE }]));
     warn.mockRestore();
   });
 });
