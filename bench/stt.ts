@@ -9,7 +9,8 @@
  * growth (RSS of Chromium's renderer processes, which hold the worker) from opening the models;
  * the key/value cache against decoding without it; commands: free greedy against the grammar-
  * constrained decode (share carried out, word error rate); the WebGPU check of both models on the
- * software adapter. Measures and reports; never asserts a timing.
+ * software adapter; and offloaded: a phone's utterances transcribed on a room device over the mesh
+ * against its own worker in the same run (stt-offload.ts). Measures and reports; never asserts a timing.
  */
 import fs from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
@@ -20,6 +21,7 @@ import { readWav } from '../tests/unit/workers/inference/wake/node-models.ts';
 import { carriedOut, commandClips, editDistance, werClips, werWords, type SttClip } from '../tests/support/stt-fixtures.ts';
 import { parseCommand, type Command } from '../workers/inference/stt/commands.ts';
 import { summarize, round, type Summary } from './stats.ts';
+import { offloaded, type SttOffloadResult } from './stt-offload.ts';
 import { ensureE2eSetup, newContext, stopHub, trackHub } from './support.ts';
 import type { Row } from './report.ts';
 
@@ -55,6 +57,8 @@ export interface SttBenchResult {
   memory: { rssBeforeMb: number; rssAfterMb: number; growthMb: number };
   commands: { clips: number; free: number; constrained: number; werFree: number; werFinal: number; latency: Summary };
   webgpu: Record<string, { agrees: boolean; maxAbsDiff: number; chosen: string }> | { unavailable: string };
+  /** A phone's utterances transcribed on a room device over the mesh, against its own worker. */
+  offload: SttOffloadResult | { failed: string };
 }
 
 type Handle = {
@@ -271,6 +275,11 @@ export async function runStt(browser: Browser, opts: SttBenchOptions, log: (s: s
     };
     log(`  stt: commands (${commands.clips} clips): carried out free greedy ${commands.free}, constrained ${commands.constrained}; WER free ${commands.werFree}, constrained ${commands.werFinal}; end -> command p50/p95 ${commands.latency.p50}/${commands.latency.p95} ms`);
 
+    const offload = await offloaded(browser, hub, cut, shortIdx, Math.max(1, Math.ceil(opts.repeats / 2)), log).catch((err: Error) => {
+      log(`  stt: offloaded: failed: ${err.message}`);
+      return { failed: err.message.slice(0, 200) };
+    });
+
     await measure('1 thread', 1);
     await measure('2 threads', 2);
     await page.close();
@@ -288,6 +297,7 @@ export async function runStt(browser: Browser, opts: SttBenchOptions, log: (s: s
       memory: { rssBeforeMb: rssBefore, rssAfterMb: rssAfter, growthMb: round(rssAfter - rssBefore, 1) },
       commands,
       webgpu,
+      offload,
     };
   } finally {
     for (const c of contexts) await c.close().catch(() => undefined);
@@ -310,6 +320,9 @@ export function sttRows(r: SttBenchResult): Row[] {
   }
   rows.push(
     { metric: `speech to text streamed (VAD, ${r.stream.minSilenceMs} ms silence): end of speech -> text p95, ~2 s / ~5-6 s`, ours: `${ms(r.stream.short.p95)} / ${ms(r.stream.long.p95)}`, baseline: `${ms(r.stream.roundTrip.p95)} (closing push alone)`, ratio: '', target: '', meets: '' },
+    'failed' in r.offload
+      ? { metric: 'speech to text offloaded to a room device over the mesh', ours: `failed: ${r.offload.failed.slice(0, 80)}`, baseline: '', ratio: '', target: '', meets: 'n/a' }
+      : { metric: `speech to text offloaded over the mesh (command path): end -> text on the phone p95, ~2 s / ~5-6 s`, ours: `${ms(r.offload.short.p95)} / ${ms(r.offload.long.p95)}`, baseline: `${ms(r.offload.hereShort.p95)} / ${ms(r.offload.hereLong.p95)} (phone's own worker, same run)`, ratio: `${(r.offload.long.p95 / r.offload.hereLong.p95).toFixed(2)}x`, target: '<= 1000 ms p95', meets: yn(r.offload.long.p95 <= 1000 && r.offload.short.p95 <= 1000) },
     { metric: `decoder without / with key-value cache (mean per utterance)`, ours: ms(r.kv.cached.mean), baseline: `${ms(r.kv.uncached.mean)} (no cache)`, ratio: `${r.kv.ratio}x`, target: '', meets: '' },
     { metric: `renderer memory growth from speech to text (RSS; baseline: worker and ORT up)`, ours: `${r.memory.growthMb} MB`, baseline: `${r.memory.rssBeforeMb} MB before`, ratio: '', target: '', meets: '' },
     { metric: `commands carried out (${r.commands.clips} espeak-ng clips), constrained vs free greedy`, ours: `${r.commands.constrained}/${r.commands.clips}`, baseline: `${r.commands.free}/${r.commands.clips} (free)`, ratio: '', target: '>= 95%', meets: yn(r.commands.constrained / r.commands.clips >= 0.95) },

@@ -60,6 +60,8 @@ export const VoicePresence = z.object({
   serving: z.boolean(),
   /** Streams it runs now (its own included). */
   load: z.number().int().min(0).max(64),
+  /** The microphone feeds the room's scribe (protocol/scribe.ts): which session, transcribed by which device (null: none yet). */
+  scribe: z.object({ session: z.string().regex(/^[0-9A-Za-z-]{8,64}$/), by: DeviceId.nullable() }).optional(),
 });
 export type VoicePresence = z.infer<typeof VoicePresence>;
 

@@ -12,13 +12,20 @@ import { LIMITS } from './limits.ts';
 import { Member } from './room-channel.ts';
 import { RoomTimer, VoiceEvent } from './voice.ts';
 import { GatewayDisplay } from './gateway.ts';
+import { CommandEvent } from './voice-commands.ts';
+import { ScribeView } from './scribe.ts';
 
 const V = z.literal(PROTOCOL_VERSION);
 
-/** What the display shows of voice: running timers and the latest things heard. */
+/**
+ * What the display shows of voice: running timers, the latest things heard, the latest spoken
+ * commands, and whether the scribe is on (never its text: the hub cannot read it).
+ */
 export const VoiceView = z.object({
   timers: z.array(RoomTimer).max(200),
   events: z.array(VoiceEvent).max(50),
+  commands: z.array(CommandEvent).max(50).optional(),
+  scribe: ScribeView.nullable().optional(),
 });
 export type VoiceView = z.infer<typeof VoiceView>;
 

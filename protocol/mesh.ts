@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION } from './version.ts';
 import { B64u, DeviceId, Profile, WireErrorSchema } from './common.ts';
 import { VoiceControl } from './voice.ts';
 import { CameraControl } from './camera.ts';
+import { WrappedKey } from './sealed.ts';
 
 const V = z.literal(PROTOCOL_VERSION);
 
@@ -40,6 +41,21 @@ export const MeshVoice = z.object({ v: V, t: z.literal('voice'), msg: VoiceContr
 /** Shared room compute: a camera's frames run by another device (protocol/camera.ts). */
 export const MeshCamera = z.object({ v: V, t: z.literal('camera'), msg: CameraControl });
 
+/**
+ * A content key handed to this device, wrapped for its vouched X25519 key (protocol/sealed.ts):
+ * `context` says what it opens (`scribe|<session>`, or another feature's prefix) and is bound
+ * into the wrapping; `grant`: given by a member's explicit action to a device that was not
+ * present when the key was made.
+ */
+export const MeshSealedKey = z.object({
+  v: V,
+  t: z.literal('sealed-key'),
+  context: z.string().min(3).max(120).regex(/^[a-z]+\|[0-9A-Za-z|-]+$/),
+  key: WrappedKey,
+  grant: z.boolean(),
+});
+export type MeshSealedKey = z.infer<typeof MeshSealedKey>;
+
 export const MeshMessage = z.discriminatedUnion('t', [
   MeshHello,
   MeshAuth,
@@ -50,5 +66,6 @@ export const MeshMessage = z.discriminatedUnion('t', [
   MeshError,
   MeshVoice,
   MeshCamera,
+  MeshSealedKey,
 ]);
 export type MeshMessage = z.infer<typeof MeshMessage>;

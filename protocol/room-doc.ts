@@ -14,6 +14,9 @@
  *                                            than devices, a face nobody enrolled (protocol/camera.ts)
  *   faces      Y.Map                         face templates, sealed and signed, and their wrapped
  *                                            keys (protocol/face-templates.ts)
+ *   commands   Y.Array<CommandEvent>         spoken commands and what the room did (protocol/voice-commands.ts)
+ *   scribe, scribeText, scribeKeys           the scribe's sessions, sealed utterances and wrapped
+ *                                            keys (protocol/scribe.ts, readers in scribe-doc.ts)
  */
 import * as Y from 'yjs';
 import { z } from 'zod';
@@ -21,6 +24,8 @@ import { DeviceId } from './common.ts';
 import { LIMITS } from './limits.ts';
 import { RoomTimer, TIMER_LIMITS, VoiceEvent } from './voice.ts';
 import { VisionEvent } from './camera.ts';
+import { CommandEvent } from './voice-commands.ts';
+import { SCRIBE_ROOTS, retainScribe } from './scribe-doc.ts';
 
 export const DOC = {
   timeline: 'timeline',
@@ -33,6 +38,8 @@ export const DOC = {
   timers: 'timers',
   vision: 'vision',
   faces: 'faces',
+  commands: 'commands',
+  ...SCRIBE_ROOTS,
 } as const;
 
 /** Every root type of the room document: a member's update that writes elsewhere is refused. */
@@ -129,6 +136,7 @@ export const timers = (doc: Y.Doc) => doc.getMap<unknown>(DOC.timers);
 export const visionEvents = (doc: Y.Doc) => doc.getArray<unknown>(DOC.vision);
 /** Face templates and their wrapped keys: read them through protocol/face-templates.ts. */
 export const faceTemplates = (doc: Y.Doc) => doc.getMap<unknown>(DOC.faces);
+export const commandEvents = (doc: Y.Doc) => doc.getArray<unknown>(DOC.commands);
 
 /** Voice events kept in the document at most (the writer trims the oldest). */
 export const VOICE_EVENTS_KEPT = 200;
@@ -152,6 +160,17 @@ export function readVisionEvents(doc: Y.Doc, limit = 50): VisionEvent[] {
   const arr = visionEvents(doc);
   for (let i = arr.length - 1; i >= 0 && out.length < limit; i--) {
     const e = VisionEvent.safeParse(arr.get(i));
+    if (e.success) out.push(e.data);
+  }
+  return out.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
+}
+
+/** The newest `limit` valid command events, newest first. */
+export function readCommandEvents(doc: Y.Doc, limit = 50): CommandEvent[] {
+  const out: CommandEvent[] = [];
+  const arr = commandEvents(doc);
+  for (let i = arr.length - 1; i >= 0 && out.length < limit; i--) {
+    const e = CommandEvent.safeParse(arr.get(i));
     if (e.success) out.push(e.data);
   }
   return out.sort((a, b) => b.at - a.at || a.id.localeCompare(b.id));
@@ -240,14 +259,16 @@ export function retentionDays(doc: Y.Doc): number {
 }
 
 /**
- * Deletes messages (with their reactions and pins) and files older than the room's retention.
+ * Deletes messages (with their reactions and pins), files, voice and command events, and the
+ * scribe's transcripts with their keys (scribe-doc.ts) older than the room's retention.
  * Any replica may run it; deletions are idempotent and reach everyone by sync. Returns the ids
- * of deleted files so their bytes can be removed too.
+ * of deleted files so their bytes can be removed too, and counts so the stores compact.
  */
-export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'retention'): { messages: number; files: string[] } {
+export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'retention'): { messages: number; files: string[]; scribe: number } {
   const cutoff = now - retentionDays(doc) * 86_400_000;
   const expiredMessages = new Set<string>();
   const expiredFiles: string[] = [];
+  let scribe = 0;
   doc.transact(() => {
     const arr = timeline(doc);
     for (let i = arr.length - 1; i >= 0; i--) {
@@ -275,15 +296,11 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
         expiredFiles.push(id);
       }
     }
-    const ve = voiceEvents(doc);
-    for (let i = ve.length - 1; i >= 0; i--) {
-      const at = (ve.get(i) as { at?: unknown })?.at;
-      if (typeof at !== 'number' || at < cutoff) ve.delete(i, 1);
-    }
-    const vi = visionEvents(doc);
-    for (let i = vi.length - 1; i >= 0; i--) {
-      const at = (vi.get(i) as { at?: unknown })?.at;
-      if (typeof at !== 'number' || at < cutoff) vi.delete(i, 1);
+    for (const arr of [voiceEvents(doc), commandEvents(doc), visionEvents(doc)]) {
+      for (let i = arr.length - 1; i >= 0; i--) {
+        const at = (arr.get(i) as { at?: unknown })?.at;
+        if (typeof at !== 'number' || at < cutoff) arr.delete(i, 1);
+      }
     }
     // Face templates are kept no longer than messages: enrolled people are forgotten after the
     // room's retention, with their wrapped keys (a key whose template is gone is swept too).
@@ -300,6 +317,7 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
       const id = key.startsWith('k:') ? key.slice(2, key.lastIndexOf(':')) : '';
       if (!liveTemplates.has(id)) fc.delete(key);
     }
+    scribe = retainScribe(doc, cutoff, orphanBefore);
     const tm = timers(doc);
     for (const [id, raw] of [...tm.entries()]) {
       const t = RoomTimer.safeParse(raw);
@@ -316,5 +334,5 @@ export function applyRetention(doc: Y.Doc, now: number, origin: unknown = 'reten
       if (expiredMessages.has(ref) || expiredFiles.includes(ref) || orphanedLongEnough) b.delete(id);
     }
   }, origin);
-  return { messages: expiredMessages.size, files: expiredFiles };
+  return { messages: expiredMessages.size, files: expiredFiles, scribe };
 }

@@ -16,6 +16,7 @@ import { DeviceId, WireErrorSchema } from './common.ts';
 import { LIMITS } from './limits.ts';
 import { OsmoseError } from './errors.ts';
 import { FRAME_KIND } from './frame-kinds.ts';
+import { CommandSchema, STT_LIMITS } from './stt.ts';
 
 export const SAMPLE_RATE = 16_000;
 /** openWakeWord's step: 80 ms. */
@@ -121,7 +122,27 @@ export const VOICE_LIMITS = {
 const Stream = z.number().int().min(0).max(0xffff_ffff);
 const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** Mesh messages of shared room compute (inside a mesh `voice` message). */
+/** One utterance transcribed by a room device: start and end in samples since its stream opened. */
+export const OffloadedText = z.object({
+  start: z.number().int().min(0),
+  end: z.number().int().min(0),
+  text: z.string().max(STT_LIMITS.textChars),
+  command: CommandSchema.optional(),
+});
+export type OffloadedText = z.infer<typeof OffloadedText>;
+
+export const STT_OFFLOAD_LIMITS = {
+  /** Speech-to-text streams one device serves for others at once. */
+  maxStreams: 4,
+  /** Samples a `whole` stream may send before `stt-end` (30 s: one transcription). */
+  wholeSamples: STT_LIMITS.transcribeSamples,
+  resultsPerMessage: 8,
+} as const;
+
+/**
+ * Mesh messages of shared room compute (inside a mesh `voice` message): wake-word streams
+ * (`open` … `result`) and speech to text (`stt-*`). Audio for either goes in audio frames.
+ */
 export const VoiceControl = z.discriminatedUnion('op', [
   /** Client → server: run the pipeline on my microphone for these phrases. */
   z.object({ op: z.literal('open'), stream: Stream, phrases: z.array(PhraseId).min(1).max(PHRASES.length) }),
@@ -131,6 +152,16 @@ export const VoiceControl = z.discriminatedUnion('op', [
   z.object({ op: z.literal('close'), stream: Stream }),
   /** Server → client: the steps completed by audio up to frame `seq`. */
   z.object({ op: z.literal('result'), stream: Stream, seq: Seq, steps: z.array(VoiceStep).max(VOICE_LIMITS.stepsPerResult) }),
+  /**
+   * Client → server: transcribe my audio. `whole`: the frames that follow are one utterance (a
+   * command after a wake word), transcribed at `stt-end`; `vad`: a microphone stream the server
+   * cuts into utterances (the scribe), each answered as it ends, until `stt-end` (which flushes).
+   */
+  z.object({ op: z.literal('stt-open'), stream: Stream, mode: z.enum(['command', 'free']), cut: z.enum(['whole', 'vad']) }),
+  z.object({ op: z.literal('stt-opened'), stream: Stream }),
+  z.object({ op: z.literal('stt-end'), stream: Stream }),
+  /** Server → client: utterances transcribed; `final`: the stream is over (after `stt-end`). */
+  z.object({ op: z.literal('stt-results'), stream: Stream, results: z.array(OffloadedText).max(STT_OFFLOAD_LIMITS.resultsPerMessage), final: z.boolean() }),
 ]);
 export type VoiceControl = z.infer<typeof VoiceControl>;
 

@@ -6,6 +6,7 @@
 import * as Y from 'yjs';
 import { DocSync, ORIGIN } from '../../protocol/doc-sync.ts';
 import { newDoc, applyRetention, settings, DEFAULT_RETENTION_DAYS, ROOT_NAMES } from '../../protocol/room-doc.ts';
+import { scribeKeys } from '../../protocol/scribe-doc.ts';
 import { loadStored } from '../../protocol/update-check.ts';
 import type { OsmoseError } from '../../protocol/errors.ts';
 import type { MemoryStore } from './memory-store.ts';
@@ -41,6 +42,8 @@ export class RoomMemory {
   private readonly retentionTimer: NodeJS.Timeout;
   private retentionSoon: NodeJS.Timeout | null = null;
   private readonly now: () => number;
+  /** A member deleted a transcript's keys: the next retention pass compacts them off the disk. */
+  private keysDeleted = false;
 
   /** Takes over `store`: loads it, appends to it, closes it with the replica. */
   constructor(
@@ -71,6 +74,9 @@ export class RoomMemory {
       settings(this.doc).set('retentionDays', opts.retentionDays ?? DEFAULT_RETENTION_DAYS);
     }
     settings(this.doc).observe(() => this.retain());
+    scribeKeys(this.doc).observe((e) => {
+      for (const c of e.changes.keys.values()) if (c.action === 'delete') this.keysDeleted = true;
+    });
     // Rewrite what is stored without the dropped part, so it is not loaded (and logged) again.
     if (loaded.dropped) this.compact();
     this.retain();
@@ -133,9 +139,10 @@ export class RoomMemory {
   }
 
   private retain(): void {
-    const { messages, files } = applyRetention(this.doc, this.now(), ORIGIN.local);
-    if (messages || files.length) {
-      log.info('retention removed expired items', { messages, files: files.length });
+    const { messages, files, scribe } = applyRetention(this.doc, this.now(), ORIGIN.local);
+    if (messages || files.length || scribe || this.keysDeleted) {
+      this.keysDeleted = false;
+      log.info('retention removed expired items', { messages, files: files.length, scribe });
       // Expired content must leave the disk too, not only the document.
       this.compact();
       if (files.length) this.opts.onFilesExpired?.(files);

@@ -29,6 +29,8 @@ import VoiceView from '../voice/components/VoiceView.svelte';
 import RoomVoiceBar from '../voice/components/RoomVoiceBar.svelte';
 import VisionSection from '../vision/components/VisionSection.svelte';
 import RoomVisionBar from '../vision/components/RoomVisionBar.svelte';
+import ScribePanel from '../scribe/components/ScribePanel.svelte';
+import ScribeBar from '../scribe/components/ScribeBar.svelte';
 import Gateway from '../gateway/components/Gateway.svelte';
 import GatewayBanner from '../gateway/components/GatewayBanner.svelte';
 
@@ -75,6 +77,11 @@ export function feature<V extends Props, I extends Props = Props>(f: Feature<V, 
 }
 
 const peerName = (room: RoomApp) => (id: string) => room.members.find((m) => m.peerId === id)?.name ?? id.slice(0, 9);
+/** Microphones feeding a scribe session: this device's and every member's, as they say. */
+const scribeFeeds = (room: RoomApp) => [
+  ...(room.voice?.scribeFeed ? [{ deviceId: room.deviceId, name: room.name, ...room.voice.scribeFeed }] : []),
+  ...room.members.flatMap((m) => (m.scribe ? [{ deviceId: m.peerId, name: m.name, ...m.scribe }] : [])),
+];
 const MEMORY_OPENING = "Opening the room's memory…";
 
 export const FEATURES: readonly Feature[] = [
@@ -131,6 +138,15 @@ export const FEATURES: readonly Feature[] = [
     },
     indicator: { component: RoomVoiceBar, props: (room) => ({ voice: room.voice, roomVoice: room.roomVoice, people: room.members, deviceId: room.deviceId }) },
     badge: (room) => (room.voice?.mic === 'live' ? { text: 'live', label: "this device's microphone is live", tone: 'live' } : null),
+  }),
+  feature({
+    id: 'scribe',
+    label: 'Scribe',
+    icon: ICONS.text,
+    view: { component: ScribePanel, props: (room) => (room.scribe ? { scribe: room.scribe, room: room.room?.name ?? 'Room', deviceId: room.deviceId } : null) },
+    indicator: { component: ScribeBar, props: (room) => ({ scribe: room.scribe, feeds: scribeFeeds(room), deviceId: room.deviceId, nameOf: peerName(room) }) },
+    badge: (room) => (room.scribe?.active ? { text: 'on', label: 'the scribe is on', tone: 'live' } : null),
+    waiting: MEMORY_OPENING,
   }),
   feature({
     id: 'camera',

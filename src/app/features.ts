@@ -1,9 +1,9 @@
 /**
  * The room's features on this device, built when it enters a room and closed when it leaves: the
  * room's memory (opened from this device's storage first, so that the room opens offline), the
- * voice events and timers in it, what its cameras saw and its face templates, its files, and its
- * links to other rooms. (The voice and camera services, one per device, live as long as the app:
- * room-app.svelte.ts.)
+ * voice events and timers in it, what its cameras saw and its face templates, its files, its
+ * links to other rooms, and its scribe. (The voice and camera services, one per device, live as
+ * long as the app: room-app.svelte.ts.)
  */
 import type { DataConnection } from 'peerjs';
 import { RoomMemoryState } from '../memory/room-memory.svelte.ts';
@@ -23,6 +23,12 @@ import { runtimeFaceEngine } from '../vision/engine.ts';
 import type { Identity } from '../room/identity.ts';
 import { PhotoNotes } from '../vision/photo-notes.svelte.ts';
 import { photoPixels } from '../inference/photo-pixels.ts';
+import { runtimeStt } from '../voice/stt-engine.ts';
+import { ScribeState } from '../scribe/scribe.svelte.ts';
+import type { KeyHolder, KeyMesh } from '../room/sealed-keys.ts';
+import type { ScribeTarget } from '../voice/scribe-feed.ts';
+import { OsmoseError } from '../../protocol/errors.ts';
+import { commandRoom } from './command-room.ts';
 import type { AppDeps } from './deps.ts';
 import type { RoomApp } from './room-app.svelte.ts';
 import type { RoomLinks } from './room-links.ts';
@@ -34,6 +40,7 @@ export interface RoomFeatures {
   photoNotes: PhotoNotes;
   files: FilesState;
   gateway: GatewayState;
+  scribe: ScribeState;
 }
 
 /** What the features need of the room's links and of this device. */
@@ -53,11 +60,22 @@ export interface FeatureContext {
   sendToPeer(peerId: string, frame: Uint8Array): void;
   openBulk(peerId: string, label: string): DataConnection | null;
   openPeers(): string[];
+  /** This device's X25519 key (room/identity.ts): what keys handed to it are wrapped for. */
+  keyHolder: KeyHolder;
+  /** The mesh, for handing keys to the devices present (room/sealed-keys.ts). */
+  keyMesh(): KeyMesh | null;
+  nameOf(deviceId: string): string;
+  /** The scribe session this device's microphone may feed. */
+  feedScribe(target: ScribeTarget | null): void;
 }
 
 /** The features' view of this device and of the room's links (whichever are up when they send). */
 export function featureContext(app: RoomApp, links: RoomLinks, deps: Pick<AppDeps, 'chunkStore' | 'hasher' | 'inference'>, identity: Identity): FeatureContext {
   return {
+    keyHolder: { deviceId: identity.deviceId, x25519: identity.kx },
+    keyMesh: () => links.mesh,
+    nameOf: (id) => app.members.find((m) => m.peerId === id)?.name ?? (id === app.deviceId ? app.name : `device ${id.slice(1, 5)}`),
+    feedScribe: (t) => app.voice?.feedScribe(t),
     deviceId: app.deviceId,
     name: () => app.name,
     identity,
@@ -113,11 +131,20 @@ export async function openRoomFeatures(roomId: string, ctx: FeatureContext, canc
     pin: (kind, ref) => memory.pin(kind, ref),
     warm: () => void ctx.inference().then((rt) => rt.ocr.warm()).catch((err: unknown) => console.warn('[osmose] OCR models could not be warmed', err)),
   });
-  return { memory, roomVoice: new RoomVoiceState(memory.doc, me), roomVision, photoNotes, files, gateway: new GatewayState(new GatewayApi(ctx.http)) };
+  const scribe = new ScribeState({
+    doc: memory.doc,
+    me: { ...ctx.keyHolder, name: ctx.name },
+    mesh: ctx.keyMesh,
+    nameOf: ctx.nameOf,
+    feed: ctx.feedScribe,
+    compact: () => memory.forgetDeleted(),
+  });
+  return { memory, roomVoice: new RoomVoiceState(memory.doc, me), roomVision, photoNotes, files, gateway: new GatewayState(new GatewayApi(ctx.http)), scribe };
 }
 
 export async function closeRoomFeatures(f: RoomFeatures): Promise<void> {
   f.gateway.stop();
+  f.scribe.dispose();
   f.files.dispose();
   f.roomVoice.dispose();
   f.roomVision.dispose();
@@ -132,6 +159,7 @@ export function createVoiceService(app: RoomApp, deps: Pick<AppDeps, 'inference'
   return new VoiceService({
     deviceId: app.deviceId,
     engine: runtimeEngine(deps.inference),
+    stt: runtimeStt(async () => (await deps.inference()).stt ?? Promise.reject(new OsmoseError('model-unavailable', 'no speech to text in this runtime'))),
     send: (to, msg) => app.mesh?.sendVoice(to, msg) ?? false,
     sendAudio: (to, frame) => app.mesh?.sendBinary(frame, to),
     candidates: () =>
@@ -140,6 +168,11 @@ export function createVoiceService(app: RoomApp, deps: Pick<AppDeps, 'inference'
         return { peerId, voice: p?.voice, visible: p?.visibility !== 'hidden' };
       }),
     room: () => app.roomVoice,
+    commandRoom: () => commandRoom({ roomVoice: app.roomVoice, memory: app.memory, scribe: app.scribe, people: () => [app.name, ...app.members.filter((m) => m.status === 'present').map((m) => m.name)] }),
+    speak: (text) => {
+      const synth = globalThis.speechSynthesis;
+      if (synth && typeof SpeechSynthesisUtterance === 'function') synth.speak(new SpeechSynthesisUtterance(text));
+    },
     presenceChanged: () => app.profileChanged(),
     onBattery: () => (app.caps?.battery ? !app.caps.battery.charging : null),
     openMicrophone: deps.openMicrophone,

@@ -16,6 +16,7 @@ export function meshEvents(app: RoomApp): MeshEvents {
       app.meshChanged();
       app.voice?.peersChanged();
       app.vision?.peersChanged();
+      app.scribe?.peersChanged();
       if (typeof performance.mark === 'function' && !performance.getEntriesByName(FIRST_PEER_MARK).length && app.members.some((m) => m.direct)) {
         performance.mark(FIRST_PEER_MARK);
       }
@@ -28,6 +29,7 @@ export function meshEvents(app: RoomApp): MeshEvents {
       }),
     voice: (from, msg) => app.voice?.control(from, msg),
     camera: (from, msg) => app.vision?.control(from, msg),
+    sealedKey: (from, msg) => app.scribe?.takeKey(from, msg),
     session: (peerId, open) => {
       if (open) app.memory?.peerUp(peerId);
       else app.memory?.peerDown(peerId);

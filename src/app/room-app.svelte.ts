@@ -31,6 +31,7 @@ import type { RoomMemoryState } from '../memory/room-memory.svelte.ts';
 import type { FilesState } from '../files/files.svelte.ts';
 import type { RoomVoiceState } from '../voice/room-voice.svelte.ts';
 import type { GatewayState } from '../gateway/gateway.svelte.ts';
+import type { ScribeState } from '../scribe/scribe.svelte.ts';
 import type { VoiceService } from '../voice/voice-service.svelte.ts';
 import type { VisionService } from '../vision/vision-service.svelte.ts';
 import type { RoomVisionState } from '../vision/room-vision.svelte.ts';
@@ -87,6 +88,7 @@ export class RoomApp {
   get roomVoice(): RoomVoiceState | null { return this.features?.roomVoice ?? null; }
   get roomVision(): RoomVisionState | null { return this.features?.roomVision ?? null; }
   get gateway(): GatewayState | null { return this.features?.gateway ?? null; }
+  get scribe(): ScribeState | null { return this.features?.scribe ?? null; }
   /** The mesh while the room's links run (diagnostics measure round trips on it). */
   get mesh(): Mesh | null { return this.links.mesh; }
 

@@ -13,6 +13,8 @@ export interface RoomHandle {
   post(text: string): void;
   readonly deviceId: string;
   voice(): unknown;
+  /** One utterance transcribed on a room device over the mesh (the command path): its text and the wall time here. */
+  sttOn(server: string, samples: number[], mode: 'command' | 'free'): Promise<{ text: string; ms: number }>;
 }
 
 export function roomHandle(app: RoomApp): RoomHandle {
@@ -47,6 +49,12 @@ export function roomHandle(app: RoomApp): RoomHandle {
       const v = app.voice;
       if (!v) return null;
       return { mic: v.mic, runningOn: v.runningOn, live: v.pipelineLive, steps: v.steps, dropped: v.dropped, offloadRtts: [...v.offloadRtts], localRtts: [...v.localRtts], serving: [...v.serving] };
+    },
+    sttOn: async (server, samples, mode) => {
+      if (!app.voice) throw new Error('no voice service');
+      const t0 = performance.now();
+      const r = await app.voice.offload.transcribe(server, Float32Array.from(samples), mode, 60_000);
+      return { text: r.text, ms: performance.now() - t0 };
     },
   };
 }

@@ -103,10 +103,15 @@ export class RoomMemoryState {
   }
 
   private retain(): void {
-    const { messages, files } = applyRetention(this.doc, Date.now(), ORIGIN.local);
+    const { messages, files, scribe } = applyRetention(this.doc, Date.now(), ORIGIN.local);
     if (files.length) this.onFilesExpired?.(files);
     // Rewrite the stored history without the expired content.
-    if (messages || files.length) void this.store?.flush().then(() => this.store?.compact());
+    if (messages || files.length || scribe) this.forgetDeleted();
+  }
+
+  /** Rewrites this device's stored history without what was deleted (e.g. a transcript's keys). */
+  forgetDeleted(): void {
+    void this.store?.flush().then(() => this.store?.compact());
   }
 
   async close(): Promise<void> {

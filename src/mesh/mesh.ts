@@ -9,6 +9,8 @@ import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import type { Profile } from '../../protocol/common.ts';
 import type { VoiceControl } from '../../protocol/voice.ts';
 import type { CameraControl } from '../../protocol/camera.ts';
+import type { MeshSealedKey } from '../../protocol/mesh.ts';
+import type { WrappedKey } from '../../protocol/sealed.ts';
 import { PeerSession, type Me, type SessionEvents } from './peer-session.ts';
 import { Backoff } from '../../protocol/backoff.ts';
 import { SignalingLink } from './signaling-link.ts';
@@ -36,6 +38,8 @@ export interface MeshEvents {
   voice?(from: string, msg: VoiceControl): void;
   /** Shared room compute messages for cameras from an authenticated peer. */
   camera?(from: string, msg: CameraControl): void;
+  /** A content key wrapped for this device, from an authenticated peer (protocol/mesh.ts). */
+  sealedKey?(from: string, msg: MeshSealedKey): void;
   /** Binary frames (sync, awareness) from an authenticated peer. */
   binary?(from: string, data: Uint8Array): void;
   /** An authenticated peer opened a bulk channel to us (label without the prefix). */
@@ -150,6 +154,16 @@ export class Mesh {
     return true;
   }
 
+  /** Hands an authenticated peer a content key wrapped for it; false if it has no open session. */
+  sendSealedKey(to: string, context: string, key: WrappedKey, grant: boolean): boolean {
+    return this.sessions.get(to)?.sendSealedKey(context, key, grant) ?? false;
+  }
+
+  /** An authenticated peer's X25519 key, vouched by its device key (null: none, or an older app). */
+  keyAgreementKey(peerId: string): Uint8Array | null {
+    return this.sessions.get(peerId)?.keyAgreementKey ?? null;
+  }
+
   /** The profile an authenticated peer last announced. */
   profileOf(peerId: string): Profile | null {
     const s = this.sessions.get(peerId);
@@ -262,6 +276,7 @@ export class Mesh {
       binary: (s, data) => this.on.binary?.(s.remoteId, data),
       voice: (s, msg) => this.on.voice?.(s.remoteId, msg),
       camera: (s, msg) => this.on.camera?.(s.remoteId, msg),
+      sealedKey: (s, msg) => this.on.sealedKey?.(s.remoteId, msg),
       profile: () => this.on.change(),
       pong: (_s, n, at) => {
         const rt = this.roundTrips.get(n);

@@ -14,7 +14,8 @@ import type { VoiceControl } from '../../protocol/voice.ts';
 import type { CameraControl } from '../../protocol/camera.ts';
 import { b64uDecode, deviceIdMatchesKey, hmacB64u, meshProofMessage, randomNonce, safeEqual, signB64u, verifySig } from '../../protocol/crypto.ts';
 import { keyAgreementVouched } from '../../protocol/sealed.ts';
-import type { KeyAgreement } from '../../protocol/mesh.ts';
+import type { KeyAgreement, MeshSealedKey } from '../../protocol/mesh.ts';
+import type { WrappedKey } from '../../protocol/sealed.ts';
 
 export interface Transport {
   send(data: string | Uint8Array): void;
@@ -44,6 +45,8 @@ export interface SessionEvents {
   voice?(session: PeerSession, msg: VoiceControl): void;
   /** Shared room compute for cameras (protocol/camera.ts) from the authenticated peer. */
   camera?(session: PeerSession, msg: CameraControl): void;
+  /** A content key wrapped for this device (protocol/mesh.ts `MeshSealedKey`) from the authenticated peer. */
+  sealedKey?(session: PeerSession, msg: MeshSealedKey): void;
 }
 
 const MAX_BAD_FRAMES = 10;
@@ -129,6 +132,8 @@ export class PeerSession {
         return this.on.voice?.(this, msg.msg);
       case 'camera':
         return this.on.camera?.(this, msg.msg);
+      case 'sealed-key':
+        return this.on.sealedKey?.(this, msg);
     }
   }
 
@@ -153,6 +158,13 @@ export class PeerSession {
 
   sendCamera(msg: CameraControl): void {
     if (this.state === 'open') this.send({ v: PROTOCOL_VERSION, t: 'camera', msg });
+  }
+
+  /** Hands the peer a content key wrapped for its vouched X25519 key; false if the session is not open. */
+  sendSealedKey(context: string, key: WrappedKey, grant: boolean): boolean {
+    if (this.state !== 'open') return false;
+    this.send({ v: PROTOCOL_VERSION, t: 'sealed-key', context, key, grant });
+    return true;
   }
 
   sendProfile(): void {

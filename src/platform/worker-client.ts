@@ -4,7 +4,11 @@
  * each request a deadline; validates every answer (version, then schema) before it reaches a
  * caller; and recovers: a worker `error` rejects everything in flight with `worker-crashed` and
  * the next request starts a new worker, and a request that outlives its deadline by a grace
- * period means the worker is stuck (its own deadline did not fire), so it is replaced.
+ * period means the worker is stuck (its own deadline did not fire), so it is replaced, unless a
+ * request sent before it is still within its own deadline: the worker may be busy with that one
+ * (a model compiling holds the worker's thread for seconds on a busy device) and what was queued
+ * behind it times out without taking the worker down. If the worker really is stuck, the oldest
+ * request's deadline replaces it.
  *
  * State that lives in a worker (a wake stream, a running hash) dies with it: owners compare
  * `running` with the worker they started on, or listen to `onLost`.
@@ -84,8 +88,9 @@ export class WorkerClient<Req extends { t: string }, A extends Answer> {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new OsmoseError('timeout', `${this.o.name} did not answer ${body.t} in ${timeoutMs} ms`));
-        // Its own deadline should have answered first: the worker is stuck. Replace it.
-        if (this.worker === worker) this.replace(worker, `${this.o.name} stopped answering`);
+        // Its own deadline should have answered first: the worker is stuck, unless an older
+        // request still has time (the worker may be busy with it). Replace it.
+        if (this.worker === worker && !this.olderInTime(id)) this.replace(worker, `${this.o.name} stopped answering`);
       }, timeoutMs + (this.o.graceMs ?? 2_000));
       this.pending.set(id, {
         timer,
@@ -132,6 +137,12 @@ export class WorkerClient<Req extends { t: string }, A extends Answer> {
       return; // a late answer to a request that timed out
     }
     p.resolve(parsed.value);
+  }
+
+  /** A request sent before `id` is still pending, so still within its deadline and grace. */
+  private olderInTime(id: number): boolean {
+    for (const other of this.pending.keys()) if (other < id) return true;
+    return false;
   }
 
   private settle(id: number): Pending<A> | undefined {

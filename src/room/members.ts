@@ -22,6 +22,8 @@ export interface MemberView {
   servesVoice: boolean;
   /** Its camera, spot and people in view (protocol/camera.ts), as it says. */
   vision?: VisionPresence;
+  /** The microphone feeds the scribe: which session, transcribed by which device (protocol/common.ts). */
+  scribe?: { session: string; by: string | null };
 }
 
 export interface MergeInput {
@@ -67,6 +69,11 @@ export function mergeMembers(m: MergeInput): MemberView[] {
   return out.sort((a, b) => a.name.localeCompare(b.name) || a.peerId.localeCompare(b.peerId));
 }
 
-function voiceOf(p: Profile): { mic: boolean; servesVoice: boolean; vision?: VisionPresence } {
-  return { mic: p.voice?.mic === 'live', servesVoice: p.voice?.serving ?? false, ...(p.vision ? { vision: p.vision } : {}) };
+function voiceOf(p: Profile): Pick<MemberView, 'mic' | 'servesVoice' | 'scribe' | 'vision'> {
+  return {
+    mic: p.voice?.mic === 'live',
+    servesVoice: p.voice?.serving ?? false,
+    ...(p.vision ? { vision: p.vision } : {}),
+    ...(p.voice?.scribe ? { scribe: p.voice.scribe } : {}),
+  };
 }

@@ -4,6 +4,7 @@
  * (src/inference/runtime.ts); unit tests use a scripted one.
  */
 import { phrase, phraseByModel, timerClassMinutes, type PhraseId, type VoiceStep } from '../../protocol/voice.ts';
+import type { RuntimeSttLike } from './stt-engine.ts';
 
 export interface WakeStreamHandle {
   /** Audio at 16 kHz, any length; resolves with the steps it completed, in order. */
@@ -86,6 +87,8 @@ export class OrderedFeeder {
 /** The runtime's wake streams (src/inference/runtime.ts), as the voice service uses them. */
 export interface RuntimeLike {
   warmWake?(models: readonly string[]): Promise<void>;
+  /** Speech to text (src/inference/stt.ts), where the runtime has it. */
+  stt?: RuntimeSttLike;
   openWake(models: readonly string[]): Promise<{
     push(samples: Float32Array): Promise<RuntimeStep[]>;
     close(): Promise<void>;

@@ -6,8 +6,9 @@
 import type * as Y from 'yjs';
 import { ORIGIN } from '../../protocol/doc-sync.ts';
 import {
-  readTimers, readVoiceEvents, settings, timerMinutes, timers, voiceEvents, VOICE_EVENTS_KEPT,
+  commandEvents, readCommandEvents, readTimers, readVoiceEvents, settings, timerMinutes, timers, voiceEvents, VOICE_EVENTS_KEPT,
 } from '../../protocol/room-doc.ts';
+import { COMMAND_LIMITS, CommandEvent } from '../../protocol/voice-commands.ts';
 import { RoomTimer, TIMER_LIMITS, VoiceEvent, phrase, type PhraseId } from '../../protocol/voice.ts';
 import { newItemId } from '../memory/room-memory.svelte.ts';
 
@@ -16,6 +17,8 @@ export const LISTENING_SHOWN_MS = 8_000;
 
 export class RoomVoiceState {
   events = $state.raw<VoiceEvent[]>([]);
+  /** Spoken commands and what the room did, newest first. */
+  commands = $state.raw<CommandEvent[]>([]);
   timers = $state.raw<RoomTimer[]>([]);
   timerMinutes = $state<number>(TIMER_LIMITS.defaultMinutes);
   private readonly off: () => void;
@@ -26,10 +29,12 @@ export class RoomVoiceState {
   ) {
     const refresh = () => this.refresh();
     voiceEvents(doc).observe(refresh);
+    commandEvents(doc).observe(refresh);
     timers(doc).observe(refresh);
     settings(doc).observe(refresh);
     this.off = () => {
       voiceEvents(doc).unobserve(refresh);
+      commandEvents(doc).unobserve(refresh);
       timers(doc).unobserve(refresh);
       settings(doc).unobserve(refresh);
     };
@@ -38,6 +43,7 @@ export class RoomVoiceState {
 
   private refresh(): void {
     this.events = readVoiceEvents(this.doc, 50);
+    this.commands = readCommandEvents(this.doc, 50);
     this.timers = readTimers(this.doc);
     this.timerMinutes = timerMinutes(this.doc);
   }
@@ -72,6 +78,28 @@ export class RoomVoiceState {
       if (phrase(p.phrase).kind === 'timer') this.putTimer((event.timerMinutes ?? this.timerMinutes) * 60_000, 'voice', event.at);
     }, ORIGIN.local);
     return event;
+  }
+
+  /** Records a spoken command and what it did (voice/command-flow.ts). */
+  recordCommand(e: Omit<CommandEvent, 'id' | 'heardBy' | 'heardByName' | 'processedBy'> & { processedBy: string | null }): CommandEvent | null {
+    const event = CommandEvent.safeParse({ ...e, id: newItemId(), heardBy: this.me.deviceId, heardByName: this.me.name(), processedBy: e.processedBy ?? this.me.deviceId });
+    if (!event.success) {
+      console.warn('[osmose] a command event did not validate', event.error.message);
+      return null;
+    }
+    this.doc.transact(() => {
+      const arr = commandEvents(this.doc);
+      arr.push([event.data]);
+      if (arr.length > COMMAND_LIMITS.kept) arr.delete(0, arr.length - COMMAND_LIMITS.kept);
+    }, ORIGIN.local);
+    return event.data;
+  }
+
+  /** Starts a timer asked for by voice (a command); returns its id. */
+  voiceTimer(durationMs: number): string {
+    let id = '';
+    this.doc.transact(() => (id = this.putTimer(durationMs, 'voice', Date.now())), ORIGIN.local);
+    return id;
   }
 
   /** Raises the score of one of this device's recent events to its utterance's peak. */
@@ -110,7 +138,7 @@ export class RoomVoiceState {
     this.doc.transact(() => settings(this.doc).set('timerMinutes', m), ORIGIN.local);
   }
 
-  private putTimer(durationMs: number, cause: RoomTimer['cause'], startedAt: number): void {
+  private putTimer(durationMs: number, cause: RoomTimer['cause'], startedAt: number): string {
     const t = RoomTimer.safeParse({
       id: newItemId(),
       startedBy: this.me.deviceId,
@@ -120,6 +148,7 @@ export class RoomVoiceState {
       cause,
     });
     if (t.success) timers(this.doc).set(t.data.id, t.data);
+    return t.success ? t.data.id : '';
   }
 
   dispose(): void {

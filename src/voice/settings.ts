@@ -15,11 +15,15 @@ export const VoiceSettings = z.object({
   offer: z.boolean(),
   phrases: z.array(PhraseId).max(PHRASE_IDS.length),
   threshold: Threshold,
+  /** Understand spoken commands after a wake word (speech to text). Off: the fixed timer phrase acts alone. */
+  commands: z.boolean().default(true),
+  /** Let the room's scribe use this microphone while a scribe session runs. */
+  scribe: z.boolean().default(true),
 });
 export type VoiceSettings = z.infer<typeof VoiceSettings>;
 
 export function defaultVoiceSettings(): VoiceSettings {
-  return { listen: false, where: 'auto', offer: true, phrases: [...PHRASE_IDS], threshold: DEFAULT_THRESHOLD };
+  return { listen: false, where: 'auto', offer: true, phrases: [...PHRASE_IDS], threshold: DEFAULT_THRESHOLD, commands: true, scribe: true };
 }
 
 export async function loadVoiceSettings(): Promise<VoiceSettings> {

@@ -11,7 +11,8 @@ export interface ClientDeps {
   send(to: string, msg: VoiceControl): boolean;
   sendAudio(to: string, frame: Uint8Array): void;
   candidates(): Candidate[];
-  steps(steps: VoiceStep[], server: string, roundTripMs: number | null): void;
+  /** `tag`: the tag the block that completed these steps was given (`block(samples, tag)`). */
+  steps(steps: VoiceStep[], server: string, roundTripMs: number | null, tag: number): void;
   state(server: string | null, live: boolean): void;
   now?(): number;
 }
@@ -35,7 +36,9 @@ export class VoiceClient {
   private avoid = new Map<string, number>();
   private lastResult = 0;
   private closed = false;
-  private recent: Float32Array[] = [];
+  private recent: { samples: Float32Array; tag: number }[] = [];
+  /** Frame seq → the tag of its block. */
+  private tags = new Map<number, number>();
   private readonly now: () => number;
 
   constructor(
@@ -69,22 +72,25 @@ export class VoiceClient {
     this.switchTo(s);
   }
 
-  block(samples: Float32Array): void {
+  /** A block of the microphone; `tag` comes back with the steps it completes (the block's number). */
+  block(samples: Float32Array, tag = 0): void {
     if (this.closed) return;
-    this.recent.push(samples);
+    this.recent.push({ samples, tag });
     if (this.recent.length > REPLAY_BLOCKS) this.recent.shift();
     if (!this.server) return this.reconsider();
     if (!this.live) return;
     const t = this.now();
     if (t - this.lastResult > QUIET_MS && this.sentAt.size > 0) return this.giveUp(this.server);
-    this.send(samples, t);
+    this.send(samples, t, tag);
   }
 
-  private send(samples: Float32Array, t: number): void {
+  private send(samples: Float32Array, t: number, tag: number): void {
     this.seq++;
     this.deps.sendAudio(this.server!, encodeAudioFrame(this.stream, this.seq, samples));
     this.sentAt.set(this.seq, t);
+    this.tags.set(this.seq, tag);
     if (this.sentAt.size > 100) this.sentAt.delete(this.sentAt.keys().next().value!);
+    if (this.tags.size > 100) this.tags.delete(this.tags.keys().next().value!);
   }
 
   control(from: string, msg: VoiceControl): void {
@@ -97,7 +103,7 @@ export class VoiceClient {
         // What the microphone heard while no server ran it (or while the old one was leaving).
         // Not timed: their round trip includes the backlog.
         const t = this.now();
-        for (const b of this.recent) this.send(b, t);
+        for (const b of this.recent) this.send(b.samples, t, b.tag);
         this.sentAt.clear();
         return;
       }
@@ -107,8 +113,10 @@ export class VoiceClient {
         const t = this.now();
         this.lastResult = t;
         const sent = this.sentAt.get(msg.seq);
+        const tag = this.tags.get(msg.seq) ?? 0;
         for (const k of this.sentAt.keys()) if (k <= msg.seq) this.sentAt.delete(k);
-        this.deps.steps(msg.steps, from, sent === undefined ? null : t - sent);
+        for (const k of this.tags.keys()) if (k <= msg.seq) this.tags.delete(k);
+        this.deps.steps(msg.steps, from, sent === undefined ? null : t - sent, tag);
         return;
       }
       default:
@@ -147,6 +155,7 @@ export class VoiceClient {
     this.server = next;
     this.live = false;
     this.sentAt.clear();
+    this.tags.clear();
     this.deps.state(next, false);
     if (!next) return;
     this.stream = (Math.random() * 0xffff_fffe) >>> 0;

@@ -5,22 +5,30 @@
  *   - where its audio is processed: here (the inference worker) or on a room device that offers
  *     the service (voice-client.ts), decided by the person or, on "auto", by the battery;
  *   - serving other devices' microphones when this device offers the service (voice-server.ts);
- *   - detections (detector.ts) recorded in the room's memory (room-voice.svelte.ts).
+ *   - detections (detector.ts) recorded in the room's memory (room-voice.svelte.ts);
+ *   - a command after a wake word (command-flow.ts), and the scribe's feed (scribe-feed.ts),
+ *     transcribed where this microphone's models run (stt-offload.ts) or here.
  *
  * Audio is processed in memory and dropped: no sample is stored or sent anywhere but to the chosen
  * room device.
  *
- * (~340 lines: the microphone's state machine — off, starting, here, on a room device, failed and
+ * (~390 lines: the microphone's state machine — off, starting, here, on a room device, failed and
  * retried — reads best in one place; each piece it drives is its own module.)
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import type { VoicePresence } from '../../protocol/common.ts';
-import { decodeAudioFrame, type PhraseId, type VoiceControl, type VoiceStep } from '../../protocol/voice.ts';
+import type { PhraseId, VoiceControl, VoiceStep } from '../../protocol/voice.ts';
 import { WakeDetector, type Detection } from './detector.ts';
+import { Detections, type OwnDetection } from './detections.ts';
 import { OrderedFeeder, type WakeEngine } from './engine.ts';
 import type { Level, LiveMicrophone, MicrophoneOpener } from './microphone.ts';
 import { VoiceClient } from './voice-client.ts';
-import { VoiceServer } from './voice-server.ts';
+import { RoomCompute } from './room-compute.ts';
+import { CommandFlow, type CommandRoom } from './command-flow.ts';
+import { ScribeFeed, type ScribeTarget } from './scribe-feed.ts';
+import { SttOffload, transcribeNear } from './stt-offload.ts';
+import type { SttEngine } from './stt-engine.ts';
+import type { Outcome } from './command-runner.ts';
 import type { Candidate } from './server-choice.ts';
 import { defaultVoiceSettings, loadVoiceSettings, saveVoiceSettings, type VoiceSettings } from './settings.ts';
 import type { RoomVoiceState } from './room-voice.svelte.ts';
@@ -28,10 +36,15 @@ import type { RoomVoiceState } from './room-voice.svelte.ts';
 export interface VoiceDeps {
   deviceId: string;
   engine: WakeEngine;
+  stt: SttEngine;
   send(to: string, msg: VoiceControl): boolean;
   sendAudio(to: string, frame: Uint8Array): void;
   candidates(): Candidate[];
   room(): RoomVoiceState | null;
+  /** What a spoken command may do in the room (null outside a room). */
+  commandRoom(): CommandRoom | null;
+  /** Says an answer aloud where the device can (optional). */
+  speak?(text: string): void;
   /** This device's presence changed (mic, serving, load). */
   presenceChanged(): void;
   /** The battery is discharging (null: unknown). */
@@ -42,9 +55,7 @@ export interface VoiceDeps {
 
 export type MicState = 'off' | 'starting' | 'live' | 'error';
 
-export interface OwnDetection extends Detection {
-  processedBy: string;
-}
+export type { OwnDetection };
 
 export class VoiceService {
   settings = $state<VoiceSettings>(defaultVoiceSettings());
@@ -61,6 +72,10 @@ export class VoiceService {
   pipelineLive = $state(false);
   pipelineError = $state<string | null>(null);
   detections = $state.raw<OwnDetection[]>([]);
+  /** This microphone feeds the scribe: the session, and who transcribes it. */
+  scribeFeed = $state.raw<{ session: string; by: string | null } | null>(null);
+  /** What the last spoken command did, on this device. */
+  lastCommand = $state.raw<(Outcome & { text: string; at: number }) | null>(null);
   /** Devices whose microphones this device runs. */
   serving = $state.raw<string[]>([]);
   /** 80 ms steps the pipeline has scored for this microphone. */
@@ -81,14 +96,40 @@ export class VoiceService {
   private localOpening: Promise<void> | null = null;
   private client: VoiceClient | null = null;
   private readonly detector: WakeDetector;
-  private readonly server: VoiceServer;
+  private readonly recorder: Detections;
+  private readonly server: RoomCompute;
+  /** Speech to text on room devices (public for the diagnostics handle: the bench transcribes on a chosen device). */
+  readonly offload: SttOffload;
+  readonly commands: CommandFlow;
+  private readonly scribe: ScribeFeed;
+  /** Blocks of this microphone, numbered: a step is matched to its block by it. */
+  private blockSeq = 0;
   private micToken = 0;
   private loaded = false;
 
   constructor(private readonly deps: VoiceDeps) {
     this.detector = new WakeDetector({ threshold: this.settings.threshold, phrases: this.settings.phrases, onPeak: (d) => this.peak(d) });
-    this.server = new VoiceServer({
+    this.offload = new SttOffload({ send: deps.send, sendAudio: deps.sendAudio });
+    this.commands = new CommandFlow({
+      transcribe: (samples) => transcribeNear(this.offload, deps.stt, deps.deviceId, this.runningOn, samples),
+      room: () => deps.commandRoom(),
+      enabled: () => this.settings.commands,
+      speak: deps.speak,
+      done: (o) => (this.lastCommand = { ...o, at: Date.now() }),
+    });
+    this.recorder = new Detections(this.detector, this.commands, deps.room, (d) => (this.detections = [d, ...this.detections].slice(0, 10)));
+    this.scribe = new ScribeFeed({
+      deviceId: deps.deviceId,
+      engine: deps.stt,
+      offload: this.offload,
+      changed: () => {
+        this.scribeFeed = this.scribe.state;
+        deps.presenceChanged();
+      },
+    });
+    this.server = new RoomCompute({
       engine: deps.engine,
+      stt: deps.stt,
       send: (to, msg) => void deps.send(to, msg),
       offering: () => this.offering(),
       ownLoad: () => (this.runningOn === deps.deviceId && this.mic === 'live' ? 1 : 0),
@@ -104,13 +145,14 @@ export class VoiceService {
     this.settings = await loadVoiceSettings();
     this.detector.configure({ threshold: this.settings.threshold, phrases: this.settings.phrases });
     this.loaded = true;
-    this.deps.presenceChanged();
+    this.changed();
     if (this.settings.listen) await this.startMic();
   }
 
   presence(): VoicePresence {
     const load = this.server.load + (this.runningOn === this.deps.deviceId && this.mic === 'live' ? 1 : 0);
-    return { mic: this.mic === 'live' ? 'live' : 'off', serving: this.offering(), load: Math.min(64, load) };
+    const scribe = this.scribe.state;
+    return { mic: this.mic === 'live' ? 'live' : 'off', serving: this.offering(), load: Math.min(64, load), ...(scribe ? { scribe } : {}) };
   }
 
   /** Offering the room compute: the person allows it and the device is not running on battery. */
@@ -129,7 +171,7 @@ export class VoiceService {
     if (next.listen && !before.listen) await this.startMic();
     else if (!next.listen && before.listen) this.stopMic();
     else if (next.listen && (before.where !== next.where || before.phrases.join() !== next.phrases.join())) this.reroute(true);
-    this.deps.presenceChanged();
+    this.changed();
   }
 
   async resumeAudio(): Promise<void> {
@@ -139,15 +181,19 @@ export class VoiceService {
 
   /** Mesh: a shared-compute message from an authenticated peer. */
   control(from: string, msg: VoiceControl): void {
-    if (msg.op === 'open' || msg.op === 'close') void this.server.control(from, msg);
-    else this.client?.control(from, msg);
+    if (this.server.control(from, msg)) return;
+    if ((msg.op === 'stt-results' || msg.op === 'refused' || msg.op === 'stt-opened') && this.offload.owns(msg.stream)) return this.offload.control(from, msg);
+    this.client?.control(from, msg);
   }
 
   /** Mesh: an audio frame from an authenticated peer. */
   audio(from: string, bytes: Uint8Array): void {
-    const d = decodeAudioFrame(bytes);
-    if (!d.ok) return console.warn('[osmose] audio frame refused from', from.slice(0, 9), d.error.code);
-    this.server.audio(from, d.frame);
+    this.server.audio(from, bytes);
+  }
+
+  /** The scribe's session this device may feed (null: none, or no key here). */
+  feedScribe(target: ScribeTarget | null): void {
+    this.scribe.want(target);
   }
 
   /** Mesh membership or presence changed: the choice of server may change. */
@@ -158,12 +204,20 @@ export class VoiceService {
 
   peerGone(peerId: string): void {
     this.server.peerGone(peerId);
+    this.offload.peerGone(peerId);
     this.client?.peerGone(peerId);
   }
 
   stop(): void {
     this.stopMic();
+    this.scribe.stop();
     this.server.stopAll();
+  }
+
+  /** The microphone, where it runs, or the scribe's wishes changed: tell the room. */
+  private changed(): void {
+    this.scribe.route(this.mic === 'live' && this.settings.scribe, this.runningOn);
+    this.deps.presenceChanged();
   }
 
   private async startMic(): Promise<void> {
@@ -185,7 +239,7 @@ export class VoiceService {
       this.mic = 'error';
       this.micError = err instanceof OsmoseError ? err.message : String((err as Error)?.message ?? err);
     }
-    this.deps.presenceChanged();
+    this.changed();
   }
 
   private stopMic(): void {
@@ -204,7 +258,8 @@ export class VoiceService {
     this.runningOn = null;
     this.pipelineLive = false;
     this.detector.reset();
-    this.deps.presenceChanged();
+    this.commands.reset();
+    this.changed();
   }
 
   /** Where should this microphone run now? */
@@ -237,18 +292,18 @@ export class VoiceService {
         send: this.deps.send,
         sendAudio: this.deps.sendAudio,
         candidates: this.deps.candidates,
-        steps: (steps, server, rtt) => {
+        steps: (steps, server, rtt, tag) => {
           if (rtt !== null) {
             this.offloadRtts.push(rtt);
             if (this.offloadRtts.length > 200) this.offloadRtts.shift();
           }
-          this.takeSteps(steps, server);
+          this.takeSteps(steps, server, tag);
         },
         state: (server, live) => {
           this.runningOn = server;
           this.pipelineLive = live;
           this.pipelineError = server ? null : 'No device in the room offers the voice service right now.';
-          this.deps.presenceChanged();
+          this.changed();
         },
       },
       this.settings.phrases,
@@ -266,10 +321,10 @@ export class VoiceService {
         if (token !== this.micToken || this.client || this.local) return handle.close();
         this.local = new OrderedFeeder(
           handle,
-          (steps, _tag, ms) => {
+          (steps, tag, ms) => {
             this.localRtts.push(ms);
             if (this.localRtts.length > 200) this.localRtts.shift();
-            this.takeSteps(steps, this.deps.deviceId);
+            this.takeSteps(steps, this.deps.deviceId, tag);
           },
           (err) => {
             // The worker died or a model failed: say so, and start again on the next block.
@@ -286,8 +341,9 @@ export class VoiceService {
       }
     })();
     this.localOpening = opening;
+    this.changed();
     await opening;
-    this.deps.presenceChanged();
+    this.changed();
   }
 
   private closeLocal(): void {
@@ -300,9 +356,12 @@ export class VoiceService {
 
   private block(samples: Float32Array, level: Level): void {
     this.level = level.rms;
-    if (this.client) return this.client.block(samples);
+    const seq = ++this.blockSeq;
+    this.commands.block(seq, samples);
+    this.scribe.block(samples);
+    if (this.client) return this.client.block(samples, seq);
     if (this.local) {
-      this.local.push(samples);
+      this.local.push(samples, seq);
       this.dropped = this.local.dropped;
       return;
     }
@@ -313,34 +372,19 @@ export class VoiceService {
     }
   }
 
-  /** Events this device recorded, by phrase and the time they fired, until their peak is known. */
-  private recorded = new Map<string, string>();
-
   private peak(d: Detection): void {
-    const key = `${d.phrase}@${d.at}`;
-    const id = this.recorded.get(key);
-    this.recorded.delete(key);
     this.detections = this.detections.map((x) => (x.phrase === d.phrase && x.at === d.at ? { ...x, score: d.score } : x));
-    if (id) this.deps.room()?.raiseScore(id, d.score);
+    this.recorder.peak(d);
   }
 
-  private takeSteps(steps: VoiceStep[], processedBy: string): void {
+  /** Steps completed by the blocks up to number `seq` (the last step is that block's). */
+  private takeSteps(steps: VoiceStep[], processedBy: string, seq: number): void {
     const last = steps[steps.length - 1];
     if (!last) return;
     this.steps += steps.length;
     this.vad = last.vad;
     this.speech = last.speech;
     this.scores = last.scores;
-    const now = Date.now();
-    for (const step of steps) {
-      for (const d of this.detector.step(step, now)) {
-        this.detections = [{ ...d, processedBy }, ...this.detections].slice(0, 10);
-        const event = this.deps.room()?.detected({ phrase: d.phrase, score: d.score, processedBy, at: d.at, ...(step.timerMinutes ? { timerMinutes: step.timerMinutes } : {}) });
-        if (event) {
-          this.recorded.set(`${d.phrase}@${d.at}`, event.id);
-          if (this.recorded.size > 20) this.recorded.delete(this.recorded.keys().next().value!);
-        }
-      }
-    }
+    this.recorder.steps(steps, processedBy, seq, Date.now());
   }
 }

@@ -3,6 +3,9 @@
  * known sentences in several voices and speeds, two with noise mixed in, for the word error rate;
  * commands for the grammar-constrained decoding, each with the command it must give.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { speechClip, voiceToolsMissing, type VoiceClip } from './voice-fixtures.ts';
 import type { Command } from '../../workers/inference/stt/commands.ts';
 
@@ -111,4 +114,22 @@ export function carriedOut(got: Command, want: object): boolean {
   const { text: _t, ...rest } = got;
   if (got.kind === 'note' && 'note' in want) return werWords(got.note).join(' ') === werWords(String(want.note)).join(' ');
   return JSON.stringify(rest) === JSON.stringify(want);
+}
+
+/**
+ * "Hey Jarvis", a pause of about a second, then `text` (a command), then `tail` seconds of
+ * silence: what a person says to the room. One file (sox), cached by the two clips' names; its
+ * `speech` is the command's.
+ */
+export function wakeCommandClip(dir: string, text: string, opts: { voice?: string; speed?: number; tail?: number } = {}): SttClip {
+  const wake = speechClip(dir, 'hey jarvis', 'en-us', 160, 'hey_jarvis_v0.1', 0);
+  const cmd = speechClip(dir, text, opts.voice ?? 'en-us', opts.speed ?? 160, null, opts.tail ?? 2);
+  const file = path.join(dir, `wake+${path.basename(cmd.file)}`);
+  if (!fs.existsSync(file)) {
+    const tmp = `${file}.${process.pid}.tmp.wav`;
+    execFileSync('sox', [wake.file, cmd.file, tmp], { stdio: 'pipe' });
+    fs.renameSync(tmp, file);
+  }
+  const offset = wake.speech!.end;
+  return { ...cmd, file, speech: { start: offset + cmd.speech!.start, end: offset + cmd.speech!.end }, seconds: cmd.speech!.end - cmd.speech!.start };
 }

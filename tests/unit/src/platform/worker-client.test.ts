@@ -89,6 +89,22 @@ describe('WorkerClient with a worker served by workers/support/serve.ts', () => 
     expect(started).toHaveLength(1);
   });
 
+  it("a request queued behind a longer one (a model compiling) times out without replacing the worker; the longer one's deadline still does", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { client, started } = qrWorkers();
+    const w = client.start() as InProcessWorker;
+    w.hang();
+    const long = client.request({ t: 'decode', width: 2, height: 2, data: blank(2, 2) }, 'decoded', 10_000).catch((e: { code: string }) => e.code);
+    const short = client.request({ t: 'decode', width: 2, height: 2, data: blank(2, 2) }, 'decoded', 100).catch((e: { code: string }) => e.code);
+    await vi.advanceTimersByTimeAsync(151);
+    expect(await short).toBe('timeout');
+    expect(w.terminated).toBe(false);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await long).toBe('timeout');
+    expect(w.terminated).toBe(true);
+    expect(started).toHaveLength(1);
+  });
+
   it('an answer that fails its schema fails the request it names instead of letting it hang', async () => {
     const { client } = qrWorkers();
     const w = client.start() as InProcessWorker;
