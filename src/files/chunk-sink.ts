@@ -18,6 +18,7 @@ export class ChunkSink {
   constructor(
     readonly meta: FileMeta,
     private readonly writer: ChunkWriter,
+    /** `bytes` are stored: they are handed over (nothing here reads them again). */
     private readonly onStored: (index: number, source: string, bytes: Uint8Array) => void,
     private readonly onBad: (index: number, source: string) => void = () => undefined,
   ) {}
