@@ -17,6 +17,8 @@ import type { ChunkSource } from '../../../../src/files/chunk-sink.ts';
 import { MemoryChunkStore, channelPair, sharedFile, type FakeEnd } from './support.ts';
 
 const MB = 1024 * 1024;
+/** The device that shared the files sharedFile makes (meta.sharedBy). */
+const SHARER = 'd' + '1'.repeat(32);
 
 interface Peer {
   id: string;
@@ -142,7 +144,7 @@ describe('file transfer between two devices', () => {
   });
 
   it('the sender cancels: the receiver stops, keeping what it stored', async () => {
-    const sender = peer('dsender', new MemoryChunkStore());
+    const sender = peer(SHARER, new MemoryChunkStore());
     const { meta } = await sharedFile(sender.store, 8 * MB);
     const rx = new MemoryChunkStore();
     const d: Download = new Download(meta, {
@@ -229,5 +231,105 @@ describe('file transfer between two devices', () => {
     const d = download(meta, rx, () => [sourceTo(half, meta, () => d.stored)]);
     expect(await d.run()).toEqual({ state: 'waiting' });
     expect(await rx.count(meta.id)).toBe(5);
+  });
+});
+
+describe('a file from several sources at once (a swarm)', () => {
+  it('two peers with the whole file send different chunks at once, and both see the receiver finish', async () => {
+    const a = peer('dpeera', new MemoryChunkStore());
+    const b = peer('dpeerb', new MemoryChunkStore());
+    const { meta } = await sharedFile(a.store, 12 * MB);
+    await sharedFile(b.store, 12 * MB);
+    const rx = new MemoryChunkStore();
+    const d = download(meta, rx, () => [sourceTo(a, meta, () => d.stored), sourceTo(b, meta, () => d.stored)]);
+    expect(await d.run()).toEqual({ state: 'complete' });
+    expect(await storedSha256(rx, meta)).toBe(meta.sha256);
+    // Both sent, nothing twice.
+    expect(a.servers[0]!.sent).toBeGreaterThan(0);
+    expect(b.servers[0]!.sent).toBeGreaterThan(0);
+    expect(a.servers[0]!.sent + b.servers[0]!.sent).toBe(d.total);
+    expect(d.fetched).toBe(d.total);
+    expect(d.bySource.get('dpeera')! + d.bySource.get('dpeerb')!).toBe(d.total);
+    // Each sender's last ack tells it the whole download finished, whoever sent the rest.
+    await vi.waitFor(() => expect([a.ends, b.ends]).toEqual([['done'], ['done']]));
+    expect(a.progress.at(-1)).toBe(d.total);
+    expect(b.progress.at(-1)).toBe(d.total);
+  });
+
+  it('when one source goes away mid-transfer, the other takes over its chunks in the same round', async () => {
+    const a = peer('dpeera', new MemoryChunkStore());
+    const b = peer('dpeerb', new MemoryChunkStore());
+    const { meta } = await sharedFile(a.store, 12 * MB);
+    await sharedFile(b.store, 12 * MB);
+    const rx = new MemoryChunkStore();
+    let cut = false;
+    const d: Download = new Download(meta, {
+      hasher: mainThreadHasher,
+      store: rx,
+      sources: () => [sourceTo(a, meta, () => d.stored), sourceTo(b, meta, () => d.stored)],
+      onProgress: (x) => {
+        if (!cut && x.stored >= 6) {
+          cut = true;
+          a.cuts[0]!();
+        }
+      },
+    });
+    expect(await d.run()).toEqual({ state: 'complete' });
+    expect(await storedSha256(rx, meta)).toBe(meta.sha256);
+    // One channel each: no second round was needed.
+    expect([a.servers.length, b.servers.length]).toEqual([1, 1]);
+    expect(d.fetched).toBe(d.total);
+    expect(b.servers[0]!.sent).toBe(d.total - (d.bySource.get('dpeera') ?? 0));
+  });
+
+  it('the sharer cancelling stops the whole download, the other sources too', async () => {
+    const a = peer(SHARER, new MemoryChunkStore());
+    const b = peer('dpeerb', new MemoryChunkStore());
+    const { meta } = await sharedFile(a.store, 16 * MB);
+    await sharedFile(b.store, 16 * MB);
+    const rx = new MemoryChunkStore();
+    let stopped = false;
+    const d: Download = new Download(meta, {
+      hasher: mainThreadHasher,
+      store: rx,
+      sources: () => [sourceTo(a, meta, () => d.stored), sourceTo(b, meta, () => d.stored)],
+      onProgress: (x) => {
+        if (!stopped && x.stored >= 4) {
+          stopped = true;
+          a.servers[0]!.cancel();
+        }
+      },
+    });
+    expect(await d.run()).toEqual({ state: 'cancelled', by: 'sender' });
+    await vi.waitFor(() => expect(b.ends).toEqual(['cancelled']));
+    expect(d.stored).toBeLessThan(d.total);
+    expect(await rx.count(meta.id)).toBe(d.stored);
+  });
+
+  it('another peer that stops sending (it cancelled its own copy) only leaves: the sharer sends the rest', async () => {
+    const a = peer(SHARER, new MemoryChunkStore());
+    const b = peer('dpeerb', new MemoryChunkStore());
+    const { meta } = await sharedFile(a.store, 16 * MB);
+    await sharedFile(b.store, 16 * MB);
+    const rx = new MemoryChunkStore();
+    let stopped = false;
+    const d: Download = new Download(meta, {
+      hasher: mainThreadHasher,
+      store: rx,
+      sources: () => [sourceTo(a, meta, () => d.stored), sourceTo(b, meta, () => d.stored)],
+      onProgress: (x) => {
+        if (!stopped && x.stored >= 4 && b.servers[0]) {
+          stopped = true;
+          b.servers[0].cancel();
+        }
+      },
+    });
+    expect(await d.run()).toEqual({ state: 'complete' });
+    expect(stopped).toBe(true);
+    expect(b.ends).toEqual(['cancelled']);
+    expect(await storedSha256(rx, meta)).toBe(meta.sha256);
+    expect(d.fetched).toBe(d.total);
+    // No second round: the sharer's one channel took over what b had not sent.
+    expect(a.servers.length).toBe(1);
   });
 });
