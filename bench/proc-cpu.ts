@@ -1,5 +1,5 @@
 /**
- * CPU time of the browser this process launched, per process and thread, read from /proc (Linux):
+ * CPU time of the browser this process launched (and of a test hub it started), per process and thread, read from /proc (Linux):
  * what a transfer costs on each end whatever else the machine is doing, since wall time on a
  * shared box mostly measures the other load. A snapshot lists every descendant of this process
  * with each thread's user+system time; `diff` subtracts two snapshots and `group` sums them by a
@@ -40,6 +40,8 @@ function kindOf(cmdline: string): string {
   // Chromium rewrites its children's titles, joining the arguments with spaces.
   const args = cmdline.split(/[\0 ]/);
   const type = args.find((a) => a.startsWith('--type='))?.slice(7);
+  // The test hub (a node child of ours): what serving files over HTTP costs counts too.
+  if (args.some((a) => a.endsWith('hub/main.ts') || a.endsWith('hub/main.js'))) return 'hub';
   if (!type) return args[0]?.includes('chrom') ? 'browser' : 'other';
   if (type === 'utility') return `utility:${args.find((a) => a.startsWith('--utility-sub-type='))?.slice(19) ?? '?'}`;
   return type;
