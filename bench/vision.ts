@@ -61,7 +61,7 @@ const LISTEN_PACE_MS = 250;
 
 type Sample = { ms: { prepare: number; detect: number; landmarks: number; descriptors: number }; rt: number; faces: number; runs: number };
 type Rt = {
-  detectFaces(f: { width: number; height: number; data: Uint8ClampedArray }, o: object): Promise<{ faces: unknown[]; ms: Sample['ms']; runs: number }>;
+  faces: { detect(f: { width: number; height: number; data: Uint8ClampedArray }, o: object): Promise<{ faces: unknown[]; ms: Sample['ms']; runs: number }> };
   openWake(p: string[], o: object): Promise<{ push(s: Float32Array): Promise<unknown[]>; close(): Promise<void> }>;
   compareBackends(m: string): Promise<{ agrees: boolean; maxAbsDiff: number; tolerance: number }>;
   probe(): Promise<{ adapter: WebGpuResult['adapter'] | null }>;
@@ -88,7 +88,7 @@ function measure(page: Page, n: number, options: object): Promise<Sample[]> {
       const out: Sample[] = [];
       for (let i = 0; i < n; i++) {
         const t0 = performance.now();
-        const r = await rt.detectFaces({ width: w, height: h, data: frames[i % frames.length]!.slice() }, options);
+        const r = await rt.faces.detect({ width: w, height: h, data: frames[i % frames.length]!.slice() }, options);
         out.push({ ms: r.ms, rt: performance.now() - t0, faces: r.faces.length, runs: r.runs });
       }
       return out;
@@ -135,7 +135,7 @@ function sustained(page: Page, seconds: number, options: object | null, clip: nu
       if (!options) await new Promise((r) => setTimeout(r, seconds * 1000));
       while (options && performance.now() - t0 < seconds * 1000) {
         if (paceMs) await new Promise((r) => setTimeout(r, Math.max(0, t0 + n * paceMs - performance.now())));
-        await rt.detectFaces({ width: w, height: h, data: frames[n % frames.length]!.slice() }, options);
+        await rt.faces.detect({ width: w, height: h, data: frames[n % frames.length]!.slice() }, options);
         n++;
       }
       const elapsed = performance.now() - t0;

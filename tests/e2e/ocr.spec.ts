@@ -68,8 +68,8 @@ test('reads a 12 MP whiteboard photo in the inference worker, with models and di
   expect(fetched.sort()).toEqual(['/models/ppocr_keys_v1.txt', '/models/ppocr_v4_det.onnx', '/models/ppocr_v4_rec.onnx']);
   // A photo over the limits is refused before it is sent.
   const tooBig = await page.evaluate(async () => {
-    const rt = await (window as unknown as { osmoseInference: { runtime(): Promise<{ readText(i: unknown): Promise<unknown> }> } }).osmoseInference.runtime();
-    return rt.readText({ width: 8192, height: 8192, data: new ArrayBuffer(4) }).then(() => null, (e: { code: string }) => e.code);
+    const rt = await (window as unknown as { osmoseInference: { runtime(): Promise<{ ocr: { read(i: unknown): Promise<unknown> } }> } }).osmoseInference.runtime();
+    return rt.ocr.read({ width: 8192, height: 8192, data: new ArrayBuffer(4) }).then(() => null, (e: { code: string }) => e.code);
   });
   expect(tooBig).toBe('too-large');
   await context.close();

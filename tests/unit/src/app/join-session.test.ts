@@ -4,6 +4,7 @@ import { JoinSession, type JoinSessionEvents } from '../../../../src/app/join-se
 import { OsmoseError } from '../../../../protocol/errors.ts';
 import type { JoinResponse } from '../../../../protocol/hub-api.ts';
 import type { StoredRoom } from '../../../../src/platform/storage.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const DEVICE = 'd' + '1'.repeat(32);
 const ROOM: StoredRoom = { roomId: 'rabc123def456', secret: 's'.repeat(43), name: 'R', place: '', joinedAt: 0 };
@@ -49,7 +50,7 @@ describe('JoinSession', () => {
   it('proves the secret when the stored credential is about to expire, and keeps the answer on the device', async () => {
     const { s, log, saved } = session({ ...ROOM, lastJoin: answer(60_000) }, async () => answer(3_600_000));
     s.enter();
-    await vi.waitFor(() => expect(log).toEqual(['credential Room', 'connected']));
+    await waitFor(() => expect(log).toEqual(['credential Room', 'connected']));
     expect(saved[0]).toMatchObject({ roomId: ROOM.roomId, name: 'Room', place: 'Here', lastJoin: { httpPort: 8080 } });
   });
 

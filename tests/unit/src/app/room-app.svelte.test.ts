@@ -19,6 +19,7 @@ import { CAPS } from '../../fixtures.ts';
 import { FakeNetwork } from '../../support/fake-peerjs.ts';
 import { nodeSockets, testHub, type TestHub } from '../../support/test-hub.ts';
 import { MemoryChunkStore } from '../files/support.ts';
+import { waitFor } from '../../support/wait.ts';
 
 let t: TestHub;
 beforeAll(async () => (t = await testHub()));
@@ -62,7 +63,7 @@ async function device(fragment: string, net = new FakeNetwork(), fetchFn: typeof
 }
 
 const link = () => '#' + joinFragment(t.ticket()).replace(/^#/, '');
-const settle = () => vi.waitFor(() => flushSync());
+const settle = () => waitFor(() => flushSync());
 
 describe('RoomApp', () => {
   it('opens a join link: the secret leaves the address bar, the device joins, the room channel and the memory run', async () => {
@@ -70,13 +71,13 @@ describe('RoomApp', () => {
     const app = ada.app;
     expect(ada.page.fragment).toBe('');
     expect(app.phase).toBe('room');
-    await vi.waitFor(() => expect(app.hub).toBe('online'));
+    await waitFor(() => expect(app.hub).toBe('online'));
     expect(app.room?.name).toBe('Test room');
     expect(app.shareUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/join#r=r[0-9a-f]+&s=/);
-    await vi.waitFor(() => expect(app.memory?.loaded).toBe(true));
+    await waitFor(() => expect(app.memory?.loaded).toBe(true));
     app.memory!.post('hello hub');
-    await vi.waitFor(() => expect(readTimeline(t.hub.memory.doc).map((m) => m.text)).toContain('hello hub'));
-    await vi.waitFor(() => expect(app.memory!.saved).toBe(true));
+    await waitFor(() => expect(readTimeline(t.hub.memory.doc).map((m) => m.text)).toContain('hello hub'));
+    await waitFor(() => expect(app.memory!.saved).toBe(true));
     await app.leave();
     expect(app.phase).toBe('no-room');
     expect(app.memory).toBeNull();
@@ -88,16 +89,16 @@ describe('RoomApp', () => {
     const ada = await device(link(), net);
     const bea = await device(link(), net);
     await bea.app.rename('Bea');
-    await vi.waitFor(() => {
+    await waitFor(() => {
       settle();
       expect(ada.app.members.map((m) => [m.name, m.direct, m.status])).toEqual([['Bea', true, 'present']]);
     });
-    await vi.waitFor(() => expect(ada.app.memory?.loaded && bea.app.memory?.loaded).toBe(true));
+    await waitFor(() => expect(ada.app.memory?.loaded && bea.app.memory?.loaded).toBe(true));
     bea.app.memory!.post('from Bea');
-    await vi.waitFor(() => expect(ada.app.memory!.timeline.map((m) => m.text)).toContain('from Bea'));
+    await waitFor(() => expect(ada.app.memory!.timeline.map((m) => m.text)).toContain('from Bea'));
     // Pagehide: both links say bye at once, the other device sees it go.
     bea.lifecycle!.leaving();
-    await vi.waitFor(() => {
+    await waitFor(() => {
       settle();
       expect(ada.app.members).toEqual([]);
     });
@@ -109,7 +110,7 @@ describe('RoomApp', () => {
     const counting: typeof fetch = (input, init) => (String(input).endsWith('/api/join') && joins.push(String(input)), fetch(input, init));
     const wrong = '#' + joinFragment({ roomId: t.ticket().roomId, secret: 'A'.repeat(43) }).replace(/^#/, '');
     const mallory = await device(wrong, new FakeNetwork(), counting);
-    await vi.waitFor(() => expect(mallory.app.phase).toBe('refused'));
+    await waitFor(() => expect(mallory.app.phase).toBe('refused'));
     expect(mallory.app.refusal?.code).toBe('wrong-secret');
     expect(mallory.app.hub).not.toBe('online');
     // A retry would start its request synchronously (network back, page visible): none does.
@@ -123,8 +124,8 @@ describe('RoomApp', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
       const ada = await device(link());
-      await vi.waitFor(() => expect(ada.app.hub).toBe('online'));
-      await vi.waitFor(() => expect(ada.app.memory?.loaded).toBe(true));
+      await waitFor(() => expect(ada.app.hub).toBe('online'));
+      await waitFor(() => expect(ada.app.memory?.loaded).toBe(true));
       expect(vi.getTimerCount()).toBeGreaterThan(3);
       await ada.app.dispose();
       expect(vi.getTimerCount()).toBe(0);

@@ -15,6 +15,7 @@ import { ChunkCorruptor } from '../../../../src/diagnostics/chunk-corruptor.ts';
 import { storedSha256 } from '../../../../src/files/assemble.ts';
 import type { ChunkSource } from '../../../../src/files/chunk-sink.ts';
 import { MemoryChunkStore, channelPair, sharedFile, type FakeEnd } from './support.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const MB = 1024 * 1024;
 /** The device that shared the files sharedFile makes (meta.sharedBy). */
@@ -81,7 +82,7 @@ describe('file transfer between two devices', () => {
     // Batched writes: fewer transactions than chunks.
     expect(rx.writes).toBeLessThan(d.total);
     // The sender hears the last ack after the receiver is done.
-    await vi.waitFor(() => expect(sender.ends).toEqual(['done']));
+    await waitFor(() => expect(sender.ends).toEqual(['done']));
     expect(sender.progress.at(-1)).toBe(d.total);
   });
 
@@ -138,7 +139,7 @@ describe('file transfer between two devices', () => {
       onProgress: (x) => x.stored === 3 && x.cancel(),
     });
     expect(await d.run()).toEqual({ state: 'cancelled', by: 'me' });
-    await vi.waitFor(() => expect(sender.ends).toEqual(['cancelled']));
+    await waitFor(() => expect(sender.ends).toEqual(['cancelled']));
     expect(sender.senderEnds[0]!.open).toBe(false);
     expect(sender.servers[0]!.sent).toBeLessThan(d.total);
   });

@@ -12,6 +12,7 @@ import { RoomMemory } from '../../../../hub/room-memory.ts';
 import { files, notes, settings, timeline } from '../../../../protocol/room-doc.ts';
 import { FRAME_LIMITS } from '../../../../protocol/sync-frames.ts';
 import { ORIGIN } from '../../../../protocol/doc-sync.ts';
+import { waitFor } from '../../support/wait.ts';
 
 let n = 0;
 const roomId = () => `room-${++n}-${Date.now()}`;
@@ -47,12 +48,12 @@ describe('RoomMemoryState', () => {
   it('what one device writes reaches the other over the mesh; a large note crosses in fragments', async () => {
     const { a, b, sent } = await pair();
     a.post('hello room');
-    await vi.waitFor(() => expect(b.timeline.map((m) => m.text)).toEqual(['hello room']));
+    await waitFor(() => expect(b.timeline.map((m) => m.text)).toEqual(['hello room']));
     const id = a.createNote('Plan');
     a.noteBody(id)!.insert(0, 'x'.repeat(150_000));
-    await vi.waitFor(() => expect(b.noteBody(id)?.length).toBe(150_000));
+    await waitFor(() => expect(b.noteBody(id)?.length).toBe(150_000));
     expect(Math.max(...sent)).toBeLessThanOrEqual(FRAME_LIMITS.fragmentBytes + 64);
-    await vi.waitFor(() => expect(b.notes.map((x) => x.title)).toEqual(['Plan']));
+    await waitFor(() => expect(b.notes.map((x) => x.title)).toEqual(['Plan']));
   });
 
   it('is saved once the hub acks what it stored, and not while the hub link is down', async () => {
@@ -64,7 +65,7 @@ describe('RoomMemoryState', () => {
     expect(device.saved).toBe(false);
     device.hubUp();
     device.post('kept on the hub');
-    await vi.waitFor(() => expect(device.saved).toBe(true));
+    await waitFor(() => expect(device.saved).toBe(true));
     expect(timeline(hub.doc).toArray()).toEqual([expect.objectContaining({ text: 'kept on the hub' })]);
     device.hubDown();
     expect(device.saved).toBe(false);
@@ -77,11 +78,11 @@ describe('RoomMemoryState', () => {
     const id = a.createNote('Plan');
     a.setTyping(true);
     b.setViewing(id);
-    await vi.waitFor(() => expect(b.typing).toEqual(['Ada']));
-    await vi.waitFor(() => expect(a.viewers.get(id)).toEqual(['Bea']));
+    await waitFor(() => expect(b.typing).toEqual(['Ada']));
+    await waitFor(() => expect(a.viewers.get(id)).toEqual(['Bea']));
     expect(a.typing).toEqual([]);
     a.setTyping(false);
-    await vi.waitFor(() => expect(b.typing).toEqual([]));
+    await waitFor(() => expect(b.typing).toEqual([]));
   });
 
   it("applies the room's retention when it opens, and says which files went", async () => {
@@ -104,7 +105,7 @@ describe('RoomMemoryState', () => {
     expect(again.retentionDays).toBe(30);
     // The store is filled before the owner could set onFilesExpired: the files go at the next pass.
     again.setRetention(10);
-    await vi.waitFor(() => expect(expired.flat()).toContain('old-file-0001'));
+    await waitFor(() => expect(expired.flat()).toContain('old-file-0001'));
   });
 
   it("notes: another room's mirror is marked, a deleted note takes its pins with it, titles are bounded", async () => {
@@ -114,12 +115,12 @@ describe('RoomMemoryState', () => {
     notes(a.doc).get(id)!.set('remote', { room: 'FW16', linkId: 'l' + '0'.repeat(24), access: 'read' });
     const other = a.createNote('Ours');
     notes(a.doc).get(other)!.set('remote', { room: 'FW16', access: 'admin' }); // not a valid mark
-    await vi.waitFor(() => expect(a.board).toHaveLength(1));
-    await vi.waitFor(() => expect(a.notes.find((x) => x.id === id)?.remote).toEqual({ room: 'FW16', access: 'read' }));
+    await waitFor(() => expect(a.board).toHaveLength(1));
+    await waitFor(() => expect(a.notes.find((x) => x.id === id)?.remote).toEqual({ room: 'FW16', access: 'read' }));
     expect(a.notes.find((x) => x.id === id)!.title).toHaveLength(120);
     expect(a.notes.find((x) => x.id === other)!.remote).toBeUndefined();
     a.deleteNote(id);
-    await vi.waitFor(() => expect(a.board).toEqual([]));
+    await waitFor(() => expect(a.board).toEqual([]));
     a.setRetention(0);
     a.setRetention(4000);
     expect(settings(a.doc).get('retentionDays')).toBeUndefined();

@@ -9,6 +9,7 @@ import { Mesh, type MeshEvents } from '../../../../src/mesh/mesh.ts';
 import type { Me } from '../../../../src/mesh/peer-session.ts';
 import { makeMe, profile } from '../../fixtures.ts';
 import { FakeNetwork } from '../../support/fake-peerjs.ts';
+import { waitFor } from '../../support/wait.ts';
 
 /** Two devices of one room; `small` has the smaller id. */
 function twoDevices() {
@@ -39,7 +40,7 @@ function device(net: FakeNetwork, me: Me, name: string): Device {
 }
 
 const openBoth = async (a: Device, b: Device) =>
-  vi.waitFor(() => {
+  waitFor(() => {
     expect(a.mesh.openPeers()).toEqual([b.me.deviceId]);
     expect(b.mesh.openPeers()).toEqual([a.me.deviceId]);
   });
@@ -64,7 +65,7 @@ async function started(net = new FakeNetwork()) {
   const a = device(net, small, 'Ada');
   const b = device(net, large, 'Bea');
   await Promise.all([a.mesh.start(), b.mesh.start()]);
-  await vi.waitFor(() => expect(net.peers.size).toBe(2));
+  await waitFor(() => expect(net.peers.size).toBe(2));
   a.mesh.setDesired([small.deviceId, large.deviceId]);
   b.mesh.setDesired([small.deviceId, large.deviceId]);
   return { net, a, b };
@@ -77,7 +78,7 @@ describe('Mesh', () => {
     const dialled = (id: string) => net.created.filter((p) => p.id === id).flatMap((p) => p.dialled);
     expect(dialled(a.me.deviceId).map((c) => c.peer)).toEqual([b.me.deviceId]);
     expect(dialled(b.me.deviceId)).toEqual([]);
-    await vi.waitFor(() => expect(a.mesh.profileOf(b.me.deviceId)?.name).toBe('Bea'));
+    await waitFor(() => expect(a.mesh.profileOf(b.me.deviceId)?.name).toBe('Bea'));
     expect(await a.mesh.roundTrip(b.me.deviceId)).toBeGreaterThanOrEqual(0);
   });
 
@@ -91,9 +92,9 @@ describe('Mesh', () => {
     const again = device(net, a.me, 'Ada again');
     await again.mesh.start();
     again.mesh.setDesired([a.me.deviceId, b.me.deviceId]);
-    await vi.waitFor(() => expect(again.mesh.openPeers()).toEqual([b.me.deviceId]));
+    await waitFor(() => expect(again.mesh.openPeers()).toEqual([b.me.deviceId]));
     expect(old.closed).toBe(true);
-    await vi.waitFor(() => expect(b.mesh.openPeers()).toEqual([a.me.deviceId]));
+    await waitFor(() => expect(b.mesh.openPeers()).toEqual([a.me.deviceId]));
     expect(net.conn(b.me.deviceId, a.me.deviceId)).not.toBe(old);
   });
 
@@ -102,7 +103,7 @@ describe('Mesh', () => {
     await openBoth(a, b);
     fakeClock();
     net.conn(a.me.deviceId, b.me.deviceId)!.close();
-    await vi.waitFor(() => expect(a.mesh.openPeers()).toEqual([]));
+    await waitFor(() => expect(a.mesh.openPeers()).toEqual([]));
     const dials = () => net.created.find((p) => p.id === a.me.deviceId)!.dialled.length;
     expect(dials()).toBe(1);
     await vi.advanceTimersByTimeAsync(300); // first redial is 500 ms ± 25%
@@ -144,7 +145,7 @@ describe('Mesh', () => {
     const { net, a, b } = await started();
     await openBoth(a, b);
     b.mesh.stop(true);
-    await vi.waitFor(() => expect(a.log).toContain(`closed ${b.me.deviceId.slice(0, 6)}`));
+    await waitFor(() => expect(a.log).toContain(`closed ${b.me.deviceId.slice(0, 6)}`));
     fakeClock();
     await vi.advanceTimersByTimeAsync(20_000);
     expect(net.created.find((p) => p.id === a.me.deviceId)!.dialled).toHaveLength(1);
@@ -165,7 +166,7 @@ describe('Mesh', () => {
     net.serverBack();
     await vi.advanceTimersByTimeAsync(500);
     vi.useRealTimers();
-    await vi.waitFor(() => expect(a.log.at(-1)).toBe('signaling online'));
+    await waitFor(() => expect(a.log.at(-1)).toBe('signaling online'));
     expect(a.tokens).toBeGreaterThan(before);
   });
 });

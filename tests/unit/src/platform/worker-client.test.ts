@@ -13,6 +13,7 @@ import { decodeQr } from '../../../../workers/qr/decode.ts';
 import { FileHashRequest, QrDecodeRequest, QrDecodeResponse, type QrDecodeRequest as QrReq } from '../../../../protocol/workers.ts';
 import { PROTOCOL_VERSION } from '../../../../protocol/version.ts';
 import { InProcessWorker } from '../../support/in-process-worker.ts';
+import { waitFor } from '../../support/wait.ts';
 
 afterEach(() => vi.useRealTimers());
 
@@ -50,7 +51,7 @@ describe('WorkerClient with a worker served by workers/support/serve.ts', () => 
     w.onmessage = (ev) => (answers.push(ev.data), page(ev));
     w.postMessage({ t: 'decode', v: 99, id: 41, width: 1, height: 1, data: blank(1, 1) }, []);
     w.postMessage({ t: 'nonsense', v: PROTOCOL_VERSION, id: 42 }, []);
-    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    await waitFor(() => expect(answers).toHaveLength(2));
     expect(answers).toEqual([
       expect.objectContaining({ t: 'error', id: 41, error: expect.objectContaining({ code: 'protocol-version' }) }),
       expect.objectContaining({ t: 'error', id: 42, error: expect.objectContaining({ code: 'bad-request' }) }),

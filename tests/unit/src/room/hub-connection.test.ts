@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION } from '../../../../protocol/version.ts';
 import type { WireError } from '../../../../protocol/errors.ts';
 import { profile } from '../../fixtures.ts';
 import { identity, nodeSockets, testHub, type TestHub } from '../../support/test-hub.ts';
+import { waitFor } from '../../support/wait.ts';
 
 interface Seen {
   states: HubLinkState[];
@@ -47,7 +48,7 @@ describe('HubConnection with a real hub', () => {
     const { seen, events } = recorder();
     const conn = new HubConnection(nodeSockets, t.origin, joined.credential, () => profile(name), events);
     conn.start();
-    await vi.waitFor(() => expect(seen.states.at(-1)).toBe('online'));
+    await waitFor(() => expect(seen.states.at(-1)).toBe('online'));
     return { id, conn, seen };
   }
 
@@ -56,9 +57,9 @@ describe('HubConnection with a real hub', () => {
     expect(ada.seen.states).toEqual(['connecting', 'online']);
     expect(ada.seen.rosters[0]!.map((m) => m.profile.name)).toContain('Ada');
     const bea = await connected('Bea');
-    await vi.waitFor(() => expect(ada.seen.rosters.at(-1)!.map((m) => m.profile.name).sort()).toEqual(['Ada', 'Bea']));
+    await waitFor(() => expect(ada.seen.rosters.at(-1)!.map((m) => m.profile.name).sort()).toEqual(['Ada', 'Bea']));
     bea.conn.bye();
-    await vi.waitFor(() => expect(ada.seen.rosters.at(-1)!.map((m) => m.profile.name)).toEqual(['Ada']));
+    await waitFor(() => expect(ada.seen.rosters.at(-1)!.map((m) => m.profile.name)).toEqual(['Ada']));
     ada.conn.stop();
   });
 
@@ -68,7 +69,7 @@ describe('HubConnection with a real hub', () => {
     const forged = { ...joined.credential, token: joined.credential.token.slice(0, -4) + 'AAAA' };
     const conn = new HubConnection(nodeSockets, t.origin, forged, () => profile('Mallory'), events);
     conn.start();
-    await vi.waitFor(() => expect(seen.refused).toHaveLength(1));
+    await waitFor(() => expect(seen.refused).toHaveLength(1));
     expect(seen.refused[0]!.code).toBe(CLOSE.unauthorized);
     expect(seen.states).toEqual(['connecting']);
     conn.stop();
