@@ -3,7 +3,7 @@
  * bufferedAmount): full transfer, resume from a partial set, a cut link, cancel on either end, a
  * corrupt chunk caught and fetched again, a full store, and a peer that lacks chunks.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FILE_LIMITS } from '../../../../protocol/files.ts';
 import type { FileMeta } from '../../../../protocol/room-doc.ts';
 import { HIGH_WATER } from '../../../../src/files/channel.ts';
@@ -252,7 +252,7 @@ describe('a file from several sources at once (a swarm)', () => {
     expect(d.fetched).toBe(d.total);
     expect(d.bySource.get('dpeera')! + d.bySource.get('dpeerb')!).toBe(d.total);
     // Each sender's last ack tells it the whole download finished, whoever sent the rest.
-    await vi.waitFor(() => expect([a.ends, b.ends]).toEqual([['done'], ['done']]));
+    await waitFor(() => expect([a.ends, b.ends]).toEqual([['done'], ['done']]));
     expect(a.progress.at(-1)).toBe(d.total);
     expect(b.progress.at(-1)).toBe(d.total);
   });
@@ -302,7 +302,7 @@ describe('a file from several sources at once (a swarm)', () => {
       },
     });
     expect(await d.run()).toEqual({ state: 'cancelled', by: 'sender' });
-    await vi.waitFor(() => expect(b.ends).toEqual(['cancelled']));
+    await waitFor(() => expect(b.ends).toEqual(['cancelled']));
     expect(d.stored).toBeLessThan(d.total);
     expect(await rx.count(meta.id)).toBe(d.stored);
   });
