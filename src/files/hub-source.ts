@@ -25,7 +25,7 @@ export class HubSource implements ChunkSource {
     const r: SourceResult = { stored: [], lacked: [], bad: [], end: 'done' };
     let held: Set<number>;
     try {
-      const status = await this.hub.status(sink.meta.id, this.abort.signal);
+      const status = await this.untilCancelled(this.hub.status(sink.meta.id, this.abort.signal));
       held = new Set(status && status.chunks === chunkCount(sink.meta) ? (indexesOf(status.bitmap, status.chunks) ?? []) : []);
     } catch (err) {
       return { ...r, ...ended(err) };
@@ -42,7 +42,7 @@ export class HubSource implements ChunkSource {
             continue;
           }
           try {
-            const bytes = await this.hub.getChunk(sink.meta.id, i, this.abort.signal);
+            const bytes = await this.untilCancelled(this.hub.getChunk(sink.meta.id, i, this.abort.signal));
             if (!bytes) {
               held.delete(i);
               f.lacks(i);
@@ -71,6 +71,24 @@ export class HubSource implements ChunkSource {
 
   cancel(): void {
     this.abort.abort();
+  }
+
+  /**
+   * A request ends at once on cancel, even where it waits on something the signal does not reach
+   * (the room credential's proof): a cancelled download must not wait on a hub that is slow to answer.
+   */
+  private untilCancelled<T>(p: Promise<T>): Promise<T> {
+    const signal = this.abort.signal;
+    const cancelled = () => new OsmoseError('cancelled', 'cancelled');
+    if (signal.aborted) return Promise.reject(cancelled());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(cancelled());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+        (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      );
+    });
   }
 }
 

@@ -196,4 +196,19 @@ describe('the hub\'s copy beside a peer (a swarm)', () => {
     expect(await storedSha256(rx, meta)).toBe(meta.sha256);
     expect(d.fetched).toBe(chunks.length);
   });
+
+  it('a cancel ends the download at once even while the hub has not answered', async () => {
+    const a = new MemoryChunkStore();
+    const { meta } = await sharedFile(a, 6 * 1024 * 1024, { chunkSize: 256 * 1024 });
+    // A hub request stuck before it reaches fetch (as the credential's proof can be on a slow hub).
+    const stuck = new HubFiles(new HubHttp({ origin, fetch, credential: () => new Promise(() => undefined) }));
+    const rx = new MemoryChunkStore();
+    const d: Download = new Download(meta, {
+      store: rx,
+      hasher: mainThreadHasher,
+      sources: () => [sharer(a, meta, () => d.stored), new HubSource(stuck)],
+      onProgress: (x) => x.stored === 3 && x.cancel(),
+    });
+    expect(await d.run()).toEqual({ state: 'cancelled', by: 'me' });
+  });
 });
