@@ -10,8 +10,8 @@
 import crypto from 'node:crypto';
 import readline from 'node:readline';
 import WebSocket from 'ws';
-import { loadOrCreateRoom } from '../hub/room-store.ts';
-import { JoinAuth } from '../hub/join-auth.ts';
+import { loadOrCreateRoom } from '../hub/room/room-store.ts';
+import { JoinAuth } from '../hub/room/join-auth.ts';
 
 const port = Number(process.argv[2]);
 const dataDir = process.argv[3]!;
@@ -19,7 +19,7 @@ const IN_FLIGHT = 100;
 const OPEN_TIMEOUT_MS = 15_000;
 const HEARTBEAT_MS = 5_000;
 
-const { secrets } = loadOrCreateRoom(dataDir);
+const { secrets } = await loadOrCreateRoom(dataDir);
 const auth = new JoinAuth(secrets, 3600_000);
 const open = new Set<WebSocket>();
 let closedAfterOpen = 0;

@@ -13,6 +13,7 @@ import readline from 'node:readline';
 import { REPO } from '../tests/e2e/support/env.ts';
 import { round } from './stats.ts';
 import { sleep, stopChild, trackChild, waitFor } from './support.ts';
+import { probe, probeEnv, probeNodeArgs, procStatusKb } from './hub-memory.ts';
 
 export interface CapacityOptions {
   batch: number;
@@ -70,11 +71,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function procStatusKb(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
-
 function cpuMs(pid: number): number {
   // Fields 14 and 15 (utime, stime) in clock ticks, after the ")" that ends the command name.
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -85,26 +81,6 @@ function cpuMs(pid: number): number {
 function fdLimit(pid: number): number | null {
   const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/limits`, 'utf8'));
   return m ? Number(m[1]) : null;
-}
-
-interface Probe {
-  heapUsed: number;
-  rss: number;
-  gc: boolean;
-}
-
-/** Asks the hub's preloaded probe for process.memoryUsage(), optionally after a full GC. */
-async function probe(pid: number, probeFile: string, gc: boolean): Promise<Probe | null> {
-  try {
-    fs.rmSync(probeFile, { force: true });
-    if (gc) fs.writeFileSync(probeFile + '.gc', '');
-    else fs.rmSync(probeFile + '.gc', { force: true });
-    process.kill(pid, 'SIGUSR2');
-    await waitFor(() => fs.existsSync(probeFile), 5000, 'heap probe', 20);
-    return JSON.parse(fs.readFileSync(probeFile, 'utf8')) as Probe;
-  } catch {
-    return null;
-  }
 }
 
 const kb = (bytes: number | undefined) => (bytes === undefined ? null : Math.round(bytes / 1024));
@@ -149,7 +125,7 @@ export async function runCapacity(opts: CapacityOptions, log: (s: string) => voi
   const probeFile = path.join(probeDir, 'probe.json');
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
   const hubArgs = [
-    '--expose-gc', '--import', 'tsx', '--import', './bench/hub-probe.ts', 'hub/main.ts',
+    '--import', 'tsx', ...probeNodeArgs, 'hub/main.ts',
     '--data', dataDir, '--app-dir', path.join(REPO, 'dist-diagnostics'),
     '--host', '127.0.0.1', '--http-port', String(httpPort), '--https-port', String(httpsPort),
     '--name', 'bench', '--no-qr', '--quiet',
@@ -164,7 +140,7 @@ export async function runCapacity(opts: CapacityOptions, log: (s: string) => voi
   let hubLog = '';
   const levels: CapacityLevel[] = [];
   try {
-    hub = trackChild(spawn('bash', ['-c', ULIMIT, process.execPath, ...hubArgs], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OSMOSE_BENCH_PROBE: probeFile } }));
+    hub = trackChild(spawn('bash', ['-c', ULIMIT, process.execPath, ...hubArgs], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...probeEnv(probeFile) } }));
     hub.stdout!.on('data', (d: Buffer) => (hubLog = (hubLog + d.toString()).slice(-4000)));
     hub.stderr!.on('data', (d: Buffer) => (hubLog = (hubLog + d.toString()).slice(-4000)));
     const hubExited = new Promise<never>((_, reject) => hub!.once('exit', (code) => reject(new Error(`hub exited (${code}):\n${hubLog}`))));

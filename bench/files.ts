@@ -23,6 +23,7 @@ import path from 'node:path';
 import { TestHub } from '../tests/e2e/support/hub.ts';
 import { E2E_TMP } from '../tests/e2e/support/env.ts';
 import { downloadStats, fileRow, heapSampler, seededFile, storedSha256 } from '../tests/e2e/support/files.ts';
+import { openView } from '../tests/e2e/support/shell.ts';
 import { startBare, type BareSetup } from './bare/server.ts';
 import { newContext, stopHub, trackHub, waitFor } from './support.ts';
 import { diff, group, renderers, snapshot, total, type ThreadCpu } from './proc-cpu.ts';
@@ -139,6 +140,7 @@ export async function runFiles(browser: Browser, opts: FilesOptions, log: (s: st
     const deviceNames = new Map<string, string>([['hub', 'hub']]);
     const device = async (name: string) => {
       const p = await page(name, hub.joinUrl());
+      await openView(p, 'files');
       const idOf = () => p.evaluate(() => (window as unknown as { osmose?: { deviceId?: string } }).osmose?.deviceId ?? null);
       deviceNames.set((await waitFor(idOf, 20_000, `${name}'s device id`))!, name);
       return p;

@@ -21,7 +21,7 @@ import { newDoc, notes, timeline, type TimelineEntry } from '../protocol/room-do
 import { GatewayStore, type LinkRow } from '../hub/gateway/store.ts';
 import { Ledger } from '../hub/gateway/ledger.ts';
 import { LinkSession } from '../hub/gateway/link-session.ts';
-import { setQuiet } from '../hub/log.ts';
+import { setQuiet } from '../hub/support/log.ts';
 import { summarize } from './stats.ts';
 
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);

@@ -17,10 +17,10 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import WebSocket from 'ws';
-import { startHub, type Hub } from '../hub/hub.ts';
-import { parseConfig } from '../hub/config.ts';
-import { setQuiet } from '../hub/log.ts';
-import { JoinAuth } from '../hub/join-auth.ts';
+import type { Hub } from '../hub/hub.ts';
+import { startTestHub } from '../tests/unit/support/hub-edge.ts';
+import { setQuiet } from '../hub/support/log.ts';
+import { JoinAuth } from '../hub/room/join-auth.ts';
 import { GatewayStore } from '../hub/gateway/store.ts';
 import { Ledger } from '../hub/gateway/ledger.ts';
 import { DocSync } from '../protocol/doc-sync.ts';
@@ -53,12 +53,7 @@ const profile = {
 };
 
 async function room(name: string, dir: string): Promise<Hub> {
-  const appDir = path.join(dir, 'app');
-  fs.mkdirSync(appDir, { recursive: true });
-  for (const f of ['index.html', 'display.html', 'onboarding.html']) fs.writeFileSync(path.join(appDir, f), f);
-  const config = parseConfig(['--name', name, '--data', path.join(dir, 'data'), '--app-dir', appDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--quiet'], {}, dir);
-  if (config === 'help') throw new Error('unreachable');
-  return startHub(config);
+  return (await startTestHub(['--name', name], dir)).hub;
 }
 
 /** A device as the app is one: a Yjs document synced with its hub over the room channel. */

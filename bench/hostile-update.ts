@@ -15,8 +15,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
-import { RoomMemory } from '../hub/room-memory.ts';
-import { setQuiet } from '../hub/log.ts';
+import { RoomMemory } from '../hub/memory/room-memory.ts';
+import { MemoryStore } from '../hub/memory/memory-store.ts';
+import { setQuiet } from '../hub/support/log.ts';
 import { FRAME } from '../protocol/sync-frames.ts';
 import { newDoc, timeline, type TimelineEntry } from '../protocol/room-doc.ts';
 import { parkedDeletes, stallingUpdate, updateFrame } from '../tests/unit/support/hostile-updates.ts';
@@ -44,7 +45,7 @@ function countingDeleteReads<T>(fn: () => T): { value: T; reads: number } {
 
 function run(name: string, hostile: Uint8Array): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-hostile-'));
-  const hub = new RoomMemory({ dataDir: dir });
+  const hub = new RoomMemory(new MemoryStore(dir));
   let acks = 0;
   hub.attach(DEVICE, (f) => void (f[0] === FRAME.ack && acks++));
   const src = newDoc();

@@ -29,9 +29,9 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { TestHub } from '../tests/e2e/support/hub.ts';
-import { MemoryStore } from '../hub/memory-store.ts';
-import { RoomMemory } from '../hub/room-memory.ts';
-import { setQuiet } from '../hub/log.ts';
+import { MemoryStore } from '../hub/memory/memory-store.ts';
+import { RoomMemory } from '../hub/memory/room-memory.ts';
+import { setQuiet } from '../hub/support/log.ts';
 import { DocSync, ORIGIN } from '../protocol/doc-sync.ts';
 import { FRAME, encodeSyncFrame } from '../protocol/sync-frames.ts';
 import { newDoc, notes, timeline, type TimelineEntry } from '../protocol/room-doc.ts';
@@ -448,7 +448,7 @@ function hubIngest(n: number): Rate {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-bench-ingest-'));
   setQuiet(true);
   try {
-    const memory = new RoomMemory({ dataDir: dir });
+    const memory = new RoomMemory(new MemoryStore(dir));
     const frames = oneMessageUpdates(n).map((u, i) => {
       const e = encoding.createEncoder();
       syncProtocol.writeUpdate(e, u);

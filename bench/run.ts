@@ -23,9 +23,12 @@ function parseArgs(argv: string[]): { stages: Stage[]; flags: Flags; stageMinute
   const stages: Stage[] = [];
   const flags: Record<string, number> = {};
   const known = new Set([...STAGE_FLAGS, ...OWN_FLAGS]);
-  for (const a of argv) {
-    const m = /^--([a-z-]+)=(\d+)$/.exec(a);
-    if (m && known.has(m[1]!)) flags[m[1]!] = Number(m[2]);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    // `--flag=N` or `--flag N`.
+    const m = /^--([a-z-]+)(?:=(\d+))?$/.exec(a);
+    const value = m?.[2] ?? (m && /^\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : undefined);
+    if (m && known.has(m[1]!) && value !== undefined) flags[m[1]!] = Number(value);
     else if (isStage(a)) stages.push(a);
     else throw new Error(`bench: unknown argument "${a}" (stages: ${STAGE_NAMES.join(', ')}; flags: ${[...known].map((f) => `--${f}=N`).join(' ')})`);
   }
@@ -89,7 +92,7 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     const load0 = os.loadavg()[0]!;
     log(`\n== ${stage} ==`);
-    const outcome = await runStage(stage, flagsFile, stageMinutes * 60_000);
+    const outcome = await runStage(stage, flagsFile, Math.max(stageMinutes, def.minutes?.(flags) ?? 0) * 60_000);
     if (outcome.result !== undefined) {
       const result = outcome.result;
       results[resultKey(stage)] = result;

@@ -17,6 +17,7 @@ import { runMeshScale, meshScaleRows, type MeshScaleResult } from './mesh-scale.
 import { runVision, visionRows, type VisionResult } from './vision.ts';
 import { runStt, sttRows, type SttBenchResult } from './stt.ts';
 import { runOcr, ocrRows, type OcrResult } from './ocr.ts';
+import { runSoak, soakRows, type SoakResult } from './soak.ts';
 import { rows, breakdownTable, capacityTable, type Row } from './report.ts';
 
 export type Log = (s: string) => void;
@@ -33,7 +34,11 @@ export interface StageDef<O = unknown, R = unknown> {
   report?: (result: R, log: Log) => void;
   /** Parts of a stage that failed while the rest of it still measured (reported as errors). */
   partialFailures?: (result: R) => string | null;
+  /** Minutes the stage may take, when it needs more than `--stage-minutes` (a soak). */
+  minutes?: (flags: Flags) => number;
 }
+
+const SOAK_MINUTES = 10;
 
 const stage = <O, R>(d: StageDef<O, R>): StageDef<O, R> => d;
 const notes = (r: { notes: string[] }, log: Log) => r.notes.forEach((n) => log(`- ${n}`));
@@ -131,6 +136,19 @@ export const STAGES = {
     options: (f) => ({ runs: f['ocr-runs'] ?? 5 }),
     run: (b, o, log) => runOcr(b!, o, log),
     rows: (r: OcrResult) => ocrRows(r),
+  }),
+  // 10 minutes by default so that a whole `npm run bench` stays short; `--soak-minutes=30` is the
+  // half-hour run that issue 10 asks for (months of a building compressed into visits).
+  soak: stage({
+    browser: true,
+    flags: ['soak-minutes', 'soak-devices'],
+    options: (f) => ({ minutes: f['soak-minutes'] ?? SOAK_MINUTES, devices: f['soak-devices'] ?? 3 }),
+    run: (b, o, log) => runSoak(b!, o, log),
+    rows: (r: SoakResult) => soakRows(r),
+    report: notes,
+    partialFailures: (r) => (r.failedVisits ? `${r.failedVisits} of ${r.visits} visits failed` : null),
+    // Joining, the warm-up and the settling around the soak itself.
+    minutes: (f) => (f['soak-minutes'] ?? SOAK_MINUTES) + 10,
   }),
 } as const;
 

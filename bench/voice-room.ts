@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { TestHub } from '../tests/e2e/support/hub.ts';
 import { launchWithMic, VOICE_DIR } from '../tests/e2e/support/voice.ts';
+import { openView } from '../tests/e2e/support/shell.ts';
 import { loopingClip, wakeClips } from '../tests/support/voice-fixtures.ts';
 import { summarize, round, type Summary } from './stats.ts';
 import type { Row } from './report.ts';
@@ -139,7 +140,7 @@ export async function runVoiceRoom(browser: Browser, opts: VoiceRoomOptions, log
     const server = await serverCtx.newPage();
     for (const p of [phone, server]) {
       await p.goto(hub.joinUrl());
-      await p.getByTestId('voice-panel').waitFor();
+      await openView(p, 'voice');
     }
     await waitFor(async () => (await phone.getByTestId('member').count()) >= 1, 30_000, 'the phone to see the room device');
     const cpuIdle0 = await cpuSeconds(micBrowser);

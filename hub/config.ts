@@ -8,7 +8,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { LIMITS } from '../protocol/limits.ts';
 import { IceServer } from '../protocol/hub-api.ts';
-import { isSafeCaName } from './ca-names.ts';
+import { isSafeCaName } from './tls/ca-names.ts';
 
 export interface HubConfig {
   dataDir: string;

@@ -1,10 +1,13 @@
 /** The hub process: parse the command line, start the hub, print how to join, handle signals. */
 import { HELP, parseConfig } from './config.ts';
-import { startHub } from './hub.ts';
-import { renderBanner } from './banner.ts';
-import { ensureAppBuilt } from './build-app.ts';
-import { hostForUrl, lanAddresses } from './lan-addresses.ts';
-import { log, setQuiet } from './log.ts';
+import { startHub, type Hub } from './hub.ts';
+import { renderBanner } from './room/banner.ts';
+import { appUrls } from './room/join-links.ts';
+import { ensureAppBuilt } from './pages/build-app.ts';
+import { log, setQuiet } from './support/log.ts';
+
+/** The census goes to the log this often (and on SIGUSR2): growth shows over a hub's months. */
+const CENSUS_EVERY_MS = 3_600_000;
 
 async function main(): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env, process.cwd());
@@ -19,16 +22,14 @@ async function main(): Promise<void> {
   const hub = await startHub(config);
 
   const printBanner = async () => {
-    const showSecret = Boolean(process.stdout.isTTY);
-    const appUrls = (lanAddresses().length ? lanAddresses() : ['127.0.0.1']).map((a) => `https://${hostForUrl(a)}:${hub.ports.https}/`);
     process.stdout.write(
       (await renderBanner({
         room: hub.room,
         joinLinks: hub.joinLinks(),
-        appUrls,
+        appUrls: appUrls(hub.ports.https),
         caFingerprint: hub.tls().ca?.rootFingerprintSha256 ?? null,
         httpPort: hub.ports.http,
-        showSecret,
+        showSecret: Boolean(process.stdout.isTTY),
         printQr: config.printQr,
         warnings: hub.warnings,
       })) + '\n',
@@ -40,9 +41,10 @@ async function main(): Promise<void> {
 
   process.on('SIGHUP', () => {
     // Sent by `npm run rotate-secret`: the secret on disk changed.
-    hub.reloadSecret();
-    void printBanner();
+    hub.reloadSecret().then(printBanner, (err: Error) => log.error('could not read the new room secret', { error: err.message }));
   });
+  setInterval(() => logCensus(hub), CENSUS_EVERY_MS).unref();
+  process.on('SIGUSR2', () => logCensus(hub));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -56,6 +58,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** One log line: what the hub holds per device, socket, source and link, and its memory. */
+function logCensus(hub: Hub): void {
+  const m = process.memoryUsage();
+  log.info('hub census', { ...hub.census(), process: { rssMb: Math.round(m.rss / 1e6), heapUsedMb: Math.round(m.heapUsed / 1e6) } });
 }
 
 process.on('uncaughtException', (err) => {

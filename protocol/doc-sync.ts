@@ -97,6 +97,7 @@ export class DocSync {
   removeLink(id: string): void {
     this.links.delete(id);
     this.asked.delete(id);
+    this.ackFloor.delete(id);
     this.step1s.forget(id);
     const clients = this.awarenessClients.get(id);
     this.awarenessClients.delete(id);
@@ -108,6 +109,11 @@ export class DocSync {
 
   hasLink(id: string): boolean {
     return this.links.has(id);
+  }
+
+  /** Links now (the hub's replica: one per connected device). */
+  get linkCount(): number {
+    return this.links.size;
   }
 
   /** A whole frame from a link (fragments already put together). Never throws. */

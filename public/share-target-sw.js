@@ -23,7 +23,8 @@ self.addEventListener('fetch', (event) => {
       } catch (err) {
         console.error('[osmose] share target failed', err);
       }
-      return Response.redirect('/?shared=1', 303);
+      // The app opens on its Files page (#/files), where the person sees the file go to the room.
+      return Response.redirect('/?shared=1#/files', 303);
     })(),
   );
 });

@@ -16,38 +16,7 @@ import { OsmoseError } from '../../protocol/errors.ts';
 import { FileMeta, ItemId } from '../../protocol/room-doc.ts';
 import { checkManifest, chunkCount, chunkLength } from '../../protocol/files.ts';
 import { bitmapOf } from '../../protocol/chunk-set.ts';
-
-/** Disk writes go through this, so tests can make the disk fill up. */
-export interface FileIo {
-  writeAtomic(file: string, data: Uint8Array | string): Promise<void>;
-}
-
-export const nodeIo: FileIo = {
-  async writeAtomic(file, data) {
-    const dir = path.dirname(file);
-    const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-    try {
-      const fh = await fs.open(tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(tmp, file);
-    } catch (err) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
-      throw err;
-    }
-    // The rename itself is durable only once the folder is synced.
-    const dh = await fs.open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
-  },
-};
+import type { AtomicWrite } from '../support/private-files.ts';
 
 export interface HubFileStatus {
   fileId: string;
@@ -69,9 +38,10 @@ export class FileStore {
   /** Manifests never change once written: cache them (bounded). */
   private readonly manifests = new Map<string, FileMeta>();
 
+  /** `write`: the hub's atomic write (support/private-files.ts), through which every byte here reaches the disk. */
   constructor(
     readonly root: string,
-    private readonly io: FileIo = nodeIo,
+    private readonly write: AtomicWrite,
   ) {}
 
   /** The folder of a file, for a valid id only: ids are [0-9A-Za-z-], so no path can escape. */
@@ -114,7 +84,7 @@ export class FileStore {
     const dir = this.dir(meta.id);
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      await this.io.writeAtomic(path.join(dir, 'manifest.json'), JSON.stringify(meta));
+      await this.write(path.join(dir, 'manifest.json'), JSON.stringify(meta));
     } catch (err) {
       diskError(err);
     }
@@ -136,7 +106,7 @@ export class FileStore {
     const hash = crypto.createHash('sha256').update(data).digest('hex');
     if (hash !== meta.chunkHashes[index]) throw new OsmoseError('hash-mismatch', `chunk ${index} does not match its SHA-256`);
     try {
-      await this.io.writeAtomic(this.chunkFile(fileId, index), data);
+      await this.write(this.chunkFile(fileId, index), data);
     } catch (err) {
       diskError(err);
     }

@@ -42,6 +42,10 @@ export class FloodGuard {
   forget(key: string): void {
     this.windows.delete(key);
   }
+
+  get size(): number {
+    return this.windows.size;
+  }
 }
 
 /**
@@ -49,10 +53,19 @@ export class FloodGuard {
  * opening a connection) made the link's session spend. Each returns false once the link is over.
  */
 export class LinkBudget {
-  readonly guard = new FloodGuard({ budget: GATEWAY_LIMITS.floodCost, windowMs: GATEWAY_LIMITS.floodWindowMs });
+  private readonly guard = new FloodGuard({ budget: GATEWAY_LIMITS.floodCost, windowMs: GATEWAY_LIMITS.floodWindowMs });
 
   frame(linkId: string, bytes: number): boolean {
     return this.guard.take(linkId, bytes + GATEWAY_LIMITS.frameCost);
+  }
+
+  /** The link is over: its window goes with it. */
+  forget(linkId: string): void {
+    this.guard.forget(linkId);
+  }
+
+  get size(): number {
+    return this.guard.size;
   }
 
   spend(linkId: string, session: { spent: { bytes: number; writes: number } }, base: number, work: () => void): boolean {

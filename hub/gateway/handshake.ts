@@ -1,18 +1,25 @@
 /** The accepting side of a link's handshake: our hello out, the welcome (or a typed refusal) back. */
 import type { WebSocket, RawData } from 'ws';
-import { decodeFrame } from '../../protocol/codec.ts';
+import { decodeFrame, encodeFrame } from '../../protocol/codec.ts';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { GATEWAY_LIMITS, GatewayFrame, GW_CLOSE } from '../../protocol/gateway.ts';
-import { encodeFrame } from '../../protocol/codec.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import type { RoomInfo } from '../../protocol/common.ts';
 import { LINK_ITEM, type Ledger, type LedgerContext } from './ledger.ts';
-import { log } from '../log.ts';
+import { log } from '../support/log.ts';
+
+type HelloAuth = Extract<GatewayFrame, { t: 'hello' }>['auth'];
+
+/** The first frame of every connection this hub opens: this room, and the invitation's token or the link's credential. */
+export function helloText(room: RoomInfo, auth: HelloAuth): string {
+  return encodeFrame({ v: PROTOCOL_VERSION, t: 'hello', room, auth } satisfies GatewayFrame);
+}
 
 /**
- * Sends `hello` and waits for the welcome (with its size, for the byte count) or the refusal.
+ * Sends `hello` and waits for the welcome (and the frames right behind it) or the refusal.
  * `record` puts the hello in the ledger first; if it throws, nothing is sent and the socket goes.
  */
-export function handshake(ws: WebSocket, hello: string, record: () => void): Promise<Extract<GatewayFrame, { t: 'welcome' }> & { bytes: number; backlog: RawData[] }> {
+export function handshake(ws: WebSocket, hello: string, record: () => void): Promise<Extract<GatewayFrame, { t: 'welcome' }> & { backlog: RawData[] }> {
   try {
     record();
   } catch (err) {
@@ -31,7 +38,7 @@ export function handshake(ws: WebSocket, hello: string, record: () => void): Pro
       clearTimeout(timer);
       const decoded = decodeFrame(GatewayFrame, data.toString(), GATEWAY_LIMITS.frameBytes);
       const msg = decoded.ok ? decoded.value : null;
-      if (msg?.t === 'welcome') return resolve({ ...msg, bytes: Buffer.byteLength(data.toString()), backlog });
+      if (msg?.t === 'welcome') return resolve({ ...msg, backlog });
       // The refusal first, then the socket (its close must not win the race with the reason).
       if (!msg) reject(new OsmoseError('bad-request', "the other room's hub answered with something malformed"));
       else if (msg.t === 'error') reject(new OsmoseError(msg.error.code, msg.error.message));

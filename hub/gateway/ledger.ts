@@ -100,11 +100,6 @@ export class Ledger {
     return { items: r.items, bytes: r.bytes, entries: r.entries };
   }
 
-  /** Total bytes recorded for one link (tests compare it with what the socket carried). */
-  bytesFor(linkId: string): number {
-    return (this.db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM ledger WHERE link_id = ?').get(linkId) as { b: number }).b;
-  }
-
   /** Retention: rows whose last frame is older than the room keeps its data. */
   prune(retentionDays: number): number {
     return this.db.prepare('DELETE FROM ledger WHERE last_at < ?').run(this.now() - retentionDays * 86_400_000).changes;

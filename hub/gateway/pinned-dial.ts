@@ -22,7 +22,8 @@ import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { OsmoseError } from '../../protocol/errors.ts';
 import { GATEWAY_LIMITS, GATEWAY_PATH } from '../../protocol/gateway.ts';
-import { isLanAddress } from '../lan-guard.ts';
+import { isLanAddress } from '../net/lan-guard.ts';
+import { hostForUrl } from '../net/lan-addresses.ts';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -35,15 +36,8 @@ export interface DialTarget {
   caPem: string | null;
 }
 
-/** Every connection the gateway opens is counted here (tests: none without an accepted invitation). */
-export const outbound = { dials: 0 };
-
 const mismatch = (why: string) =>
   new OsmoseError('fingerprint-mismatch', `the other hub's certificate does not match the invitation (${why}); the link was not opened`);
-
-export function hostForUrl(host: string): string {
-  return net.isIPv6(host) ? `[${host}]` : host;
-}
 
 /** Refuses anything that is not on a local network: a link never leaves the LAN. */
 export async function checkLanHost(host: string): Promise<void> {
@@ -106,7 +100,6 @@ export function savedRoot(saved: string, fingerprint: string): string {
  * CA (then the leaf must match). Throws `fingerprint-mismatch` when the CA is someone else's.
  */
 export function fetchPinnedCa(target: DialTarget): Promise<string | null> {
-  outbound.dials++;
   return new Promise((resolve, reject) => {
     const req = https.get(
       { host: target.host, port: target.port, path: '/ca.pem', rejectUnauthorized: false, timeout: CONNECT_TIMEOUT_MS, agent: false },
@@ -158,7 +151,6 @@ export function dialPinned(target: DialTarget): Promise<WebSocket> {
   } catch (err) {
     return Promise.reject(err);
   }
-  outbound.dials++;
   const url = `wss://${hostForUrl(target.host)}:${target.port}${GATEWAY_PATH}`;
   const ws = new WebSocket(url, {
     ca: ca ?? undefined,

@@ -9,7 +9,7 @@ import { describeScope, GW_CLOSE, type GatewayFrame } from '../../protocol/gatew
 import { encodeFrame } from '../../protocol/codec.ts';
 import type { OsmoseError } from '../../protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
-import { log } from '../log.ts';
+import { log } from '../support/log.ts';
 import { LINK_ITEM, type Ledger } from './ledger.ts';
 import { safeEqual } from '../../protocol/crypto.ts';
 import type { LedgerContext } from './ledger.ts';

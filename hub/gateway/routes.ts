@@ -9,10 +9,10 @@ import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { validateMessage } from '../../protocol/codec.ts';
 import { FILES_API } from '../../protocol/files.ts';
 import { AcceptRequest, CreateInvitationRequest, EndRequest, GATEWAY_API, GATEWAY_LIMITS, InvitationId, LinkId } from '../../protocol/gateway.ts';
-import type { JoinAuth } from '../join-auth.ts';
-import { normalizeAddress, isLoopbackAddress } from '../lan-guard.ts';
-import { errorHandler, sendError } from '../routes/errors.ts';
-import { requireDeviceCredential } from '../routes/device-credential.ts';
+import type { JoinAuth } from '../room/join-auth.ts';
+import { normalizeAddress, isLoopbackAddress } from '../net/lan-guard.ts';
+import { errorHandler, sendError } from '../net/http-errors.ts';
+import { requireDeviceCredential } from '../room/device-credential.ts';
 import type { Gateway } from './gateway.ts';
 
 export interface GatewayRouterDeps {

@@ -10,7 +10,7 @@ import type { JoinTicket } from '../../protocol/join-link.ts';
 import type { JoinResponse } from '../../protocol/hub-api.ts';
 import { saveRoom, requestPersistence, type StoredRoom } from '../platform/storage.ts';
 import type { Credential } from '../platform/hub-http.ts';
-import { Backoff } from '../platform/backoff.ts';
+import { Backoff } from '../../protocol/backoff.ts';
 import type { PageAddress } from './deps.ts';
 
 /** A stored credential is reused at entry only with this much life left. */

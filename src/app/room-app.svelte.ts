@@ -40,6 +40,7 @@ import { meshEvents } from './mesh-events.ts';
 import { closeRoomFeatures, createVoiceService, featureContext, openRoomFeatures, type RoomFeatures } from './features.ts';
 import { lifecycleEvents } from './lifecycle.ts';
 import { RoomLinks } from './room-links.ts';
+import { isRouteHash } from './shell/route.ts';
 
 export type Phase = 'loading' | 'no-room' | 'room' | 'refused';
 
@@ -121,7 +122,8 @@ export class RoomApp {
     const fromLink = parseJoinLink(this.deps.page.hash());
     let stored = boot.room;
     if (fromLink) stored = await adoptTicket(fromLink, stored, this.deps.page);
-    else if (this.deps.page.hash()) this.deps.page.clearFragment();
+    // A route (`#/files`, app/shell/route.ts) stays; anything else may hold a secret.
+    else if (!isRouteHash(this.deps.page.hash())) this.deps.page.clearFragment();
     this.stopLifecycle = this.deps.listenToLifecycle(lifecycleEvents(this));
     if (!stored) {
       this.phase = 'no-room';

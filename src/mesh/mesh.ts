@@ -9,7 +9,7 @@ import { OsmoseError, type WireError } from '../../protocol/errors.ts';
 import type { Profile } from '../../protocol/common.ts';
 import type { VoiceControl } from '../../protocol/voice.ts';
 import { PeerSession, type Me, type SessionEvents } from './peer-session.ts';
-import { Backoff } from '../platform/backoff.ts';
+import { Backoff } from '../../protocol/backoff.ts';
 import { SignalingLink } from './signaling-link.ts';
 
 /** PeerJS connections whose label starts with this carry bulk data (files), not a session. */

@@ -7,7 +7,7 @@
  */
 import type { DataConnection, Peer, PeerError } from 'peerjs';
 import { API } from '../../protocol/hub-api.ts';
-import { Backoff } from '../platform/backoff.ts';
+import { Backoff } from '../../protocol/backoff.ts';
 import type { MeshOptions } from './mesh.ts';
 
 export interface SignalingEvents {

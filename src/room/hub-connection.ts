@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { CLOSE, HubMessage, type ClientMessage, type Member, roomProtocols } from '../../protocol/room-channel.ts';
 import type { Profile, RoomInfo } from '../../protocol/common.ts';
 import type { WireError } from '../../protocol/errors.ts';
-import { Backoff } from '../platform/backoff.ts';
+import { Backoff } from '../../protocol/backoff.ts';
 
 export type HubLinkState = 'connecting' | 'online' | 'unreachable';
 

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { test, expect } from './support/fixtures.ts';
 import { newDevice, join, expectSees, type Device } from './support/devices.ts';
+import { openView } from './support/shell.ts';
 import { E2E_TMP } from './support/env.ts';
 import { corruptNextChunks, downloadStats, fileRow, heapSampler, seededFile, shareFile, storedCount, storedSha256 } from './support/files.ts';
 
@@ -31,6 +32,7 @@ async function room(browser: Parameters<typeof newDevice>[0], url: string, names
   for (const n of names) {
     const d = await newDevice(browser, n);
     await join(d, url);
+    await openView(d.page, 'files');
     devices.push(d);
   }
   for (const d of devices) await expectSees(d, devices.filter((o) => o !== d));
@@ -153,6 +155,7 @@ test.describe('files in the room', () => {
 
     const dave = await newDevice(browser, 'Dave');
     await join(dave, hub.joinUrl());
+    await openView(dave.page, 'files');
     await expect(fileRow(dave, id)).toHaveAttribute('data-state', 'complete', { timeout: 60_000 });
     expect(await storedSha256(dave.page, id)).toBe(src.sha256);
   });

@@ -6,6 +6,7 @@
 import { test, expect } from './support/fixtures.ts';
 import { TestHub } from './support/hub.ts';
 import { newDevice, join, sendChat, expectChat, type Device } from './support/devices.ts';
+import { showView } from './support/shell.ts';
 import { outboundConnections } from './support/sockets.ts';
 
 type MemoryView = { messages: string[]; notes: { id: string; title: string; text: string }[] };
@@ -13,6 +14,7 @@ const memoryOf = (d: Device) => d.page.evaluate(() => (window as unknown as { os
 const noteText = async (d: Device, title: string) => (await memoryOf(d))?.notes.find((n) => n.title === title)?.text ?? null;
 
 async function makeNote(d: Device, title: string, text: string): Promise<void> {
+  await showView(d.page, 'notes');
   await d.page.getByTestId('note-title').fill(title);
   await d.page.getByTestId('note-create').click();
   await d.page.getByTestId('note-body').click();
@@ -21,6 +23,7 @@ async function makeNote(d: Device, title: string, text: string): Promise<void> {
 }
 
 async function openNote(d: Device, title: string): Promise<void> {
+  await showView(d.page, 'notes');
   await d.page.getByTestId('note-row').filter({ hasText: title }).getByTestId('note-open').click();
   await expect(d.page.getByTestId('note-editor')).toBeVisible();
 }
@@ -42,6 +45,7 @@ test.describe('connecting two rooms', () => {
       await expect(alice.page.getByTestId('ledger-summary')).toHaveText('Nothing has left this room.');
 
       // Alice invites the other room to the note "Plan", read and write.
+      await showView(alice.page, 'connect');
       await alice.page.getByTestId('gateway-invite').click();
       await alice.page.getByTestId('invite-what').selectOption({ label: 'Note: Plan' });
       await alice.page.getByTestId('invite-write').check();
@@ -54,6 +58,7 @@ test.describe('connecting two rooms', () => {
       expect(outboundConnections(other.pid!, [other.httpPort, other.httpsPort])).toEqual([]);
 
       // Bob pastes garbage first: a clear refusal.
+      await showView(bob.page, 'connect');
       await bob.page.getByTestId('gateway-accept-open').click();
       await bob.page.getByTestId('gateway-code').fill('osmose-invite1.garbage');
       await bob.page.getByTestId('gateway-accept').click();
@@ -92,6 +97,7 @@ test.describe('connecting two rooms', () => {
 
       // The ledger: what left FW15, to FW16; the same count on the wall display.
       await expect(alice.page.getByTestId('ledger-summary')).toContainText('2 items');
+      await showView(alice.page, 'connect');
       await alice.page.getByTestId('ledger-toggle').click();
       const rows = alice.page.getByTestId('ledger-row');
       await expect(rows.filter({ hasText: 'the note “Plan”' }).first()).toBeVisible();
@@ -110,6 +116,7 @@ test.describe('connecting two rooms', () => {
       await expect(display.getByTestId('display-gateway-banner')).toHaveCount(0);
       await expect(bob.page.getByTestId('note-row').filter({ hasText: 'Plan' })).toHaveCount(0);
       await expect(alice.page.getByTestId('gateway-ended')).toContainText('The connection to FW16 ended');
+      await showView(alice.page, 'notes');
       await alice.page.getByTestId('note-body').click();
       await alice.page.keyboard.type('after the end ');
       await expect.poll(() => noteText(carol, 'Plan')).toContain('after the end');
@@ -131,12 +138,14 @@ test.describe('connecting two rooms', () => {
       await sendChat(alice, 'Lunch at noon?');
       await sendChat(alice, 'Private chat');
 
+      await showView(alice.page, 'connect');
       await alice.page.getByTestId('gateway-invite').click();
       await alice.page.getByTestId('invite-what').selectOption({ label: 'Thread: Alice: Lunch at noon?' });
       await alice.page.getByTestId('invite-write').check();
       await alice.page.getByTestId('invite-make').click();
       const code = await alice.page.getByTestId('invite-code').inputValue();
 
+      await showView(bob.page, 'connect');
       await bob.page.getByTestId('gateway-accept-open').click();
       await bob.page.getByTestId('gateway-code').fill(code);
       await bob.page.getByTestId('gateway-accept').click();
@@ -154,6 +163,7 @@ test.describe('connecting two rooms', () => {
       expect((await memoryOf(alice))?.messages).not.toContain('FW16 internal');
 
       // Accepting the same invitation again is refused, and says why.
+      await showView(bob.page, 'connect');
       await bob.page.getByTestId('gateway-accept-open').click();
       await bob.page.getByTestId('gateway-code').fill(code);
       await bob.page.getByTestId('gateway-accept').click();
@@ -161,6 +171,7 @@ test.describe('connecting two rooms', () => {
 
       // A read-only note: the other room cannot edit it.
       await makeNote(alice, 'Rules', 'Be kind.');
+      await showView(alice.page, 'connect');
       await alice.page.getByTestId('gateway-invite').click();
       await alice.page.getByTestId('gateway-invite').click();
       await alice.page.getByTestId('invite-what').selectOption({ label: 'Note: Rules' });
@@ -194,11 +205,13 @@ test.describe('connecting two rooms', () => {
       await join(alice, hub.joinUrl());
       await join(bob, other.joinUrl());
       await makeNote(alice, 'Minutes', 'Start.');
+      await showView(alice.page, 'connect');
       await alice.page.getByTestId('gateway-invite').click();
       await alice.page.getByTestId('invite-what').selectOption({ label: 'Note: Minutes' });
       await alice.page.getByTestId('invite-write').check();
       await alice.page.getByTestId('invite-make').click();
       const code = await alice.page.getByTestId('invite-code').inputValue();
+      await showView(bob.page, 'connect');
       await bob.page.getByTestId('gateway-accept-open').click();
       await bob.page.getByTestId('gateway-code').fill(code);
       await bob.page.getByTestId('gateway-accept').click();

@@ -18,7 +18,7 @@ test.describe('who gets in', () => {
     await join(bob, hub.joinUrl());
     await expectSees(alice, [bob]);
 
-    execFileSync(process.execPath, ['--import', 'tsx', 'hub/rotate.ts', '--data', hub.dataDir], { cwd: REPO });
+    execFileSync(process.execPath, ['--import', 'tsx', 'hub/room/rotate-secret.ts', '--data', hub.dataDir], { cwd: REPO });
     for (const d of [alice, bob]) {
       await expect(d.page.getByTestId('refused')).toHaveAttribute('data-code', 'secret-rotated');
     }

@@ -4,17 +4,20 @@ import path from 'node:path';
 import { test, expect } from './support/fixtures.ts';
 import { CHROMIUM_ARGS, E2E_TMP, TEST_HOME } from './support/env.ts';
 import { newDevice, join, expectSees, sendChat, expectChat, type Device } from './support/devices.ts';
+import { showView } from './support/shell.ts';
 
 type MemoryView = { saved: boolean; messages: string[]; notes: { id: string; title: string; text: string }[]; board: number; retentionDays: number };
 const memoryOf = (d: Device) => d.page.evaluate(() => (window as unknown as { osmose: { memory: () => MemoryView | null } }).osmose.memory());
 
 async function openNote(d: Device, title: string): Promise<void> {
+  await showView(d.page, 'notes');
   await d.page.getByTestId('note-row').filter({ hasText: title }).getByTestId('note-open').click();
   await expect(d.page.getByTestId('note-editor')).toBeVisible();
 }
 
 /** Types at a position in the open note, as a person would (click, move the caret, type). */
 async function typeInNote(d: Device, text: string, at: 'start' | 'end'): Promise<void> {
+  await showView(d.page, 'notes');
   const body = d.page.getByTestId('note-body');
   await body.click();
   await d.page.keyboard.press(at === 'start' ? 'Control+Home' : 'Control+End');
@@ -29,6 +32,7 @@ test.describe("the room's memory", () => {
     for (const d of [alice, bob, carol]) await join(d, hub.joinUrl());
     await expectSees(alice, [bob, carol]);
 
+    await showView(alice.page, 'notes');
     await alice.page.getByTestId('note-title').fill('Plan');
     await alice.page.getByTestId('note-create').click();
     await typeInNote(alice, 'Agenda.', 'end');
@@ -76,6 +80,7 @@ test.describe("the room's memory", () => {
     await join(alice, hub.joinUrl());
     await join(bob, hub.joinUrl());
     await sendChat(alice, 'kept in the room');
+    await showView(alice.page, 'notes');
     await alice.page.getByTestId('note-title').fill('Minutes');
     await alice.page.getByTestId('note-create').click();
     await typeInNote(alice, 'Decisions: ship it.', 'end');
@@ -130,6 +135,7 @@ test.describe("the room's memory", () => {
     const alice: Device = { context: ctx, page: ctx.pages()[0] ?? (await ctx.newPage()), name: 'Alice' };
     await join(alice, hub.joinUrl());
     await sendChat(alice, 'remember me');
+    await showView(alice.page, 'notes');
     await alice.page.getByTestId('note-title').fill('Shopping');
     await alice.page.getByTestId('note-create').click();
     await typeInNote(alice, 'milk, bread', 'end');
@@ -143,6 +149,7 @@ test.describe("the room's memory", () => {
     await page.goto(hub.origin + '/');
     await expect(page.getByTestId('hub-status')).toHaveAttribute('data-state', 'unreachable');
     await expect(page.getByTestId('chat-text').getByText('remember me')).toBeVisible();
+    await showView(page, 'notes');
     await page.getByTestId('note-row').filter({ hasText: 'Shopping' }).getByTestId('note-open').click();
     await expect(page.getByTestId('note-body')).toHaveValue('milk, bread');
     await ctx.close();
@@ -167,6 +174,7 @@ test('replies, reactions, typing and who is looking at which note show on the ot
   await reply.locator('[data-emoji="👍"]').click();
   await expect(bob.page.getByTestId('chat-message').filter({ hasText: 'Me' }).locator('[data-emoji="👍"]')).toHaveText('👍 1');
 
+  await showView(alice.page, 'notes');
   await alice.page.getByTestId('note-title').fill('Seating');
   await alice.page.getByTestId('note-create').click();
   await expect(bob.page.getByTestId('note-row').filter({ hasText: 'Seating' }).getByTestId('note-viewers')).toHaveText('👁 Alice');

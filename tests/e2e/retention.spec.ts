@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect } from './support/fixtures.ts';
 import { newDevice, join, sendChat, expectChat } from './support/devices.ts';
+import { showView } from './support/shell.ts';
 
 test('expired messages are deleted everywhere: on every device and on the hub’s disk', async ({ browser, hub }) => {
   const alice = await newDevice(browser, 'Alice');
@@ -17,6 +18,7 @@ test('expired messages are deleted everywhere: on every device and on the hub’
   // A note Alice makes after the message (notes do not expire): Yjs delivers one device's edits
   // in order, so whoever has the note has been sent the message too. The barrier for the checks
   // of absence below.
+  await showView(alice.page, 'notes');
   await alice.page.getByTestId('note-title').fill('after-the-ancient-message');
   await alice.page.getByTestId('note-create').click();
   await expectChat(alice, 'fresh news');

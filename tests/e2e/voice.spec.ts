@@ -5,6 +5,7 @@
  */
 import { test, expect } from './support/fixtures.ts';
 import { newDevice, join, expectSees, type Device } from './support/devices.ts';
+import { showView } from './support/shell.ts';
 import { launchWithMic, listen, waitSteps, events, openEvents, concatClips, VOICE_DIR } from './support/voice.ts';
 import { loopingClip, negativeClips, wakeClips } from '../support/voice-fixtures.ts';
 import type { Browser } from '@playwright/test';
@@ -143,6 +144,7 @@ test.describe('voice in the room', () => {
     const first = ids.get(firstId)!;
     const other = first === b ? c : b;
     expect(first).toBeDefined();
+    await showView(first.page, 'voice');
     await expect(first.page.getByTestId('voice-serving')).toContainText('Phone');
 
     // The event is recorded by the phone, run on the server, seen by the third device.

@@ -1,5 +1,6 @@
 /** Devices in the room: each is its own browser context (own storage, own identity). */
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { showView } from './shell.ts';
 
 export interface Device {
   context: BrowserContext;
@@ -18,6 +19,7 @@ export async function newDevice(browser: Browser, name: string): Promise<Device>
 export async function join(device: Device, url: string): Promise<void> {
   await device.page.goto(url);
   await expect(device.page.getByTestId('hub-status')).toHaveAttribute('data-state', 'online');
+  await showView(device.page, 'room');
   await device.page.getByTestId('rename').click();
   await device.page.getByTestId('name-input').fill(device.name);
   await device.page.getByTestId('name-input').press('Enter');
@@ -38,10 +40,12 @@ export async function expectSees(device: Device, others: Device[]): Promise<void
 }
 
 export async function sendChat(device: Device, text: string): Promise<void> {
+  await showView(device.page, 'timeline');
   await device.page.getByTestId('chat-input').fill(text);
   await device.page.getByTestId('chat-send').click();
 }
 
 export async function expectChat(device: Device, text: string): Promise<void> {
+  await showView(device.page, 'timeline');
   await expect(device.page.getByTestId('chat-text').getByText(text, { exact: true })).toBeVisible();
 }

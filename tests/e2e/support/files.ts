@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import type { Device } from './devices.ts';
+import { showView } from './shell.ts';
 
 /**
  * `size` bytes from a seeded generator (AES-128-CTR over zeros, key from the seed): the same file
@@ -58,6 +59,7 @@ export function fileRow(device: Device, fileId: string) {
 
 /** Shares a file from disk through the picker; resolves to its id once it is in the room. */
 export async function shareFile(device: Device, file: string, timeout = 120_000): Promise<string> {
+  await showView(device.page, 'files');
   const before = new Set(await device.page.getByTestId('file-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-file-id'))));
   await device.page.getByTestId('file-input').setInputFiles(file);
   const row = device.page.getByTestId('file-row').filter({ hasText: path.basename(file) });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { loadOrCreateRoomCa } from '../../../hub/ca.ts';
+import { loadOrCreateRoomCa } from '../../../hub/tls/ca.ts';
 import { CA_TEMPLATE, HUB_IP, TEST_HOME, E2E_TMP } from './env.ts';
 
 export default async function globalSetup(): Promise<void> {

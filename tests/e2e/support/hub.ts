@@ -10,6 +10,9 @@ export interface HubOptions {
   name?: string;
   place?: string;
   args?: string[];
+  /** Node's own flags, before the hub's entry (a benchmark preloads its probe). */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
 }
 
 export class TestHub {
@@ -31,7 +34,7 @@ export class TestHub {
 
   async start(): Promise<void> {
     const args = [
-      '--import', 'tsx', 'hub/main.ts',
+      '--import', 'tsx', ...(this.opts.nodeArgs ?? []), 'hub/main.ts',
       '--data', this.dataDir,
       '--app-dir', APP_DIR,
       '--http-port', String(this.httpPort),
@@ -44,7 +47,7 @@ export class TestHub {
       '--no-build',
       ...(this.opts.args ?? []),
     ];
-    const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.opts.env } });
     this.proc = proc;
     proc.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));

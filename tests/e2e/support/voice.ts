@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chromium, expect, type Browser } from '@playwright/test';
 import { CHROMIUM_ARGS, E2E_TMP, TEST_HOME } from './env.ts';
 import type { Device } from './devices.ts';
+import { showView } from './shell.ts';
 
 export const VOICE_DIR = path.join(E2E_TMP, 'voice');
 
@@ -31,6 +32,7 @@ export function concatClips(files: string[], name: string): string {
 
 /** Turns the device's microphone on, with the models run `where`. */
 export async function listen(d: Device, where: 'here' | 'room' | 'auto' = 'here'): Promise<void> {
+  await showView(d.page, 'voice');
   await d.page.getByTestId('voice-where').selectOption(where);
   await d.page.getByTestId('voice-listen').check();
   await expect(d.page.getByTestId('voice-live')).toBeVisible({ timeout: 20_000 });
@@ -48,8 +50,8 @@ export function events(d: Device, phrase?: string) {
   return phrase ? all.and(d.page.locator(`li[data-phrase="${phrase}"]`)) : all;
 }
 
-/** Opens the "heard in this room" list (a closed <details>). */
+/** Opens "Heard in this room" (on the Voice page). */
 export async function openEvents(d: Device): Promise<void> {
-  const details = d.page.locator('details.events');
-  if (!(await details.getAttribute('open'))) await details.locator('summary').click();
+  await showView(d.page, 'voice');
+  await expect(d.page.getByTestId('voice-events')).toBeVisible();
 }

@@ -10,7 +10,7 @@ import { LIMITS } from '../../../protocol/limits.ts';
 import { MeshMessage } from '../../../protocol/mesh.ts';
 import { ClientMessage, HubMessage } from '../../../protocol/room-channel.ts';
 import { SignalingFrame } from '../../../protocol/signaling.ts';
-import { decodeFrameRaw } from '../../../hub/signaling-guard.ts';
+import { decodeFrameRaw } from '../../../hub/signaling/frame-guard.ts';
 import { PeerSession, type SessionState } from '../../../src/mesh/peer-session.ts';
 import type { WireError } from '../../../protocol/errors.ts';
 import { DEVICE_B, VALID, makeMe, profile } from '../fixtures.ts';

@@ -81,10 +81,9 @@ describe('parseConfig', () => {
     expect(() => parseConfig([], { OSMOSE_HTTPS_PORT: port }, CWD)).toThrow(/https-port/);
   });
 
-  // BUG (hub/config.ts num()): ports share the bound 65535 * 1000 with the durations, so
-  // --http-port 70000 is accepted here and only fails later inside server.listen.
+  // Refused here, with the flag's name, rather than later inside server.listen.
   it('refuses a port above 65535', () => {
-    expect(() => parseConfig(['--http-port', '70000'], {}, CWD)).toThrow();
+    expect(() => parseConfig(['--http-port', '70000'], {}, CWD)).toThrow('config: http-port must be a whole number from 0 to 65535, got "70000"');
   });
 
   it('keeps the durations above their floors', () => {

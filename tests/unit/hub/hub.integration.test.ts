@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { startHub, type Hub } from '../../../hub/hub.ts';
-import { parseConfig, type HubConfig } from '../../../hub/config.ts';
+import type { Hub } from '../../../hub/hub.ts';
+import type { HubConfig } from '../../../hub/config.ts';
+import { startTestHub } from '../support/hub-edge.ts';
 import { b64uEncode, deriveRoomKeys, deviceIdFromPublicKey, hmacB64u, joinProofMessage, newDeviceKeyPair, signB64u } from '../../../protocol/crypto.ts';
 import { CLOSE, roomProtocols } from '../../../protocol/room-channel.ts';
-import { JoinAuth } from '../../../hub/join-auth.ts';
+import { JoinAuth } from '../../../hub/room/join-auth.ts';
 
 let hub: Hub;
 let config: HubConfig;
@@ -25,14 +26,7 @@ const profile = {
 };
 
 beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-hub-'));
-  const appDir = path.join(dir, 'app');
-  fs.mkdirSync(appDir);
-  for (const f of ['index.html', 'display.html', 'onboarding.html']) fs.writeFileSync(path.join(appDir, f), `<p>${f}</p>`);
-  const parsed = parseConfig(['--data', path.join(dir, 'data'), '--app-dir', appDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--join-failures', '3', '--quiet'], {}, dir);
-  if (parsed === 'help') throw new Error('unreachable');
-  config = parsed;
-  hub = await startHub(config);
+  ({ hub, config } = await startTestHub(['--join-failures', '3'], fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-hub-'))));
   base = `http://127.0.0.1:${hub.ports.http}`;
 });
 
@@ -165,9 +159,10 @@ describe('signaling admission', () => {
     const first = await openWs(`ws://127.0.0.1:${hub.ports.http}/signal/peerjs?key=osmose&id=${d.id}&token=${auth.issueCredential(d.id).token}`);
     await first.opened;
     await until(() => first.messages.some((m) => m.includes('OPEN')));
-    // A second credential (later expiry) for the same id while the first socket still lives.
-    await new Promise((r) => setTimeout(r, 1100));
-    const second = await openWs(`ws://127.0.0.1:${hub.ports.http}/signal/peerjs?key=osmose&id=${d.id}&token=${auth.issueCredential(d.id).token}`);
+    // A second credential (a later expiry: another token) for the same id while the first socket still lives.
+    const later = new JoinAuth(hub.secrets(), 120_000).issueCredential(d.id).token;
+    expect(later).not.toBe(auth.issueCredential(d.id).token);
+    const second = await openWs(`ws://127.0.0.1:${hub.ports.http}/signal/peerjs?key=osmose&id=${d.id}&token=${later}`);
     await second.opened;
     await until(() => second.messages.length > 0);
     expect(second.messages[0]).toContain('OPEN');
@@ -187,11 +182,13 @@ describe('signaling admission', () => {
     ca.ws.send(JSON.stringify({ type: 'OFFER', dst: 'not-a-device', payload: {} }));
     ca.ws.send('not json');
     ca.ws.send(JSON.stringify({ type: 'OFFER', dst: b.id, payload: 'string payload' }));
-    await until(() => cb.messages.length >= 2);
-    await new Promise((r) => setTimeout(r, 200));
+    // A valid frame after the bad ones: once it is through, anything before it would be too.
+    ca.ws.send(JSON.stringify({ type: 'ANSWER', dst: b.id, payload: { sdp: 'sentinel' } }));
+    await until(() => cb.messages.some((m) => m.includes('sentinel')));
     const relayed = cb.messages.slice(1).map((m) => JSON.parse(m));
-    expect(relayed).toHaveLength(1);
+    expect(relayed).toHaveLength(2);
     expect(relayed[0]).toMatchObject({ type: 'OFFER', src: a.id, dst: b.id });
+    expect(relayed[1]).toMatchObject({ type: 'ANSWER', src: a.id, dst: b.id });
     ca.ws.close();
     cb.ws.close();
   });

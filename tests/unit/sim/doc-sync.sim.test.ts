@@ -27,9 +27,9 @@ import { DocSync, ORIGIN, type SyncLink } from '../../../protocol/doc-sync.ts';
 import { OsmoseError } from '../../../protocol/errors.ts';
 import { FRAME, FRAME_LIMITS, Reassembler, decodeSyncFrame, encodeSyncFrame, fragment } from '../../../protocol/sync-frames.ts';
 import { applyRetention, newDoc, notes, readTimeline, settings, timeline, type TimelineEntry } from '../../../protocol/room-doc.ts';
-import { RoomMemory } from '../../../hub/room-memory.ts';
-import { MemoryStore } from '../../../hub/memory-store.ts';
-import { setQuiet } from '../../../hub/log.ts';
+import { RoomMemory } from '../../../hub/memory/room-memory.ts';
+import { MemoryStore } from '../../../hub/memory/memory-store.ts';
+import { setQuiet } from '../../../hub/support/log.ts';
 import { Rng, SimNetwork, content, pending, sameState, stateVector } from './sim-network.ts';
 
 const SEEDS = Number(process.env.OSMOSE_SIM_SEEDS ?? 40);
@@ -553,8 +553,12 @@ describe('acks from the real hub replica (hub/room-memory.ts, SQLite)', () => {
     dirs.push(d);
     return d;
   };
+  /** Each replica's store, as the hub hands it over (to read its rows). */
+  const storeOf = new Map<RoomMemory, MemoryStore>();
   const hubAt = (dataDir: string, now?: () => number) => {
-    const m = new RoomMemory({ dataDir, now });
+    const store = new MemoryStore(dataDir);
+    const m = new RoomMemory(store, { now });
+    storeOf.set(m, store);
     open.push(m);
     return m;
   };
@@ -733,7 +737,7 @@ describe('acks from the real hub replica (hub/room-memory.ts, SQLite)', () => {
   it('the hub never acks an update it could not integrate, and takes it with the step 2', () => {
     const dir = tmp();
     const refusals: OsmoseError[] = [];
-    const hub = new RoomMemory({ dataDir: dir, onRefusal: (_d, e) => refusals.push(e) });
+    const hub = new RoomMemory(new MemoryStore(dir), { onRefusal: (_d, e) => refusals.push(e) });
     open.push(hub);
     const d = device();
     d.link(hub);
@@ -772,7 +776,7 @@ describe('acks from the real hub replica (hub/room-memory.ts, SQLite)', () => {
         real.append(u);
       },
     };
-    const hub = new RoomMemory({ dataDir: dir, store });
+    const hub = new RoomMemory(store);
     open.push(hub);
     const d = device();
     d.link(hub);
@@ -827,7 +831,7 @@ describe('acks from the real hub replica (hub/room-memory.ts, SQLite)', () => {
       hub.close();
       hub = hubAt(dir, now);
       expect(readTimeline(hub.doc).map((m) => m.text)).toEqual(['KEPT message']);
-      const rows = (hub as unknown as { store: MemoryStore }).store.loadAll();
+      const rows = storeOf.get(hub)!.loadAll();
       expect(rows.length).toBeGreaterThan(0);
       const needle = Buffer.from(secret);
       for (const r of rows) expect(Buffer.from(r).includes(needle)).toBe(false);

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { startHub, type Hub } from '../../../hub/hub.ts';
-import { parseConfig } from '../../../hub/config.ts';
+import type { Hub } from '../../../hub/hub.ts';
+import { startTestHub } from './hub-edge.ts';
 import { b64uEncode, deviceIdFromPublicKey, newDeviceKeyPair } from '../../../protocol/crypto.ts';
 import type { JoinTicket } from '../../../protocol/join-link.ts';
 import { newKeyAgreementPair, vouchKeyAgreement } from '../../../protocol/sealed.ts';
@@ -22,13 +22,7 @@ export interface TestHub {
 }
 
 export async function testHub(extra: string[] = []): Promise<TestHub> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-app-hub-'));
-  const appDir = path.join(dir, 'app');
-  fs.mkdirSync(appDir);
-  for (const f of ['index.html', 'display.html', 'onboarding.html']) fs.writeFileSync(path.join(appDir, f), `<p>${f}</p>`);
-  const config = parseConfig(['--data', path.join(dir, 'data'), '--app-dir', appDir, '--host', '127.0.0.1', '--http-port', '0', '--https-port', '0', '--quiet', '--name', 'Test room', ...extra], {}, dir);
-  if (config === 'help') throw new Error('unreachable');
-  const hub = await startHub(config);
+  const { hub, dir } = await startTestHub(['--name', 'Test room', ...extra], fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-app-hub-')));
   return {
     hub,
     origin: `http://127.0.0.1:${hub.ports.http}`,

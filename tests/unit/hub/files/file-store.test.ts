@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileStore, nodeIo, type FileIo } from '../../../../hub/files/file-store.ts';
+import { FileStore } from '../../../../hub/files/file-store.ts';
+import { writeFileAtomic, type AtomicWrite } from '../../../../hub/support/private-files.ts';
 import { indexesOf } from '../../../../protocol/chunk-set.ts';
 import { sharedFile, codeOf } from '../../src/files/support.ts';
 
@@ -19,7 +20,7 @@ afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('hub file store', () => {
   it('keeps a valid chunk, refuses a corrupt one, and reports what it holds', async () => {
-    const store = new FileStore(root);
+    const store = new FileStore(root, writeFileAtomic);
     const { meta, chunks } = await sharedFile(null, 700_000, { chunkSize: 256 * 1024 });
     expect((await store.putManifest(meta)).stored).toBe(0);
     await store.putChunk(meta.id, 1, chunks[1]!.data);
@@ -38,24 +39,24 @@ describe('hub file store', () => {
   });
 
   it('accepts the same manifest again but never a different one for the same id', async () => {
-    const store = new FileStore(root);
+    const store = new FileStore(root, writeFileAtomic);
     const { meta } = await sharedFile(null, 100_000);
     await store.putManifest(meta);
     await store.putManifest({ ...meta });
     expect(await codeOf(store.putManifest({ ...meta, name: 'other.bin' }))).toBe('forbidden');
     // A fresh store (hub restart) reads it back from disk.
-    expect(await new FileStore(root).manifest(meta.id)).toEqual(meta);
+    expect(await new FileStore(root, writeFileAtomic).manifest(meta.id)).toEqual(meta);
   });
 
   it('refuses manifests whose numbers disagree', async () => {
-    const store = new FileStore(root);
+    const store = new FileStore(root, writeFileAtomic);
     const { meta } = await sharedFile(null, 600_000, { chunkSize: 256 * 1024 });
     expect(await codeOf(store.putManifest({ ...meta, chunkHashes: meta.chunkHashes.slice(1) }))).toBe('bad-request');
     expect(await codeOf(store.putManifest({ ...meta, size: meta.size + 300_000 }))).toBe('bad-request');
   });
 
   it('refuses file ids that could leave its folder', async () => {
-    const store = new FileStore(root);
+    const store = new FileStore(root, writeFileAtomic);
     for (const id of ['../../etc', '..', 'a/b/c/d/e/f', 'x'.repeat(65), 'abc', '........', '%2e%2e%2f%2e%2e']) {
       expect(await codeOf(store.manifest(id)), id).toBe('bad-request');
       expect(await codeOf(store.readChunk(id, 0)), id).toBe('bad-request');
@@ -65,13 +66,11 @@ describe('hub file store', () => {
 
   it('a full disk refuses the chunk with storage-full and keeps the chunks already stored', async () => {
     let full = false;
-    const io: FileIo = {
-      async writeAtomic(file, data) {
-        if (full) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-        await nodeIo.writeAtomic(file, data);
-      },
+    const write: AtomicWrite = async (file, data) => {
+      if (full) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      await writeFileAtomic(file, data);
     };
-    const store = new FileStore(root, io);
+    const store = new FileStore(root, write);
     const { meta, chunks } = await sharedFile(null, 1_000_000, { chunkSize: 256 * 1024 });
     await store.putManifest(meta);
     await store.putChunk(meta.id, 0, chunks[0]!.data);
@@ -88,7 +87,7 @@ describe('hub file store', () => {
   });
 
   it('a write that fails before its rename leaves no temp file and no partial chunk', async () => {
-    const store = new FileStore(root);
+    const store = new FileStore(root, writeFileAtomic);
     const { meta, chunks } = await sharedFile(null, 300_000, { chunkSize: 256 * 1024 });
     await store.putManifest(meta);
     // A non-empty folder where the chunk file should go makes the rename fail.
@@ -99,7 +98,7 @@ describe('hub file store', () => {
   });
 
   it('deleteFile removes the bytes (retention)', async () => {
-    const store = new FileStore(root);
+    const store = new FileStore(root, writeFileAtomic);
     const { meta, chunks } = await sharedFile(null, 100_000);
     await store.putManifest(meta);
     await store.putChunk(meta.id, 0, chunks[0]!.data);

@@ -10,10 +10,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { filesRouter } from '../../../../hub/routes/files.ts';
-import { FileStore, nodeIo } from '../../../../hub/files/file-store.ts';
-import { JoinAuth } from '../../../../hub/join-auth.ts';
-import { loadOrCreateRoom } from '../../../../hub/room-store.ts';
+import { filesRouter } from '../../../../hub/files/routes.ts';
+import { FileStore } from '../../../../hub/files/file-store.ts';
+import { writeFileAtomic } from '../../../../hub/support/private-files.ts';
+import { JoinAuth } from '../../../../hub/room/join-auth.ts';
+import { loadOrCreateRoom } from '../../../../hub/room/room-store.ts';
 import { FILES_API } from '../../../../protocol/files.ts';
 import { HubFiles } from '../../../../src/files/hub-files.ts';
 import { HubHttp } from '../../../../src/platform/hub-http.ts';
@@ -35,13 +36,11 @@ let full = false;
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-hubfiles-'));
-  auth = new JoinAuth(loadOrCreateRoom(dir).secrets, 60_000);
+  auth = new JoinAuth((await loadOrCreateRoom(dir)).secrets, 60_000);
   full = false;
-  const store = new FileStore(path.join(dir, 'files'), {
-    writeAtomic: (f, d) => (full ? Promise.reject(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })) : nodeIo.writeAtomic(f, d)),
-  });
+  const store = new FileStore(path.join(dir, 'files'), (f, d) => (full ? Promise.reject(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })) : writeFileAtomic(f, d)));
   const app = express();
-  app.use(filesRouter({ dataDir: dir, auth, store }));
+  app.use(filesRouter({ auth, store }));
   server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

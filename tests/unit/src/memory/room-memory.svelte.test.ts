@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RoomMemoryState } from '../../../../src/memory/room-memory.svelte.ts';
-import { RoomMemory } from '../../../../hub/room-memory.ts';
+import { RoomMemory } from '../../../../hub/memory/room-memory.ts';
+import { MemoryStore } from '../../../../hub/memory/memory-store.ts';
 import { files, notes, settings, timeline } from '../../../../protocol/room-doc.ts';
 import { FRAME_LIMITS } from '../../../../protocol/sync-frames.ts';
 import { ORIGIN } from '../../../../protocol/doc-sync.ts';
@@ -58,7 +59,7 @@ describe('RoomMemoryState', () => {
 
   it('is saved once the hub acks what it stored, and not while the hub link is down', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'osmose-memory-'));
-    const hub = new RoomMemory({ dataDir: dir });
+    const hub = new RoomMemory(new MemoryStore(dir));
     let device!: RoomMemoryState;
     device = await replica(roomId(), DEV('a'), 'Ada', { hub: (f) => (setImmediate(() => hub.receive(DEV('a'), f)), true) });
     hub.attach(DEV('a'), (f) => setImmediate(() => device.fromHub(f)));
