@@ -9,4 +9,4 @@ import { diagnosticsHook, serve } from './support/serve.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const hashes = new RunningHashes();
-serve(scope, FileHashRequest, (req) => ({ message: hashes.handle(req), transfer: [] }), diagnosticsHook());
+serve(scope, FileHashRequest, async (req) => ({ message: await hashes.handle(req), transfer: [] }), diagnosticsHook());

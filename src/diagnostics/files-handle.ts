@@ -18,6 +18,8 @@ export interface FilesHandle {
   download(fileId: string): DownloadStats | null;
   corruptNextChunks(n: number): void;
   sending(fileId: string): Record<string, { stored: number; total: number; state: string }>;
+  /** Which sources this device's next downloads use (the benchmark measures each path apart). */
+  useSources(policy: 'all' | 'peers' | 'hub'): void;
 }
 
 export function filesHandle(app: RoomApp, corruptor: ChunkCorruptor): FilesHandle {
@@ -35,6 +37,7 @@ export function filesHandle(app: RoomApp, corruptor: ChunkCorruptor): FilesHandl
     storedCount: (fileId) => files().store.count(fileId),
     download: (fileId) => files().downloadStats(fileId),
     corruptNextChunks: (n) => void (corruptor.remaining = n),
+    useSources: (policy) => void (files().sourcePolicy = policy),
     sending: (fileId) => JSON.parse(JSON.stringify(files().local[fileId]?.sending ?? {})) as ReturnType<FilesHandle['sending']>,
   };
 }

@@ -7,6 +7,7 @@ import { chunkLength } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/room-doc.ts';
 import type { OsmoseError } from '../../protocol/errors.ts';
 import type { ChunkWriter } from './chunk-writer.ts';
+import type { ChunkPlan } from './chunk-plan.ts';
 import { sha256Hex } from './hashing.ts';
 
 export class ChunkSink {
@@ -18,6 +19,7 @@ export class ChunkSink {
   constructor(
     readonly meta: FileMeta,
     private readonly writer: ChunkWriter,
+    /** `bytes` are stored: they are handed over (nothing here reads them again). */
     private readonly onStored: (index: number, source: string, bytes: Uint8Array) => void,
     private readonly onBad: (index: number, source: string) => void = () => undefined,
   ) {}
@@ -37,10 +39,10 @@ export class ChunkSink {
   }
 }
 
-/** What one source did with the chunks it was asked for. */
+/** What one source did in a round. */
 export interface SourceResult {
   stored: number[];
-  /** The source does not hold these (or could not send them before it went away). */
+  /** Taken, then given back: the source did not hold them (or went away before sending them). */
   lacked: number[];
   /** Sent, but failed their hash. */
   bad: number[];
@@ -52,6 +54,7 @@ export interface SourceResult {
 export interface ChunkSource {
   /** Stable per source (a peer id, or 'hub'). */
   readonly id: string;
-  fetch(wanted: number[], sink: ChunkSink): Promise<SourceResult>;
+  /** Takes chunks it holds from the round's plan until the round is over (with the others). */
+  fetch(plan: ChunkPlan, sink: ChunkSink): Promise<SourceResult>;
   cancel(): void;
 }

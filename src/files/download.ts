@@ -1,21 +1,26 @@
 /**
  * One file coming to this device: from the chunks already stored (a reload or a dropped peer
- * resumes, never refetches), fetch the missing ones from each source in turn (peers first, the
- * hub last), each chunk checked against its hash as it arrives and stored at once. A chunk that
- * fails its hash is asked from the next source, and again from any source in later rounds, at most
- * MAX_ATTEMPTS times. The whole file's SHA-256 is computed in order as chunks are stored
- * (whole-file-check.ts) and checked at the end.
+ * resumes, never refetches), fetch the missing ones from every source at once (the peers that
+ * have the file and the hub's copy: a swarm), each taking different chunks from one shared plan
+ * (chunk-plan.ts), each chunk checked against its hash as it arrives and stored at once. A chunk
+ * that fails its hash goes to another source, and again to any source in later rounds, at most
+ * MAX_ATTEMPTS times. A round is over when no source can take anything more; rounds go on while
+ * they make progress (peers come and go). The whole file's SHA-256 is computed in order as chunks
+ * are stored (whole-file-check.ts) and checked at the end.
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import { chunkCount } from '../../protocol/files.ts';
 import type { FileMeta } from '../../protocol/room-doc.ts';
-import { ChunkSink, type ChunkSource } from './chunk-sink.ts';
+import { ChunkSink, type ChunkSource, type SourceResult } from './chunk-sink.ts';
+import { ChunkPlan } from './chunk-plan.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import { WholeFileCheck } from './whole-file-check.ts';
 import type { HasherFactory } from './hash-worker.ts';
 
 export const MAX_ATTEMPTS = 3;
+/** Sources fetching at once (peers and the hub). */
+export const SWARM = 4;
 
 export type DownloadEnd =
   | { state: 'complete' }
@@ -46,8 +51,11 @@ export class Download {
   readonly ms = { fetch: 0, verify: 0 };
   private readonly have = new Set<number>();
   private readonly attempts = new Map<number, number>();
-  private current: ChunkSource | null = null;
+  private current: ChunkSource[] = [];
+  private plan: ChunkPlan | null = null;
   private cancelled = false;
+  /** Chunks each source stored (all rounds): where the bytes came from. */
+  readonly bySource = new Map<string, number>();
 
   constructor(
     readonly meta: FileMeta,
@@ -58,7 +66,9 @@ export class Download {
 
   cancel(): void {
     this.cancelled = true;
-    this.current?.cancel();
+    for (const src of this.current) src.cancel();
+    // Sources waiting for work come back at once, whatever the others are doing.
+    this.plan?.stop();
   }
 
   async run(): Promise<DownloadEnd> {
@@ -73,8 +83,9 @@ export class Download {
     const sink = new ChunkSink(
       this.meta,
       writer,
-      (i, _source, bytes) => {
+      (i, source, bytes) => {
         this.have.add(i);
+        this.bySource.set(source, (this.bySource.get(source) ?? 0) + 1);
         check.stored(i, bytes);
         this.stored = this.have.size;
         this.fetched++;
@@ -116,27 +127,45 @@ export class Download {
     return { state: 'complete' };
   }
 
-  /** Each source once; a chunk that was bad from one source is not asked again in the same round. */
+  /**
+   * Every source once, up to SWARM of them at a time over one plan (a wave): each channel to a
+   * peer is a connection of its own, so a large room is not asked all at once. The sharer
+   * cancelling (it stopped sending) or a full store ends the whole download at once: the other
+   * sources are stopped too.
+   */
   private async round(sink: ChunkSink): Promise<DownloadEnd | null> {
-    const badThisRound = new Map<number, Set<string>>();
-    for (const src of this.d.sources()) {
+    const all = this.d.sources();
+    for (let at = 0; at < all.length; at += SWARM) {
       if (this.cancelled) return { state: 'cancelled', by: 'me' };
-      const want = this.missing().filter((i) => (this.attempts.get(i) ?? 0) < MAX_ATTEMPTS && !badThisRound.get(i)?.has(src.id));
-      if (!want.length) continue;
-      this.current = src;
-      const r = await src.fetch(want, sink);
-      this.current = null;
-      for (const i of r.bad) {
-        this.attempts.set(i, (this.attempts.get(i) ?? 0) + 1);
-        badThisRound.set(i, (badThisRound.get(i) ?? new Set()).add(src.id));
-      }
-      if (this.cancelled) return { state: 'cancelled', by: 'me' };
-      if (r.end === 'cancelled') return { state: 'cancelled', by: 'sender' };
-      if (r.end === 'error' && r.error?.code === 'storage-full') return { state: 'error', error: r.error };
-      if (r.end === 'error') console.info(`[osmose] source ${src.id.slice(0, 9)} failed:`, r.error?.code, r.error?.message);
-      if (!this.missing().length) return null;
+      const missing = this.missing();
+      if (!missing.length) return null;
+      const end = await this.wave(all.slice(at, at + SWARM), missing, sink);
+      if (end) return end;
     }
     return null;
+  }
+
+  private async wave(sources: ChunkSource[], missing: number[], sink: ChunkSink): Promise<DownloadEnd | null> {
+    const plan = new ChunkPlan(this.total, missing, this.attempts, MAX_ATTEMPTS);
+    this.current = sources;
+    this.plan = plan;
+    let stop: DownloadEnd | null = null;
+    const ended = (src: ChunkSource, r: SourceResult) => {
+      if (r.end === 'error' && r.error?.code !== 'storage-full') console.info(`[osmose] source ${src.id.slice(0, 9)} failed:`, r.error?.code, r.error?.message);
+      if (stop || this.cancelled) return;
+      // Only the sharer stopping sends the file away; another peer that stops sending (it
+      // cancelled its own copy) is a source leaving: the others take its chunks.
+      if (r.end === 'cancelled' && src.id === this.meta.sharedBy) stop = { state: 'cancelled', by: 'sender' };
+      else if (r.end === 'error' && r.error?.code === 'storage-full') stop = { state: 'error', error: r.error };
+      else return;
+      plan.stop();
+      for (const other of sources) if (other !== src) other.cancel();
+    };
+    await Promise.all(sources.map((src) => src.fetch(plan, sink).then((r) => ended(src, r))));
+    this.current = [];
+    this.plan = null;
+    if (this.cancelled) return { state: 'cancelled', by: 'me' };
+    return stop;
   }
 
   private missing(): number[] {

@@ -19,6 +19,7 @@ import { HubSource } from './hub-source.ts';
 import type { HubFiles } from './hub-files.ts';
 import type { HasherFactory } from './hash-worker.ts';
 import { Download } from './download.ts';
+import type { ChunkSource } from './chunk-sink.ts';
 import { HubCopy } from './hub-copy.ts';
 import { newFileId, prepareShare } from './share.ts';
 import { previewKind, storedBlob } from './assemble.ts';
@@ -33,6 +34,8 @@ export interface DownloadStats {
   /** Chunks that arrived damaged and were fetched again. */
   bad: number;
   ms: { fetch: number; verify: number };
+  /** Chunks stored from each source (a peer id, or 'hub'). */
+  bySource: Record<string, number>;
 }
 
 export interface FilesDeps {
@@ -72,6 +75,11 @@ export class FilesState {
   private readonly uiTimes = new Map<string, number>();
   private retryTimer: ReturnType<typeof setInterval>;
   private disposed = false;
+  /**
+   * Which sources downloads use: all of them (the app), or only peers or only the hub (set by the
+   * diagnostics handle, so the benchmark can measure each path apart).
+   */
+  sourcePolicy: 'all' | 'peers' | 'hub' = 'all';
   /** The running or last download of each file (its counters: downloadStats). */
   private readonly lastDownloads = new Map<string, Download>();
 
@@ -206,19 +214,21 @@ export class FilesState {
     );
   }
 
-  /** Peers first (the sharer first: it has everything), the hub last. */
-  private sources(meta: FileMeta, storedCount: () => number) {
-    const peers = this.deps.openPeers().sort((a, b) => Number(b === meta.sharedBy) - Number(a === meta.sharedBy));
-    return [
-      ...peers.map(
-        (peerId) =>
-          new PeerSource(peerId, async () => {
-            const conn = this.deps.openBulk(peerId, bulkLabel(meta.id));
-            return conn ? fromDataConnection(conn) : null;
-          }, { storedCount }),
-      ),
-      new HubSource(this.hub),
-    ];
+  /**
+   * Every source at once (download.ts runs them together, SWARM at a time): the sharer first (it
+   * has everything), the hub's copy next, then the other peers (some may have the file).
+   */
+  private sources(meta: FileMeta, storedCount: () => number): ChunkSource[] {
+    const peer = (peerId: string) =>
+      new PeerSource(peerId, async () => {
+        const conn = this.deps.openBulk(peerId, bulkLabel(meta.id));
+        return conn ? fromDataConnection(conn) : null;
+      }, { storedCount });
+    const peers = this.deps.openPeers();
+    const sharer = peers.filter((p) => p === meta.sharedBy).map(peer);
+    const others = peers.filter((p) => p !== meta.sharedBy).map(peer);
+    const hub = new HubSource(this.hub);
+    return this.sourcePolicy === 'peers' ? [...sharer, ...others] : this.sourcePolicy === 'hub' ? [hub] : [...sharer, hub, ...others];
   }
 
   /** Stops what this device does with the file: preparing, downloading, or sending. */
@@ -305,7 +315,7 @@ export class FilesState {
   /** How the running or last download of a file went on this device. */
   downloadStats(fileId: string): DownloadStats | null {
     const d = this.lastDownloads.get(fileId);
-    return d ? { startedWith: d.startedWith, fetched: d.fetched, bad: d.bad, ms: { ...d.ms } } : null;
+    return d ? { startedWith: d.startedWith, fetched: d.fetched, bad: d.bad, ms: { ...d.ms }, bySource: Object.fromEntries(d.bySource) } : null;
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

@@ -12,7 +12,11 @@ import { WorkerClient, type WorkerLike } from '../platform/worker-client.ts';
 import { fileHasher } from './hashing.ts';
 
 export interface AsyncFileHasher {
-  update(bytes: Uint8Array): Promise<void>;
+  /**
+   * Feeds the next bytes. `owned`: the caller gives the bytes away (it will not read them again),
+   * so a worker hasher may transfer their buffer instead of copying it.
+   */
+  update(bytes: Uint8Array, owned?: boolean): Promise<void>;
   digest(): Promise<string>;
 }
 
@@ -56,12 +60,13 @@ export function workerHashers(create: () => WorkerLike): HasherFactory {
       settled = p;
     };
     return {
-      async update(bytes) {
+      async update(bytes, owned = false) {
+        // Bytes given away that are a whole buffer travel as they are; anything else as a copy.
+        const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength <= FILE_HASH_MAX_UPDATE;
         for (let at = 0; at < bytes.byteLength; at += FILE_HASH_MAX_UPDATE) {
           while (queued > MAX_QUEUED && !failed) await Promise.race(inFlight);
           if (failed) throw failed;
-          // A copy travels (and is transferred): the caller keeps its bytes.
-          send(bytes.slice(at, at + FILE_HASH_MAX_UPDATE));
+          send(whole ? bytes : bytes.slice(at, at + FILE_HASH_MAX_UPDATE));
         }
       },
       async digest() {

@@ -1,12 +1,14 @@
 /**
- * The hub as a source of chunks (HTTP GET, a few in flight) and as a destination (the hub copy
- * that lets a late joiner get the file after every device has left).
+ * The hub as a source of chunks (HTTP GET, a few in flight, taking chunks from the round's plan
+ * beside the peers) and as a destination (the hub copy that lets a late joiner get the file after
+ * every device has left).
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import { chunkCount, chunkLength } from '../../protocol/files.ts';
 import { indexesOf } from '../../protocol/chunk-set.ts';
 import type { FileMeta } from '../../protocol/room-doc.ts';
 import type { ChunkSink, ChunkSource, SourceResult } from './chunk-sink.ts';
+import type { ChunkPlan } from './chunk-plan.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import type { HubFiles } from './hub-files.ts';
 
@@ -19,27 +21,48 @@ export class HubSource implements ChunkSource {
 
   constructor(private readonly hub: HubFiles) {}
 
-  async fetch(wanted: number[], sink: ChunkSink): Promise<SourceResult> {
+  async fetch(plan: ChunkPlan, sink: ChunkSink): Promise<SourceResult> {
     const r: SourceResult = { stored: [], lacked: [], bad: [], end: 'done' };
-    let plan: number[];
+    let held: Set<number>;
     try {
-      const status = await this.hub.status(sink.meta.id, this.abort.signal);
-      const held = new Set(status && status.chunks === chunkCount(sink.meta) ? (indexesOf(status.bitmap, status.chunks) ?? []) : []);
-      plan = wanted.filter((i) => held.has(i));
-      r.lacked.push(...wanted.filter((i) => !held.has(i)));
+      const status = await this.untilCancelled(this.hub.status(sink.meta.id, this.abort.signal));
+      held = new Set(status && status.chunks === chunkCount(sink.meta) ? (indexesOf(status.bitmap, status.chunks) ?? []) : []);
     } catch (err) {
-      return { ...r, lacked: [...wanted], ...ended(err) };
+      return { ...r, ...ended(err) };
     }
+    if (!held.size) return r;
+    let stopped = false;
     const worker = async () => {
-      for (let i = plan.shift(); i !== undefined; i = plan.shift()) {
-        try {
-          const bytes = await this.hub.getChunk(sink.meta.id, i, this.abort.signal);
-          if (!bytes) r.lacked.push(i);
-          else (await sink.accept(i, bytes, 'hub')) === 'stored' ? r.stored.push(i) : r.bad.push(i);
-        } catch (err) {
-          r.lacked.push(i, ...plan.splice(0));
-          if (r.end === 'done') Object.assign(r, ended(err));
+      const f = plan.fetcher(this.id);
+      try {
+        while (!stopped) {
+          const [i] = f.take(1, (x) => held.has(x));
+          if (i === undefined) {
+            if (!(await f.idle())) break;
+            continue;
+          }
+          try {
+            const bytes = await this.untilCancelled(this.hub.getChunk(sink.meta.id, i, this.abort.signal));
+            if (!bytes) {
+              held.delete(i);
+              f.lacks(i);
+              r.lacked.push(i);
+            } else if ((await sink.accept(i, bytes, 'hub')) === 'stored') {
+              f.stored(i);
+              r.stored.push(i);
+            } else {
+              f.damaged(i);
+              r.bad.push(i);
+            }
+          } catch (err) {
+            stopped = true;
+            if (r.end === 'done') Object.assign(r, ended(err));
+          }
         }
+      } finally {
+        // What this worker still held goes back to the other sources.
+        r.lacked.push(...f.outstanding);
+        f.leave();
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
@@ -48,6 +71,24 @@ export class HubSource implements ChunkSource {
 
   cancel(): void {
     this.abort.abort();
+  }
+
+  /**
+   * A request ends at once on cancel, even where it waits on something the signal does not reach
+   * (the room credential's proof): a cancelled download must not wait on a hub that is slow to answer.
+   */
+  private untilCancelled<T>(p: Promise<T>): Promise<T> {
+    const signal = this.abort.signal;
+    const cancelled = () => new OsmoseError('cancelled', 'cancelled');
+    if (signal.aborted) return Promise.reject(cancelled());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(cancelled());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+        (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      );
+    });
   }
 }
 

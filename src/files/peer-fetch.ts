@@ -1,14 +1,18 @@
 /**
- * The receiving end of a bulk channel: fetch some chunks of one file from one peer. The receiver
- * paces the sender: it asks (`want`) for at most a window of chunks that are not yet committed to
- * storage, and asks for more as they commit. So however slow IndexedDB is, at most a window of
- * bytes waits in memory. Parts are copied into one buffer per chunk as they arrive.
+ * The receiving end of a bulk channel: fetch chunks of one file from one peer, taking them from
+ * the round's plan (chunk-plan.ts) as the other sources do. The receiver paces the sender: it asks
+ * (`want`) for at most a window of chunks that are not yet committed to storage, and asks for more
+ * as they commit. So however slow IndexedDB is, at most a window of bytes waits in memory. Parts
+ * are copied into one buffer per chunk as they arrive. When the plan has nothing more for this
+ * peer, the channel stays open until the round is over, so the final `ack` tells the sender how
+ * the whole download ended (its progress bar), whichever sources delivered the rest.
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import { FILE_LIMITS, chunkCount, chunkLength, decodeChunkFrame, partCount, type ChunkFrame } from '../../protocol/files.ts';
 import { fromRanges, indexesOf } from '../../protocol/chunk-set.ts';
 import type { BulkChannel } from './channel.ts';
 import type { ChunkSink, ChunkSource, SourceResult } from './chunk-sink.ts';
+import type { ChunkPlan, Fetcher } from './chunk-plan.ts';
 import { closeSoon, decodeBulk, sendBulk, sendError, sendRanges } from './bulk-codec.ts';
 
 export const WINDOW_BYTES = 8 * 1024 * 1024;
@@ -31,7 +35,9 @@ export interface PeerFetchOptions {
 }
 
 export class PeerFetch {
-  private plan: number[] = [];
+  private fetcher: Fetcher | null = null;
+  /** Chunks this peer holds (from its `have`); null until it said. */
+  private held: Set<number> | null = null;
   private readonly inflight = new Set<number>();
   private readonly assemblies = new Map<number, Assembly>();
   private readonly working = new Set<Promise<unknown>>();
@@ -39,6 +45,7 @@ export class PeerFetch {
   private window = 1;
   private sinceAck = 0;
   private stallTimer: ReturnType<typeof setTimeout> | null = null;
+  private waiting = false;
   private finished = false;
   private cancelledByMe = false;
   private resolve: (r: SourceResult) => void = () => undefined;
@@ -50,14 +57,14 @@ export class PeerFetch {
     private readonly o: PeerFetchOptions,
   ) {}
 
-  run(wanted: number[]): Promise<SourceResult> {
+  run(plan: ChunkPlan): Promise<SourceResult> {
     const meta = this.sink.meta;
     this.window = Math.max(2, Math.floor((this.o.windowBytes ?? WINDOW_BYTES) / meta.chunkSize));
+    this.fetcher = plan.fetcher(this.peerId);
     this.ch.onMessage = (d) => this.receive(d);
     this.ch.onClose = () => void this.finish('closed');
     return new Promise<SourceResult>((resolve) => {
       this.resolve = resolve;
-      this.plan = [...wanted];
       this.armStall();
       sendBulk(this.ch, 'hello', { fileId: meta.id });
     });
@@ -86,15 +93,17 @@ export class PeerFetch {
       case 'have': {
         const held = msg.chunks === chunkCount(this.sink.meta) ? indexesOf(msg.bitmap, msg.chunks) : null;
         if (!held) return this.fail(new OsmoseError('bad-request', 'have: bitmap does not fit the file'));
-        const heldSet = new Set(held);
-        this.result.lacked.push(...this.plan.filter((i) => !heldSet.has(i)));
-        this.plan = this.plan.filter((i) => heldSet.has(i));
+        this.held = new Set(held);
+        // Nothing to give us (it has not fetched any yet): free the channel at once.
+        if (!held.length) return void this.finish('done');
         return this.askMore();
       }
       case 'missing':
         for (const i of fromRanges(msg.ranges)) {
           if (this.inflight.delete(i)) {
             this.assemblies.delete(i);
+            this.held?.delete(i);
+            this.fetcher!.lacks(i);
             this.result.lacked.push(i);
           }
         }
@@ -127,8 +136,14 @@ export class PeerFetch {
     const job = this.sink.accept(f.index, a.buf, this.peerId).then(
       (r) => {
         this.inflight.delete(f.index);
-        (r === 'stored' ? this.result.stored : this.result.bad).push(f.index);
-        if (r === 'stored' && ++this.sinceAck >= ACK_EVERY) this.ack();
+        if (r === 'stored') {
+          this.fetcher!.stored(f.index);
+          this.result.stored.push(f.index);
+          if (++this.sinceAck >= ACK_EVERY) this.ack();
+        } else {
+          this.fetcher!.damaged(f.index);
+          this.result.bad.push(f.index);
+        }
         this.askMore();
       },
       (err: unknown) => void this.finish('error', err instanceof OsmoseError ? err : new OsmoseError('internal', String(err))),
@@ -139,14 +154,28 @@ export class PeerFetch {
 
   /** Keeps the window full; small top-ups wait until half the window is free. */
   private askMore(): void {
-    if (this.finished) return;
+    if (this.finished || !this.held || this.waiting) return;
     const free = this.window - this.inflight.size;
-    if (this.plan.length && (free >= this.window / 2 || free >= this.plan.length)) {
-      const next = this.plan.splice(0, free);
+    if (free >= this.window / 2 || this.inflight.size === 0) {
+      const held = this.held;
+      const next = this.fetcher!.take(free, (i) => held.has(i));
       for (const i of next) this.inflight.add(i);
-      sendRanges(this.ch, 'want', this.sink.meta.id, next);
+      if (next.length) sendRanges(this.ch, 'want', this.sink.meta.id, next);
     }
-    if (!this.plan.length && !this.inflight.size) void this.finish('done');
+    if (!this.inflight.size) void this.idle();
+  }
+
+  /** Nothing asked for and nothing to take: wait for chunks to come back, or the round's end. */
+  private async idle(): Promise<void> {
+    this.waiting = true;
+    // Nothing is outstanding: silence from the sender is expected now.
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    const more = await this.fetcher!.idle();
+    this.waiting = false;
+    if (this.finished) return;
+    if (!more) return void this.finish('done');
+    this.armStall();
+    this.askMore();
   }
 
   private ack(): void {
@@ -156,6 +185,7 @@ export class PeerFetch {
 
   private armStall(): void {
     if (this.stallTimer) clearTimeout(this.stallTimer);
+    if (this.waiting) return;
     this.stallTimer = setTimeout(() => void this.finish('closed'), this.o.stallMs ?? STALL_MS);
   }
 
@@ -171,10 +201,10 @@ export class PeerFetch {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     // Chunks being checked or written finish first, so the result counts them.
     await Promise.allSettled([...this.working]);
-    // Whatever was asked for and never came back, the download must get elsewhere.
-    this.result.lacked.push(...this.inflight, ...this.plan);
+    // Whatever was asked for and never came back goes back to the plan for the other sources.
+    this.result.lacked.push(...this.inflight);
     this.inflight.clear();
-    this.plan = [];
+    this.fetcher?.leave();
     this.result.end = end;
     if (error) this.result.error = error;
     if (end === 'done') this.ack();
@@ -197,15 +227,15 @@ export class PeerSource implements ChunkSource {
     private readonly opts: PeerFetchOptions,
   ) {}
 
-  async fetch(wanted: number[], sink: ChunkSink): Promise<SourceResult> {
+  async fetch(plan: ChunkPlan, sink: ChunkSink): Promise<SourceResult> {
     const ch = await this.open().catch(() => null);
     if (!ch || this.cancelled) {
       ch?.close();
-      return { stored: [], lacked: [...wanted], bad: [], end: this.cancelled ? 'cancelled' : 'closed' };
+      return { stored: [], lacked: [], bad: [], end: this.cancelled ? 'cancelled' : 'closed' };
     }
     this.current = new PeerFetch(ch, this.id, sink, this.opts);
     try {
-      return await this.current.run(wanted);
+      return await this.current.run(plan);
     } finally {
       this.current = null;
     }

@@ -80,11 +80,12 @@ export class WholeFileCheck {
     try {
       while (this.next < this.total && !this.failed) {
         const i = this.next;
-        let bytes = this.ahead.get(i);
+        const bytes = this.ahead.get(i);
         if (bytes) {
           this.ahead.delete(i);
           this.aheadBytes -= bytes.byteLength;
-          await this.hasher.update(bytes);
+          // Stored already, and nothing else reads these bytes: the hasher may take them.
+          await this.hasher.update(bytes, true);
           this.next++;
           continue;
         }
@@ -94,8 +95,7 @@ export class WholeFileCheck {
         const chunks = await this.store.read(this.meta.id, i, end);
         if (chunks.length !== end - i) return; // not committed yet: a later `stored` resumes
         for (const c of chunks) {
-          bytes = c.data;
-          await this.hasher.update(bytes);
+          await this.hasher.update(c.data, true);
           this.next++;
         }
       }

@@ -86,7 +86,8 @@ test.describe('files in the room', () => {
     await bob!.page.close();
     bob!.page = await bob!.context.newPage();
     await bob!.page.goto(hub.origin + '/');
-    await expect(fileRow(bob!, id)).toHaveAttribute('data-state', /downloading|complete/);
+    // The reopened page first loads the room's memory from IndexedDB: slow on a loaded machine.
+    await expect(fileRow(bob!, id)).toHaveAttribute('data-state', /downloading|complete/, { timeout: 60_000 });
     const resumed = (await downloadStats(bob!.page, id))!;
     expect(resumed.startedWith).toBeGreaterThan(40);
 

@@ -1,25 +1,50 @@
 /**
- * The whole-file SHA-256 (@noble, incremental: ~80 MB/s in JS, and a file is never whole in
- * memory, so `crypto.subtle.digest` cannot do it): one running hash per `hash` id, fed in order.
+ * The whole-file SHA-256, incremental (a file is never whole in memory, so `crypto.subtle.digest`
+ * cannot do it): one running hash per `hash` id, fed in order. hash-wasm's WebAssembly SHA-256
+ * (~340 MB/s of CPU in Node on this machine, against ~155 for @noble's JS, which is the fallback
+ * where WebAssembly cannot start, e.g. under a CSP without 'wasm-unsafe-eval').
  */
+import { createSHA256 } from 'hash-wasm';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { FileHashRequest, FileHashResponse } from '../../protocol/workers.ts';
 
-export class RunningHashes {
-  private readonly running = new Map<number, ReturnType<typeof sha256.create>>();
+interface Running {
+  update(bytes: Uint8Array): void;
+  hex(): string;
+}
 
-  handle(req: FileHashRequest): FileHashResponse {
+function nobleHash(): Running {
+  const h = sha256.create();
+  return { update: (b) => void h.update(b), hex: () => bytesToHex(h.digest()) };
+}
+
+/** A running SHA-256: WebAssembly where it starts, JS otherwise. */
+export async function runningSha256(): Promise<Running> {
+  try {
+    const h = await createSHA256();
+    h.init();
+    return { update: (b) => void h.update(b), hex: () => h.digest('hex') };
+  } catch (err) {
+    console.warn('[osmose] WebAssembly SHA-256 unavailable; hashing in JS', err);
+    return nobleHash();
+  }
+}
+
+export class RunningHashes {
+  /** Promises, set synchronously: updates that arrive while a hash starts wait for it, in order. */
+  private readonly running = new Map<number, Promise<Running>>();
+
+  async handle(req: FileHashRequest): Promise<FileHashResponse> {
     const v = PROTOCOL_VERSION;
+    let h = this.running.get(req.hash);
     if (req.t === 'hash-update') {
-      let h = this.running.get(req.hash);
-      if (!h) this.running.set(req.hash, (h = sha256.create()));
-      h.update(new Uint8Array(req.data));
+      if (!h) this.running.set(req.hash, (h = runningSha256()));
+      (await h).update(new Uint8Array(req.data));
       return { t: 'hash-fed', v, id: req.id, bytes: req.data.byteLength };
     }
-    const h = this.running.get(req.hash) ?? sha256.create();
     this.running.delete(req.hash);
-    return { t: 'hash-done', v, id: req.id, hex: bytesToHex(h.digest()) };
+    return { t: 'hash-done', v, id: req.id, hex: (await (h ?? runningSha256())).hex() };
   }
 }

@@ -31,7 +31,7 @@ export async function seededFile(dir: string, name: string, size: number, seed: 
 interface FilesDebug {
   storedSha256(fileId: string): Promise<string | null>;
   storedCount(fileId: string): Promise<number>;
-  download(fileId: string): { startedWith: number; fetched: number; bad: number; ms: { fetch: number; verify: number } } | null;
+  download(fileId: string): { startedWith: number; fetched: number; bad: number; ms: { fetch: number; verify: number }; bySource: Record<string, number> } | null;
   corruptNextChunks(n: number): void;
 }
 type W = { osmoseFiles: FilesDebug };

@@ -22,7 +22,10 @@ import { HubSource, uploadToHub } from '../../../../src/files/hub-source.ts';
 import { Download } from '../../../../src/files/download.ts';
 import { mainThreadHasher } from '../../../../src/files/hash-worker.ts';
 import { storedSha256 } from '../../../../src/files/assemble.ts';
-import { MemoryChunkStore, sharedFile, codeOf } from './support.ts';
+import { ChunkServer } from '../../../../src/files/chunk-server.ts';
+import { PeerSource } from '../../../../src/files/peer-fetch.ts';
+import type { FileMeta } from '../../../../protocol/room-doc.ts';
+import { MemoryChunkStore, channelPair, sharedFile, codeOf } from './support.ts';
 
 const DEVICE = 'd' + 'a'.repeat(32);
 let dir: string;
@@ -146,5 +149,65 @@ describe('hub file routes', () => {
       body: JSON.stringify({ v: 1, meta: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
     });
     expect(res.status).toBe(413);
+  });
+});
+
+describe('the hub\'s copy beside a peer (a swarm)', () => {
+  /** The sharer as a peer source: its ChunkServer over an in-memory channel pair. */
+  const sharer = (store: MemoryChunkStore, meta: FileMeta, storedCount: () => number) =>
+    new PeerSource(
+      meta.sharedBy,
+      async () => {
+        const { a, b } = channelPair();
+        new ChunkServer({ channel: a, fileId: meta.id, meta: (id) => (id === meta.id ? meta : null), store, onProgress: () => undefined, onEnd: () => undefined });
+        return b;
+      },
+      { storedCount, windowBytes: 1024 * 1024, stallMs: 5000 },
+    );
+
+  it('the hub\'s partial copy and the sharer send different chunks at once, each chunk once', async () => {
+    const a = new MemoryChunkStore();
+    const { meta, chunks } = await sharedFile(a, 6 * 1024 * 1024, { chunkSize: 256 * 1024 });
+    await client().putManifest(meta);
+    // The hub holds the second half only.
+    for (const c of chunks.slice(chunks.length / 2)) await client().putChunk(meta.id, c.index, c.data);
+    const rx = new MemoryChunkStore();
+    const d: Download = new Download(meta, { store: rx, hasher: mainThreadHasher, sources: () => [sharer(a, meta, () => d.stored), new HubSource(client())] });
+    expect(await d.run()).toEqual({ state: 'complete' });
+    expect(await storedSha256(rx, meta)).toBe(meta.sha256);
+    expect(d.fetched).toBe(chunks.length);
+    expect(d.bySource.get('hub')).toBeGreaterThan(0);
+    expect(d.bySource.get(meta.sharedBy)).toBeGreaterThan(0);
+    expect(d.bySource.get('hub')! + d.bySource.get(meta.sharedBy)!).toBe(chunks.length);
+  });
+
+  it('when the hub stops answering mid-transfer, the sharer sends what the hub had taken', async () => {
+    const a = new MemoryChunkStore();
+    const { meta, chunks } = await sharedFile(a, 6 * 1024 * 1024, { chunkSize: 256 * 1024 });
+    await uploadToHub(client(), a, meta, () => undefined, new AbortController().signal);
+    let gets = 0;
+    // After a few chunks, every request to the hub fails as if it had gone.
+    const failing = client(DEVICE, (input, init) => (++gets > 4 ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)));
+    const rx = new MemoryChunkStore();
+    const d: Download = new Download(meta, { store: rx, hasher: mainThreadHasher, sources: () => [new HubSource(failing), sharer(a, meta, () => d.stored)] });
+    expect(await d.run()).toEqual({ state: 'complete' });
+    expect(gets).toBeGreaterThan(4);
+    expect(await storedSha256(rx, meta)).toBe(meta.sha256);
+    expect(d.fetched).toBe(chunks.length);
+  });
+
+  it('a cancel ends the download at once even while the hub has not answered', async () => {
+    const a = new MemoryChunkStore();
+    const { meta } = await sharedFile(a, 6 * 1024 * 1024, { chunkSize: 256 * 1024 });
+    // A hub request stuck before it reaches fetch (as the credential's proof can be on a slow hub).
+    const stuck = new HubFiles(new HubHttp({ origin, fetch, credential: () => new Promise(() => undefined) }));
+    const rx = new MemoryChunkStore();
+    const d: Download = new Download(meta, {
+      store: rx,
+      hasher: mainThreadHasher,
+      sources: () => [sharer(a, meta, () => d.stored), new HubSource(stuck)],
+      onProgress: (x) => x.stored === 3 && x.cancel(),
+    });
+    expect(await d.run()).toEqual({ state: 'cancelled', by: 'me' });
   });
 });

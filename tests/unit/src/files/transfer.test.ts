@@ -3,7 +3,7 @@
  * bufferedAmount): full transfer, resume from a partial set, a cut link, cancel on either end, a
  * corrupt chunk caught and fetched again, a full store, and a peer that lacks chunks.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FILE_LIMITS } from '../../../../protocol/files.ts';
 import type { FileMeta } from '../../../../protocol/room-doc.ts';
 import { HIGH_WATER } from '../../../../src/files/channel.ts';
@@ -18,6 +18,8 @@ import { MemoryChunkStore, channelPair, sharedFile, type FakeEnd } from './suppo
 import { waitFor } from '../../support/wait.ts';
 
 const MB = 1024 * 1024;
+/** The device that shared the files sharedFile makes (meta.sharedBy). */
+const SHARER = 'd' + '1'.repeat(32);
 
 interface Peer {
   id: string;
@@ -143,7 +145,7 @@ describe('file transfer between two devices', () => {
   });
 
   it('the sender cancels: the receiver stops, keeping what it stored', async () => {
-    const sender = peer('dsender', new MemoryChunkStore());
+    const sender = peer(SHARER, new MemoryChunkStore());
     const { meta } = await sharedFile(sender.store, 8 * MB);
     const rx = new MemoryChunkStore();
     const d: Download = new Download(meta, {
@@ -230,5 +232,105 @@ describe('file transfer between two devices', () => {
     const d = download(meta, rx, () => [sourceTo(half, meta, () => d.stored)]);
     expect(await d.run()).toEqual({ state: 'waiting' });
     expect(await rx.count(meta.id)).toBe(5);
+  });
+});
+
+describe('a file from several sources at once (a swarm)', () => {
+  it('two peers with the whole file send different chunks at once, and both see the receiver finish', async () => {
+    const a = peer('dpeera', new MemoryChunkStore());
+    const b = peer('dpeerb', new MemoryChunkStore());
+    const { meta } = await sharedFile(a.store, 12 * MB);
+    await sharedFile(b.store, 12 * MB);
+    const rx = new MemoryChunkStore();
+    const d = download(meta, rx, () => [sourceTo(a, meta, () => d.stored), sourceTo(b, meta, () => d.stored)]);
+    expect(await d.run()).toEqual({ state: 'complete' });
+    expect(await storedSha256(rx, meta)).toBe(meta.sha256);
+    // Both sent, nothing twice.
+    expect(a.servers[0]!.sent).toBeGreaterThan(0);
+    expect(b.servers[0]!.sent).toBeGreaterThan(0);
+    expect(a.servers[0]!.sent + b.servers[0]!.sent).toBe(d.total);
+    expect(d.fetched).toBe(d.total);
+    expect(d.bySource.get('dpeera')! + d.bySource.get('dpeerb')!).toBe(d.total);
+    // Each sender's last ack tells it the whole download finished, whoever sent the rest.
+    await waitFor(() => expect([a.ends, b.ends]).toEqual([['done'], ['done']]));
+    expect(a.progress.at(-1)).toBe(d.total);
+    expect(b.progress.at(-1)).toBe(d.total);
+  });
+
+  it('when one source goes away mid-transfer, the other takes over its chunks in the same round', async () => {
+    const a = peer('dpeera', new MemoryChunkStore());
+    const b = peer('dpeerb', new MemoryChunkStore());
+    const { meta } = await sharedFile(a.store, 12 * MB);
+    await sharedFile(b.store, 12 * MB);
+    const rx = new MemoryChunkStore();
+    let cut = false;
+    const d: Download = new Download(meta, {
+      hasher: mainThreadHasher,
+      store: rx,
+      sources: () => [sourceTo(a, meta, () => d.stored), sourceTo(b, meta, () => d.stored)],
+      onProgress: (x) => {
+        if (!cut && x.stored >= 6) {
+          cut = true;
+          a.cuts[0]!();
+        }
+      },
+    });
+    expect(await d.run()).toEqual({ state: 'complete' });
+    expect(await storedSha256(rx, meta)).toBe(meta.sha256);
+    // One channel each: no second round was needed.
+    expect([a.servers.length, b.servers.length]).toEqual([1, 1]);
+    expect(d.fetched).toBe(d.total);
+    expect(b.servers[0]!.sent).toBe(d.total - (d.bySource.get('dpeera') ?? 0));
+  });
+
+  it('the sharer cancelling stops the whole download, the other sources too', async () => {
+    const a = peer(SHARER, new MemoryChunkStore());
+    const b = peer('dpeerb', new MemoryChunkStore());
+    const { meta } = await sharedFile(a.store, 16 * MB);
+    await sharedFile(b.store, 16 * MB);
+    const rx = new MemoryChunkStore();
+    let stopped = false;
+    const d: Download = new Download(meta, {
+      hasher: mainThreadHasher,
+      store: rx,
+      sources: () => [sourceTo(a, meta, () => d.stored), sourceTo(b, meta, () => d.stored)],
+      onProgress: (x) => {
+        if (!stopped && x.stored >= 4) {
+          stopped = true;
+          a.servers[0]!.cancel();
+        }
+      },
+    });
+    expect(await d.run()).toEqual({ state: 'cancelled', by: 'sender' });
+    await waitFor(() => expect(b.ends).toEqual(['cancelled']));
+    expect(d.stored).toBeLessThan(d.total);
+    expect(await rx.count(meta.id)).toBe(d.stored);
+  });
+
+  it('another peer that stops sending (it cancelled its own copy) only leaves: the sharer sends the rest', async () => {
+    const a = peer(SHARER, new MemoryChunkStore());
+    const b = peer('dpeerb', new MemoryChunkStore());
+    const { meta } = await sharedFile(a.store, 16 * MB);
+    await sharedFile(b.store, 16 * MB);
+    const rx = new MemoryChunkStore();
+    let stopped = false;
+    const d: Download = new Download(meta, {
+      hasher: mainThreadHasher,
+      store: rx,
+      sources: () => [sourceTo(a, meta, () => d.stored), sourceTo(b, meta, () => d.stored)],
+      onProgress: (x) => {
+        if (!stopped && x.stored >= 4 && b.servers[0]) {
+          stopped = true;
+          b.servers[0].cancel();
+        }
+      },
+    });
+    expect(await d.run()).toEqual({ state: 'complete' });
+    expect(stopped).toBe(true);
+    expect(b.ends).toEqual(['cancelled']);
+    expect(await storedSha256(rx, meta)).toBe(meta.sha256);
+    expect(d.fetched).toBe(d.total);
+    // No second round: the sharer's one channel took over what b had not sent.
+    expect(a.servers.length).toBe(1);
   });
 });

@@ -122,7 +122,7 @@ describe('the whole-file hash in a worker', () => {
     const hashers = workerHashers(() => {
       const w = new InProcessWorker();
       const hashes = new RunningHashes();
-      serve(w.scope as unknown as DedicatedWorkerGlobalScope, FileHashRequest, (req) => ({ message: hashes.handle(req), transfer: [] }));
+      serve(w.scope as unknown as DedicatedWorkerGlobalScope, FileHashRequest, async (req) => ({ message: await hashes.handle(req), transfer: [] }));
       started.push(w);
       return w;
     });
