@@ -17,6 +17,10 @@
  *   commands   Y.Array<CommandEvent>         spoken commands and what the room did (protocol/voice-commands.ts)
  *   scribe, scribeText, scribeKeys           the scribe's sessions, sealed utterances and wrapped
  *                                            keys (protocol/scribe.ts, readers in scribe-doc.ts)
+ *
+ * (~340 lines: the document's whole layout, its readers and the one retention pass, kept together
+ * so that a new root cannot miss retention; sealed roots have their own files: scribe-doc.ts,
+ * face-templates.ts.)
  */
 import * as Y from 'yjs';
 import { z } from 'zod';

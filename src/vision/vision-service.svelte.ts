@@ -11,6 +11,9 @@
  *
  * Frames are taken a few times a second, one in flight at a time, processed in memory and
  * dropped: no frame is stored, and none is sent anywhere but to the chosen room device.
+ *
+ * (~380 lines: the one object the camera UI reads; frames, offload, people in view and enrolment
+ * are their own modules; left here is the paced frame loop and one method per thing a person does.)
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import type { VisionPresence } from '../../protocol/common.ts';

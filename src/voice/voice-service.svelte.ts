@@ -14,6 +14,10 @@
  *
  * (~390 lines: the microphone's state machine — off, starting, here, on a room device, failed and
  * retried — reads best in one place; each piece it drives is its own module.)
+ *
+ * (~390 lines: the one object the voice UI reads; its parts live beside it (detections.ts, stt-offload.ts,
+ * voice-client.ts, voice-server.ts, microphone.ts); what is left is state and one method per thing a person does.
+ * Next split: choosing where the microphone runs, and moving it.)
  */
 import { OsmoseError } from '../../protocol/errors.ts';
 import type { VoicePresence } from '../../protocol/common.ts';

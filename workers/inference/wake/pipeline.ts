@@ -26,6 +26,9 @@
  *
  * (~335 lines: one streaming state machine over shared fixed-size buffers; splitting it would
  * spread that state over several files.)
+ *
+ * (~330 lines: one streaming state machine, VAD → mel → embeddings → classifiers, checked step for
+ * step against reference vectors; splitting it would spread that state over files.)
  */
 import type { WakeStep } from '../../../protocol/inference.ts';
 import {
