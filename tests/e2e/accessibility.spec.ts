@@ -15,7 +15,7 @@ import { listen } from './support/voice.ts';
 const SMALL_PHONE: BrowserContextOptions = { viewport: { width: 360, height: 740 }, isMobile: false, hasTouch: true, bypassCSP: true };
 const LAPTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 }, bypassCSP: true };
 /** Every view the registry has (src/app/feature-registry.ts), in its order. */
-const VIEWS = ['room', 'timeline', 'notes', 'files', 'board', 'voice', 'connect', 'about'];
+const VIEWS = ['room', 'timeline', 'notes', 'files', 'board', 'voice', 'scribe', 'camera', 'connect', 'about'];
 
 async function device(browser: Browser, name: string, options: BrowserContextOptions): Promise<Device> {
   const context = await browser.newContext(options);

@@ -67,7 +67,7 @@ test.describe('the shell', () => {
       await expect(view(page, 'room')).toBeVisible();
       await expect(view(page, 'timeline')).toBeVisible();
     }
-    await expect(sections(page).getByRole('link')).toHaveText(['Room', 'Chat', 'Notes', 'Files', 'Board', 'Voice', 'Connect', 'About']);
+    await expect(sections(page).getByRole('link')).toHaveText(['Room', 'Chat', 'Notes', 'Files', 'Board', 'Voice', 'Scribe', 'Camera', 'Connect', 'About']);
 
     // Tab to the rail's "Files", as a keyboard user does; its focus ring shows; Enter opens it
     // and moves focus to the section.

@@ -95,6 +95,7 @@ test.describe('voice in the room', () => {
     const wall = await browser.newPage();
     await wall.goto(`http://127.0.0.1:${hub.httpPort}/display`);
     // The timer model is the fallback: it acts alone only while commands (speech to text) are off.
+    await showView(laptop.page, 'voice');
     await laptop.page.getByTestId('voice-commands').uncheck();
     await listen(laptop, 'here');
 
