@@ -45,6 +45,11 @@ export function storedCount(page: Page, fileId: string): Promise<number> {
   return page.evaluate((id) => (window as unknown as W).osmoseFiles.storedCount(id), fileId);
 }
 
+/** How many chunks the page's file state says it holds: in memory, so a test can act at once (no IndexedDB read queued behind the writes). */
+export function storedNow(page: Page, fileId: string): Promise<number> {
+  return page.evaluate((id) => (window as unknown as W).osmoseFiles.list().find((f) => f.id === id)?.stored ?? 0, fileId);
+}
+
 export function downloadStats(page: Page, fileId: string) {
   return page.evaluate((id) => (window as unknown as W).osmoseFiles.download(id), fileId);
 }
