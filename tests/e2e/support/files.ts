@@ -31,6 +31,7 @@ export async function seededFile(dir: string, name: string, size: number, seed: 
 interface FilesDebug {
   storedSha256(fileId: string): Promise<string | null>;
   storedCount(fileId: string): Promise<number>;
+  list(): { id: string; stored: number }[];
   download(fileId: string): { startedWith: number; fetched: number; bad: number; ms: { fetch: number; verify: number }; bySource: Record<string, number> } | null;
   corruptNextChunks(n: number): void;
 }
