@@ -32,6 +32,8 @@ const MAX_BAD_FRAMES = 5;
  * at most twice a second, however many changes there were. */
 const PROFILE_EVERY_MS = 1_000;
 const ROSTER_EVERY_MS = 500;
+/** How often arrivals alone may send a roster (a room of a few devices: at once, in practice). */
+const ARRIVAL_EVERY_MS = 50;
 /** A roster costs (devices x its size): 500 devices listed and connected is 75 MB a push. The
  * pace slows so that rosters never take more than this much of the hub's bandwidth. */
 const ROSTER_BYTES_PER_SECOND = 8 * 1024 * 1024;
@@ -64,6 +66,12 @@ export class RoomChannel {
     () => this.broadcastRoster(),
     () => Math.min(ROSTER_SLOWEST_MS, Math.max(ROSTER_EVERY_MS, (this.lastRosterBytes / ROSTER_BYTES_PER_SECOND) * 1000)),
   );
+  /** A device arrived: the others dial it when they see it, so a join does not wait out the
+   * half-second pace meant for profile churn; the byte budget still bounds it. */
+  private readonly arrivalPush = coalesce(
+    () => this.broadcastRoster(),
+    () => Math.min(ROSTER_SLOWEST_MS, Math.max(ARRIVAL_EVERY_MS, (this.lastRosterBytes / ROSTER_BYTES_PER_SECOND) * 1000)),
+  );
 
   constructor(
     private readonly auth: JoinAuth,
@@ -71,7 +79,7 @@ export class RoomChannel {
     private readonly room: () => RoomInfo,
     private readonly memory: RoomMemory,
   ) {
-    roster.onChange(() => this.rosterPush.call());
+    roster.onChange((arrival) => (arrival ? this.arrivalPush : this.rosterPush).call());
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -112,6 +120,7 @@ export class RoomChannel {
   close(): void {
     clearInterval(this.heartbeat);
     this.rosterPush.cancel();
+    this.arrivalPush.cancel();
     this.door.close();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();

@@ -19,7 +19,7 @@ interface Entry {
 
 export class Roster {
   private entries = new Map<string, Entry>();
-  private listeners = new Set<() => void>();
+  private listeners = new Set<(arrival: boolean) => void>();
 
   constructor(
     private readonly graceMs: number,
@@ -28,7 +28,8 @@ export class Roster {
     private readonly maxMembers: number = LIMITS.rosterMembers,
   ) {}
 
-  onChange(fn: () => void): () => void {
+  /** `arrival`: a device came in (or back): the others should learn of it at once to dial it. */
+  onChange(fn: (arrival: boolean) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
@@ -55,7 +56,7 @@ export class Roster {
       status: 'present',
     });
     this.refresh(peerId);
-    if (!unchanged) this.emit();
+    if (!unchanged) this.emit(!prev || !prev.connected);
   }
 
   private makeRoom(): void {
@@ -130,7 +131,7 @@ export class Roster {
     return true;
   }
 
-  private emit(): void {
-    for (const fn of this.listeners) fn();
+  private emit(arrival = false): void {
+    for (const fn of this.listeners) fn(arrival);
   }
 }

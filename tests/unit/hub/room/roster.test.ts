@@ -202,3 +202,18 @@ describe('Roster limits', () => {
     expect(changes).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('what a change tells its listeners', () => {
+  it('a device coming in or back is an arrival (the room channel sends those at once); a new profile or a departure is not', () => {
+    const heard: boolean[] = [];
+    const r = new Roster(1_000, () => 0);
+    r.onChange((arrival) => heard.push(arrival));
+    r.upsert(DEVICE_A, profile('Ada'));
+    r.upsert(DEVICE_A, profile('Ada L.'));
+    r.disconnect(DEVICE_A);
+    r.upsert(DEVICE_A, profile('Ada L.'));
+    r.upsert(DEVICE_B, profile('Bob'));
+    r.remove(DEVICE_B);
+    expect(heard).toEqual([true, false, false, true, true, false]);
+  });
+});
