@@ -9,6 +9,7 @@ import type { Browser, Page } from '@playwright/test';
 import type { TestHub } from '../tests/e2e/support/hub.ts';
 import { summarize, type Summary } from './stats.ts';
 import { newContext, waitFor } from './support.ts';
+import { showView } from '../tests/e2e/support/shell.ts';
 
 export interface SttOffloadResult {
   /** End of the utterance to its text on the phone, transcribed on the room device. */
@@ -32,6 +33,7 @@ const WASM = { silero_vad_v5: 'wasm', moonshine_tiny_encoder: 'wasm', moonshine_
 async function joined(browser: Browser, hub: TestHub): Promise<Page> {
   const page = await (await newContext(browser)).newPage();
   await page.goto(hub.joinUrl());
+  await showView(page, 'voice');
   await page.getByTestId('voice-panel').waitFor({ timeout: 60_000 });
   return page;
 }
